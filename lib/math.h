@@ -1,0 +1,29 @@
+/* lib/math.h: the float math the engine needs, freestanding, with stated error
+ * bounds (see math_test.c). Standard names, so host and kernel builds compute
+ * the same bits. */
+#ifndef LIB_MATH_H
+#define LIB_MATH_H
+
+#define INFINITY (__builtin_inff())
+#define NAN      (__builtin_nanf(""))
+#define isnan(x) __builtin_isnan(x)
+#define isinf(x) __builtin_isinf(x)
+#define isfinite(x) __builtin_isfinite(x)
+
+float expf(float x);
+float logf(float x);
+float sqrtf(float x);
+float sinf(float x);
+float cosf(float x);
+float powf(float x, float y);
+float tanhf(float x);
+float fabsf(float x);
+float floorf(float x);
+float ceilf(float x);
+float roundf(float x);
+double fabs(double x);
+double sqrt(double x);
+double exp(double x);
+double log(double x);
+
+#endif

@@ -1,0 +1,48 @@
+/* llm/quant.h: ggml tensor types: the size table for every type a GGUF file may
+ * name, and for the supported ones (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+ * plus the activation types Q8_0/Q8_1) the scalar reference: quantize,
+ * dequantize and dot products. Bit layouts and rounding follow ggml-cpu on arm64. */
+#ifndef LLM_QUANT_H
+#define LLM_QUANT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+enum ggml_type {
+    GGML_TYPE_F32 = 0, GGML_TYPE_F16 = 1, GGML_TYPE_Q4_0 = 2, GGML_TYPE_Q4_1 = 3,
+    GGML_TYPE_Q5_0 = 6, GGML_TYPE_Q5_1 = 7, GGML_TYPE_Q8_0 = 8, GGML_TYPE_Q8_1 = 9,
+    GGML_TYPE_Q2_K = 10, GGML_TYPE_Q3_K = 11, GGML_TYPE_Q4_K = 12, GGML_TYPE_Q5_K = 13,
+    GGML_TYPE_Q6_K = 14, GGML_TYPE_Q8_K = 15,
+    GGML_TYPE_BF16 = 30,
+    GGML_TYPE_COUNT = 40  /* ids >= this are invalid; see type_traits() for holes */
+};
+
+struct type_traits {
+    const char    *name;          /* "q4_0" */
+    uint32_t       blck;          /* elements per block */
+    uint32_t       size;          /* bytes per block */
+    bool           supported;     /* this engine can multiply with it */
+    enum ggml_type vec_dot_type;  /* the activation is converted to this before a dot */
+};
+
+/* NULL for ids that are not (or no longer) ggml types. */
+const struct type_traits *type_traits(uint32_t type);
+/* Bytes for n elements (n must be a multiple of blck); 0 on overflow or bad type. */
+uint64_t type_row_bytes(uint32_t type, uint64_t n);
+
+/* Half-precision conversions, round-to-nearest-even like the hardware. */
+uint16_t fp32_to_fp16(float f);
+float    fp16_to_fp32(uint16_t h);
+uint16_t fp32_to_bf16(float f);
+float    bf16_to_fp32(uint16_t h);
+
+/* Quantize n floats (n % blck == 0) into dst. For activations (Q8_0, Q8_1, F16)
+ * this is bit-exact with ggml-cpu's arm64 path; for weight types it is ggml's
+ * reference quantizer (used by the test model generator). */
+void quantize_row(enum ggml_type t, const float *src, void *dst, int64_t n);
+void dequantize_row(enum ggml_type t, const void *src, float *dst, int64_t n);
+
+/* Dot product of n elements: w is a row of type t, x a row of type_traits(t)->vec_dot_type. */
+float vec_dot(enum ggml_type t, int64_t n, const void *w, const void *x);
+
+#endif

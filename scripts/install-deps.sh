@@ -1,0 +1,23 @@
+#!/bin/sh
+# install-deps.sh: install the Debian 12 packages the build and tests need, skipping
+# the apt run entirely when every tool is already present.
+set -e
+need=""
+check() { command -v "$1" >/dev/null 2>&1 || need="$need $2"; }
+check aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+[ -e /usr/aarch64-linux-gnu/lib/libc.a ] || need="$need libc6-dev-arm64-cross"
+check qemu-system-aarch64 qemu-system-arm
+check qemu-aarch64 qemu-user
+[ -e /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || need="$need qemu-efi-aarch64"
+check mcopy mtools
+check mkfs.vfat dosfstools
+check cpio cpio
+check python3 python3
+check make make
+check gcc gcc
+[ -z "$need" ] && exit 0
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "install-deps: installing$need"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need

@@ -15,6 +15,7 @@ float logf(float x);
 float sqrtf(float x);
 float sinf(float x);
 float cosf(float x);
+void  sincosf(float x, float *s, float *c);   /* both at once (GCC also emits calls to it) */
 float powf(float x, float y);
 float tanhf(float x);
 float fabsf(float x);

@@ -8,13 +8,18 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-enum ggml_type {
+enum ggml_type {   /* ids as in ggml.h; 4, 5, 31-33, 36-38 are removed types */
     GGML_TYPE_F32 = 0, GGML_TYPE_F16 = 1, GGML_TYPE_Q4_0 = 2, GGML_TYPE_Q4_1 = 3,
     GGML_TYPE_Q5_0 = 6, GGML_TYPE_Q5_1 = 7, GGML_TYPE_Q8_0 = 8, GGML_TYPE_Q8_1 = 9,
     GGML_TYPE_Q2_K = 10, GGML_TYPE_Q3_K = 11, GGML_TYPE_Q4_K = 12, GGML_TYPE_Q5_K = 13,
     GGML_TYPE_Q6_K = 14, GGML_TYPE_Q8_K = 15,
-    GGML_TYPE_BF16 = 30,
-    GGML_TYPE_COUNT = 40  /* ids >= this are invalid; see type_traits() for holes */
+    GGML_TYPE_IQ2_XXS = 16, GGML_TYPE_IQ2_XS = 17, GGML_TYPE_IQ3_XXS = 18,
+    GGML_TYPE_IQ1_S = 19, GGML_TYPE_IQ4_NL = 20, GGML_TYPE_IQ3_S = 21,
+    GGML_TYPE_IQ2_S = 22, GGML_TYPE_IQ4_XS = 23,
+    GGML_TYPE_I8 = 24, GGML_TYPE_I16 = 25, GGML_TYPE_I32 = 26, GGML_TYPE_I64 = 27,
+    GGML_TYPE_F64 = 28, GGML_TYPE_IQ1_M = 29, GGML_TYPE_BF16 = 30,
+    GGML_TYPE_TQ1_0 = 34, GGML_TYPE_TQ2_0 = 35,
+    GGML_TYPE_COUNT = 39  /* ids >= this are invalid; see type_traits() for holes */
 };
 
 struct type_traits {
@@ -36,13 +41,27 @@ float    fp16_to_fp32(uint16_t h);
 uint16_t fp32_to_bf16(float f);
 float    bf16_to_fp32(uint16_t h);
 
-/* Quantize n floats (n % blck == 0) into dst. For activations (Q8_0, Q8_1, F16)
- * this is bit-exact with ggml-cpu's arm64 path; for weight types it is ggml's
- * reference quantizer (used by the test model generator). */
+/* Quantize n floats (n % blck == 0) into dst. Q8_0, Q8_1 (activations), F16 and
+ * BF16 are bit-exact with ggml-cpu's arm64 path (Q8: ties to even); Q4_0, Q4_1,
+ * Q5_0 and Q5_1 use ggml's reference quantizer, as llama-quantize does. */
 void quantize_row(enum ggml_type t, const float *src, void *dst, int64_t n);
+/* Weights as llama-quantize writes them (no imatrix): as quantize_row except
+ * that Q8_0 rounds half away from zero (quantize_row_q8_0_ref). */
+void quantize_row_ref(enum ggml_type t, const float *src, void *dst, int64_t n);
 void dequantize_row(enum ggml_type t, const void *src, float *dst, int64_t n);
 
 /* Dot product of n elements: w is a row of type t, x a row of type_traits(t)->vec_dot_type. */
 float vec_dot(enum ggml_type t, int64_t n, const void *w, const void *x);
+
+/* Q4_0 x Q8_0 as ggml's repacked 4x4 kernels compute it (one fused multiply-add
+ * per block, in block order). llama.cpp on arm64 with dotprod repacks every Q4_0
+ * matrix whose row count is a multiple of 4 and multiplies it this way. */
+float vec_dot_q4_0_repacked(int64_t n, const void *w, const void *x);
+
+/* The arithmetic of llama.cpp's prompt path on arm64 (llamafile sgemm, used when
+ * a matmul has >= 2 activation rows, >= 4 for F32): one 4-lane accumulator per
+ * output. t = Q8_0 or Q4_0 (not repacked): x is Q8_0. t = F32 or F16: x is F32
+ * (not rounded to F16) and n % 4 == 0. Returns 0 for other types. */
+float vec_dot_sgemm(enum ggml_type t, int64_t n, const void *w, const void *x);
 
 #endif

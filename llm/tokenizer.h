@@ -23,6 +23,13 @@ struct tokenizer {
     bool             add_bos;
     bool             add_space_prefix;
     int32_t          byte_ids[256];           /* <0xXX> token per byte, -1 if absent */
+    uint32_t         max_piece;               /* longest piece in bytes: decode never needs more */
+    /* USER_DEFINED tokens, longest first: llama.cpp splits them out of the text
+     * even when special tokens are not parsed; Phi-3 also drops the whitespace
+     * after them (rstrip_user). */
+    int32_t         *user_ids;
+    uint32_t         n_user;
+    bool             rstrip_user;
     /* lookup index: piece -> id (open addressing, sized at init) */
     uint32_t        *hash_ids;
     uint32_t         hash_cap;
@@ -35,15 +42,20 @@ struct tokenizer {
 int  tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_err *err);
 void tokenizer_free(struct tokenizer *t);
 
-/* Tokenize text[0..len) into ids (at most max_ids). add_bos prepends BOS.
- * Returns the number of ids, or -1 when max_ids is too small. */
+/* Tokenize text[0..len) into ids (at most max_ids) as llama_tokenize with
+ * parse_special = false; add_bos prepends BOS. Takes scratch of 65-300 bytes per
+ * input byte (llm_alloc, freed before returning). Returns the number of ids, or
+ * -1 when max_ids is too small, len > 64 MiB or the scratch could not be had. */
 int  tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bool add_bos,
                       int32_t *ids, int max_ids);
 
-/* The text of one token as llama.cpp's detokenizer prints it after `prev`
- * (control tokens give "", <0xXX> gives that byte, U+2581 gives ' ', and the
- * leading space of the first piece after BOS is dropped). Returns bytes written
- * into buf (<= cap, no NUL). */
+/* The bytes llama_detokenize produces for `id` when it follows `prev` (prev < 0:
+ * id is the first token of the text). As llama_token_to_piece with special =
+ * false: control and unknown tokens give "", <0xXX> gives that byte, U+2581 gives
+ * ' '. The one leading space is dropped only for the first token (prev < 0) when
+ * add_space_prefix is set; after BOS it is kept, as llama.cpp keeps it (so
+ * prompt pieces read "", " Once", " upon"...). Returns bytes written into buf,
+ * truncated to cap (cap >= t->max_piece always suffices), no NUL. */
 int  tokenizer_decode(const struct tokenizer *t, int32_t prev, int32_t id, char *buf, int cap);
 
 int32_t tokenizer_find(const struct tokenizer *t, const char *piece, size_t len);  /* -1 if absent */

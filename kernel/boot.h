@@ -1,0 +1,27 @@
+/* kernel/boot.h: how we were booted, and the kernel command line. */
+#ifndef KERNEL_BOOT_H
+#define KERNEL_BOOT_H
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+struct boot_info {
+    int         path;           /* BOOT_PATH_KERNEL or BOOT_PATH_UEFI (arch/aarch64/layout.h) */
+    int         entry_el;       /* exception level we were entered at */
+    uint64_t    dtb;            /* physical address, 0 if none */
+    uint64_t    boot_ns;        /* time_ns() when the shell started */
+};
+extern struct boot_info boot_info;
+
+const char *kernel_cmdline(void);
+/* Value of "key=value" on the command line (quotes stripped) copied into buf;
+ * false when absent or too long. A bare "key" gives "". */
+bool cmdline_get(const char *key, char *buf, size_t cap);
+
+void console_panic_mode(void);  /* crash path: stop taking the console lock */
+/* Input read before the console existed (UEFI's key buffer): returned first. */
+void console_preload(const char *s, size_t n);
+
+void mem_init(void);            /* kernel/page_alloc.c */
+
+#endif

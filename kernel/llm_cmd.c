@@ -1,0 +1,482 @@
+/* kernel/llm_cmd.c: the `llm` shell command: load a GGUF model from the VFS
+ * (mapped in place when the file is in memory), show it, run prompts with
+ * streamed output, tokenize, perplexity and a small benchmark; and the boot
+ * argument llm.model=PATH. One model is loaded at a time: a new load is
+ * built beside the current one and replaces it only once it is complete, so
+ * a failed load leaves the previous model working. */
+#include "kernel/llm_cmd.h"
+#include "kernel/boot.h"
+#include "kernel/console.h"
+#include "kernel/mm.h"
+#include "kernel/shell.h"
+#include "kernel/vfs.h"
+#include "arch/aarch64/arch.h"
+#include "lib/string.h"
+#include "llm/cli.h"
+#include "llm/generate.h"
+#include "llm/platform.h"
+
+struct loaded {
+    char             path[VFS_PATH_MAX];
+    const void      *data;              /* the file, from vfs_map */
+    size_t           size, copied;
+    uint64_t         load_ns;
+    struct gguf_file gf;
+    struct model     m;
+    struct tokenizer tok;
+    bool             have_session;
+    struct session   s;
+};
+
+static struct loaded slots[2];
+static struct loaded *cur;              /* the loaded model, or NULL */
+
+/* ------------------------------------------------------------- printing */
+
+/* ns as "12.345 ms" (no FP here: kernel/ is built without FP registers). */
+static void print_ms(uint64_t ns)
+{
+    kprintf("%llu.%03llu ms", (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000));
+}
+
+static void print_ids(const char *label, const int32_t *ids, uint32_t n)
+{
+    kprintf("%s", label);
+    for (uint32_t i = 0; i < n; i++)
+        kprintf(i ? " %d" : "%d", (int)ids[i]);
+    kprintf("\n");
+}
+
+/* A token's bytes quoted, with control and non-ASCII bytes as \xNN. */
+static void print_piece(const char *s, int n)
+{
+    char buf[4 * 256 + 1];
+    size_t o = 0;
+    for (int i = 0; i < n && o + 5 < sizeof buf; i++) {
+        uint8_t c = (uint8_t)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+            buf[o++] = (char)c;
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            buf[o++] = '\\', buf[o++] = 'x', buf[o++] = hex[c >> 4], buf[o++] = hex[c & 15];
+        }
+    }
+    buf[o] = 0;
+    kprintf("'%s'", buf);
+}
+
+static void print_summary(const struct loaded *l)
+{
+    static char text[2048];
+    model_summary(&l->m, text, sizeof text);
+    kprintf("llm: %s: %zu bytes mapped, %zu bytes copied, tensor data at %p (%s32-byte aligned)\n",
+            l->path, l->size - l->copied, l->copied, (const void *)((const uint8_t *)l->data + l->gf.data_offset),
+            ((uintptr_t)l->data + l->gf.data_offset) % 32 ? "not " : "");
+    console_write(text, strlen(text));
+    if (l->have_session) {
+        const struct session_config *c = &l->s.cfg;
+        size_t kv = kv_cache_bytes(l->m.hp.n_layer, c->n_ctx, model_kv_dim(&l->m.hp), c->kv_type);
+        kprintf("session: ctx %u, batch %u, kv cache %s %zu KiB, arena %zu KiB; %zu KiB free\n", c->n_ctx,
+                c->n_batch, c->kv_type == GGML_TYPE_F32 ? "f32" : "f16", kv / 1024, l->s.mem_bytes / 1024,
+                llm_mem_available() / 1024);
+    }
+    kprintf("load time ");
+    print_ms(l->load_ns);
+    kprintf(", %d cpu%s\n", llm_cpu_count(), llm_cpu_count() > 1 ? "s" : "");
+}
+
+/* ------------------------------------------------------------- models */
+
+static void slot_close(struct loaded *l)
+{
+    if (l->have_session)
+        session_free(&l->s);
+    tokenizer_free(&l->tok);
+    model_free(&l->m);
+    gguf_close(&l->gf);
+    vfs_unmap(l->data);
+    memset(l, 0, sizeof *l);
+}
+
+/* Map, parse and check the file; no session yet. */
+static int slot_open(struct loaded *l, const char *path, struct llm_err *err)
+{
+    struct vfs_stat st;
+    memset(l, 0, sizeof *l);
+    int e = vfs_stat(path, &st);
+    if (e)
+        return llm_errf(err, "%s: %s", path, vfs_strerror(e));
+    if (!st.in_memory && st.size > llm_mem_available())
+        return llm_errf(err, "%s: reading it needs %llu KiB, %zu KiB available", path,
+                        (unsigned long long)(st.size / 1024), llm_mem_available() / 1024);
+    e = vfs_map(path, &l->data, &l->size, &l->copied);
+    if (e)
+        return llm_errf(err, "%s: %s", path, vfs_strerror(e));
+    strlcpy(l->path, path, sizeof l->path);
+    if (gguf_open(&l->gf, l->data, l->size, err)) {
+        vfs_unmap(l->data);
+        return -1;
+    }
+    if (model_load(&l->m, &l->gf, err)) {
+        gguf_close(&l->gf);
+        vfs_unmap(l->data);
+        return -1;
+    }
+    if (tokenizer_init(&l->tok, &l->gf, err)) {
+        model_free(&l->m);
+        gguf_close(&l->gf);
+        vfs_unmap(l->data);
+        return -1;
+    }
+    return 0;
+}
+
+/* Make l's session match cfg (defaults filled in), reusing it when it does.
+ * The memory check comes before any allocation. */
+static int session_prepare(struct loaded *l, struct session_config cfg, struct llm_err *err)
+{
+    size_t need = generate_mem_needed(&l->m, &cfg);
+    const struct session_config *have = &l->s.cfg;
+    if (l->have_session && have->n_ctx == cfg.n_ctx && have->n_batch == cfg.n_batch &&
+        have->kv_type == cfg.kv_type && have->all_logits == cfg.all_logits)
+        return 0;
+    if (l->have_session)
+        session_free(&l->s);
+    l->have_session = false;
+    size_t avail = llm_mem_available();
+    if (need > avail)
+        return llm_errf(err, "not enough memory for ctx %u: the session needs %zu KiB, %zu KiB available",
+                        cfg.n_ctx, need / 1024, avail / 1024);
+    if (session_init(&l->s, &l->m, &l->tok, &cfg, err))
+        return -1;
+    l->have_session = true;
+    return 0;
+}
+
+static int model_load_path(const char *path)
+{
+    struct llm_err err = {{0}};
+    struct loaded *l = cur == &slots[0] ? &slots[1] : &slots[0];
+    uint64_t t0 = time_ns();
+    if (slot_open(l, path, &err)) {
+        kprintf("llm: load failed: %s\n", err.msg);
+        if (cur)
+            kprintf("llm: still loaded: %s\n", cur->path);
+        return 1;
+    }
+    /* The old session goes first so that its memory can hold the new one. */
+    if (cur && cur->have_session) {
+        session_free(&cur->s);
+        cur->have_session = false;
+    }
+    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
+    if (session_prepare(l, cfg, &err)) {
+        kprintf("llm: load failed: %s\n", err.msg);
+        slot_close(l);
+        if (cur)
+            kprintf("llm: still loaded: %s\n", cur->path);
+        return 1;
+    }
+    l->load_ns = time_ns() - t0;
+    if (cur)
+        slot_close(cur);
+    cur = l;
+    print_summary(l);
+    return 0;
+}
+
+void llm_boot_load(void)
+{
+    char path[VFS_PATH_MAX];
+    if (!cmdline_get("llm.model", path, sizeof path))
+        return;
+    kprintf("llm: loading %s (boot argument llm.model)\n", path);
+    model_load_path(path);
+}
+
+static bool need_model(void)
+{
+    if (!cur)
+        kprintf("llm: no model loaded (llm load PATH)\n");
+    return cur != NULL;
+}
+
+/* ------------------------------------------------------------- text */
+
+/* argv[from..argc) joined with single spaces into a kmalloc'd string. */
+static char *join_words(int argc, char **argv, int from, size_t *len)
+{
+    size_t n = 1;
+    for (int i = from; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = kmalloc(n);
+    if (!s)
+        return NULL;
+    size_t o = 0;
+    for (int i = from; i < argc; i++) {
+        if (i > from)
+            s[o++] = ' ';
+        size_t w = strlen(argv[i]);
+        memcpy(s + o, argv[i], w);
+        o += w;
+    }
+    s[o] = 0;
+    *len = o;
+    return s;
+}
+
+/* ------------------------------------------------------------- infer */
+
+struct infer_run {
+    int32_t *ids;       /* generated ids for --ids, or NULL */
+    uint32_t n, cap;
+};
+
+static void infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
+{
+    struct infer_run *r = ctx;
+    llm_write(text, len);
+    if (r->ids && r->n < r->cap)
+        r->ids[r->n++] = id;
+}
+
+/* Run one prompt on the current session and print what llama.cpp's tools print. */
+static int infer_run(const struct gen_request *req, bool want_ids)
+{
+    struct llm_err err = {{0}};
+    struct infer_run run = { 0 };
+    uint32_t n_ctx = cur->s.cfg.n_ctx;
+    run.cap = req->n_predict >= 0 && (uint32_t)req->n_predict < n_ctx ? (uint32_t)req->n_predict : n_ctx;
+    if (want_ids && !(run.ids = kmalloc((size_t)run.cap * sizeof(int32_t)))) {
+        kprintf("llm: out of memory for %u ids\n", run.cap);
+        return 1;
+    }
+    struct gen_callbacks cb = { .ctx = &run, .on_token = infer_on_token };
+    struct gen_stats st;
+    console_write(req->prompt, req->prompt_len);
+    int rc = generate(&cur->s, req, &cb, &st, &err);
+    kprintf("\n");
+    if (rc) {
+        kprintf("llm: %s\n", err.msg);
+        kfree(run.ids);
+        return 1;
+    }
+    if (st.stop == GEN_STOP_INTERRUPTED)
+        kprintf("[llm] interrupted (Ctrl-C)\n");
+    else if (st.stop == GEN_STOP_CTX_FULL)
+        kprintf("[llm] context full (%u tokens): stopped; -c makes it larger\n", st.kv_capacity);
+    else if (st.stop == GEN_STOP_NONFINITE)
+        kprintf("[llm] %s\n", err.msg);
+    char line[256];
+    cli_stats_line(&st, line, sizeof line);
+    kprintf("[llm] %s\n", line);
+    if (run.ids)
+        print_ids("ids: ", run.ids, run.n);
+    kfree(run.ids);
+    return st.stop == GEN_STOP_NONFINITE;
+}
+
+static int cmd_infer(int argc, char **argv)
+{
+    struct cli_gen_opts o;
+    struct llm_err err = {{0}};
+    bool want_ids = false;
+    int first_word = argc;
+    cli_gen_opts_default(&o, 128);
+    for (int i = 2; i < argc;) {
+        const char *a = argv[i];
+        if (strcmp(a, "--ids") == 0) {
+            want_ids = true;
+            i++;
+        } else if (strcmp(a, "--") == 0) {
+            first_word = i + 1;
+            break;
+        } else if (a[0] == '-' && a[1]) {
+            int r = cli_parse_gen_flag(argc, argv, &i, &o, &err);
+            if (r <= 0) {
+                kprintf("llm infer: %s\n", r < 0 ? err.msg : "unknown option (see llm help)");
+                return 1;
+            }
+        } else {
+            first_word = i;
+            break;
+        }
+    }
+    if (!need_model())
+        return 1;
+    struct session_config cfg = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
+    if (session_prepare(cur, cfg, &err)) {
+        kprintf("llm infer: %s\n", err.msg);
+        return 1;
+    }
+    size_t len;
+    char *prompt = join_words(argc, argv, first_word, &len);
+    if (!prompt) {
+        kprintf("llm infer: out of memory\n");
+        return 1;
+    }
+    struct gen_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict, .sp = o.sp };
+    int rc = infer_run(&req, want_ids);
+    kfree(prompt);
+    return rc;
+}
+
+static void bench_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
+{
+    (void)ctx, (void)id, (void)text, (void)len;
+}
+
+/* Prompt processing of 64 tokens, then 64 generated ones (EOS ignored, greedy). */
+static int cmd_bench(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    if (!need_model())
+        return 1;
+    struct llm_err err = {{0}};
+    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
+    if (session_prepare(cur, cfg, &err)) {
+        kprintf("llm bench: %s\n", err.msg);
+        return 1;
+    }
+    /* 63 words and BOS: 64 tokens for vocabularies that know "▁the". */
+    static char prompt[63 * 4];
+    for (int i = 0; i < 63; i++)
+        memcpy(prompt + 4 * i, i ? " the" : "the ", 4);
+    prompt[sizeof prompt - 1] = 0;
+    uint32_t room = cur->s.cfg.n_ctx > 65 ? cur->s.cfg.n_ctx - 65 : 1;
+    static char *greedy[] = { "--temp", "0" };
+    struct cli_gen_opts o;
+    int at = 0;
+    cli_gen_opts_default(&o, room < 64 ? (int32_t)room : 64);
+    cli_parse_gen_flag(2, greedy, &at, &o, &err);
+    struct gen_request req = { .prompt = prompt, .prompt_len = strlen(prompt), .n_predict = o.n_predict,
+                               .ignore_eos = true, .sp = o.sp };
+    kprintf("llm bench: %s, %d cpu%s, cpu features %#x\n", cur->path, llm_cpu_count(),
+            llm_cpu_count() > 1 ? "s" : "", (unsigned)llm_cpu_features());
+    struct gen_stats st;
+    struct gen_callbacks quiet = { .on_token = bench_on_token };
+    if (generate(&cur->s, &req, &quiet, &st, &err)) {
+        kprintf("llm bench: %s\n", err.msg);
+        return 1;
+    }
+    char line[256];
+    cli_stats_line(&st, line, sizeof line);
+    kprintf("[llm] %s\n", line);
+    return 0;
+}
+
+/* ------------------------------------------------------------- the rest */
+
+static int cmd_tokenize(int argc, char **argv)
+{
+    if (!need_model())
+        return 1;
+    size_t len;
+    char *text = join_words(argc, argv, 2, &len);
+    int cap = (int)len + 2;
+    int32_t *ids = kmalloc((size_t)cap * sizeof(int32_t));
+    int n = text && ids ? tokenizer_encode(&cur->tok, text, len, cur->tok.add_bos, ids, cap) : -1;
+    if (n < 0) {
+        kprintf("llm tokenize: %s\n", text && ids ? "tokenizing failed" : "out of memory");
+    } else {
+        kprintf("%d tokens\n", n);
+        print_ids("ids: ", ids, (uint32_t)n);
+        char piece[512];
+        for (int i = 0; i < n; i++) {
+            int pn = tokenizer_decode(&cur->tok, i ? ids[i - 1] : -1, ids[i], piece, (int)sizeof piece);
+            kprintf("%6d ", (int)ids[i]);
+            print_piece(piece, pn);
+            kprintf("\n");
+        }
+    }
+    kfree(ids);
+    kfree(text);
+    return n < 0;
+}
+
+static int cmd_perplexity(int argc, char **argv)
+{
+    int64_t n_ctx = 0;
+    if (argc != 3 && !(argc == 5 && strcmp(argv[3], "-c") == 0 && cli_parse_int(argv[4], 4, MODEL_MAX_CTX, &n_ctx))) {
+        kprintf("usage: llm perplexity PATH [-c N]   (N >= 4; default: the model's context)\n");
+        return 1;
+    }
+    if (!need_model())
+        return 1;
+    const void *text;
+    size_t size, copied;
+    int e = vfs_map(argv[2], &text, &size, &copied);
+    if (e) {
+        kprintf("llm perplexity: %s: %s\n", argv[2], vfs_strerror(e));
+        return 1;
+    }
+    struct llm_err err = {{0}};
+    struct session_config cfg = { .n_ctx = (uint32_t)n_ctx, .kv_type = GGML_TYPE_F16, .all_logits = true };
+    char line[160];
+    int rc = session_prepare(cur, cfg, &err) || cli_perplexity_line(&cur->s, text, size, line, sizeof line, &err);
+    if (rc)
+        kprintf("llm perplexity: %s\n", err.msg);
+    else
+        kprintf("[llm] %s\n", line);
+    /* all_logits makes a large session: give it back now, infer makes its own. */
+    if (cur->have_session)
+        session_free(&cur->s);
+    cur->have_session = false;
+    vfs_unmap(text);
+    return rc;
+}
+
+static int cmd_unload(void)
+{
+    if (!need_model())
+        return 1;
+    kprintf("llm: unloaded %s\n", cur->path);
+    slot_close(cur);
+    cur = NULL;
+    return 0;
+}
+
+static void usage(void)
+{
+    kprintf("usage:\n"
+            "  llm load PATH          map and check a GGUF model (replaces the loaded one)\n"
+            "  llm info               the loaded model\n"
+            "  llm unload             free it\n"
+            "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
+            "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ids] PROMPT...\n"
+            "                         generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
+            "  llm tokenize TEXT...   ids and pieces\n"
+            "  llm perplexity PATH [-c N]\n"
+            "  llm bench              64 prompt tokens, 64 generated, tok/s\n");
+}
+
+static int cmd_llm(int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "help";
+    if (strcmp(sub, "load") == 0) {
+        if (argc != 3) {
+            kprintf("usage: llm load PATH\n");
+            return 1;
+        }
+        return model_load_path(argv[2]);
+    }
+    if (strcmp(sub, "info") == 0) {
+        if (need_model())
+            print_summary(cur);
+        return cur == NULL;
+    }
+    if (strcmp(sub, "unload") == 0)
+        return cmd_unload();
+    if (strcmp(sub, "infer") == 0)
+        return cmd_infer(argc, argv);
+    if (strcmp(sub, "tokenize") == 0)
+        return cmd_tokenize(argc, argv);
+    if (strcmp(sub, "perplexity") == 0)
+        return cmd_perplexity(argc, argv);
+    if (strcmp(sub, "bench") == 0)
+        return cmd_bench(argc, argv);
+    usage();
+    return strcmp(sub, "help") != 0;
+}
+
+SHELL_COMMAND("llm", "language model: load, info, unload, infer, tokenize, perplexity, bench", cmd_llm);

@@ -1,0 +1,108 @@
+/* kernel/sys_cmds.c: shell commands about the machine: info, mem, uptime,
+ * poweroff, reboot, and fault (a deliberate crash to show the report). */
+#include "kernel/shell.h"
+#include "kernel/console.h"
+#include "kernel/boot.h"
+#include "kernel/mm.h"
+#include "kernel/fdt.h"
+#include "arch/aarch64/arch.h"
+#include "arch/aarch64/layout.h"
+#include "lib/string.h"
+
+static int cmd_info(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    struct cpu_desc d;
+    struct mem_stats ms;
+    cpu_describe(&d);
+    mem_get_stats(&ms);
+    kprintf("boot:     %s, entered at EL%d, running at EL%d\n",
+            boot_info.path == BOOT_PATH_UEFI ? "UEFI" : "-kernel", boot_info.entry_el, arch_current_el());
+    kprintf("cpu:      %s %s r%up%u\n", d.implementer, d.part, d.variant, d.revision);
+    kprintf("features:%s%s%s%s%s%s\n", d.fp ? " FP" : "", d.asimd ? " AdvSIMD" : "", d.fp16 ? " FP16" : "",
+            d.dotprod ? " DotProd" : "", d.i8mm ? " I8MM" : "", d.sve ? " SVE" : "");
+    kprintf("cores:    %d online\n", smp_cpu_count());
+    kprintf("ram:      %llu MiB usable, %llu MiB free\n", (unsigned long long)(ms.ram_bytes >> 20),
+            (unsigned long long)(ms.free_bytes >> 20));
+    kprintf("gic:      v%d, timer %llu Hz\n", irq_gic_version(), (unsigned long long)timer_freq_hz());
+    if (fdt.initrd_end > fdt.initrd_start)
+        kprintf("initrd:   %#llx, %llu bytes\n", (unsigned long long)fdt.initrd_start,
+                (unsigned long long)(fdt.initrd_end - fdt.initrd_start));
+    kprintf("cmdline:  %s\n", kernel_cmdline());
+    return 0;
+}
+SHELL_COMMAND("info", "machine: boot path, cpu, features, cores, RAM, command line", cmd_info);
+
+static void print_kib(const char *label, uint64_t bytes)
+{
+    kprintf("%-20s %10llu KiB\n", label, (unsigned long long)(bytes >> 10));
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    struct mem_stats s;
+    mem_get_stats(&s);
+    print_kib("ram (usable)", s.ram_bytes);
+    print_kib("reserved", s.reserved_bytes);
+    print_kib("free", s.free_bytes);
+    print_kib("largest free run", s.largest_free);
+    print_kib("page_alloc in use", s.page_alloc_bytes);
+    print_kib("  heap pages", s.heap_pages_bytes);
+    print_kib("  heap blocks in use", s.heap_used_bytes);
+    kprintf("%-20s %10llu\n", "heap allocations", (unsigned long long)s.heap_allocs);
+    return 0;
+}
+SHELL_COMMAND("mem", "memory: RAM, free, page allocator and heap use", cmd_mem);
+
+static int cmd_uptime(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    uint64_t ns = time_ns();
+    kprintf("up %llu.%03llu s\n", (unsigned long long)(ns / 1000000000ull),
+            (unsigned long long)(ns / 1000000ull % 1000));
+    return 0;
+}
+SHELL_COMMAND("uptime", "time since boot", cmd_uptime);
+
+static int cmd_poweroff(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    kprintf("powering off\n");
+    platform_exit(0);
+}
+SHELL_COMMAND("poweroff", "power off (QEMU exits with status 0)", cmd_poweroff);
+
+static int cmd_reboot(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    kprintf("rebooting\n");
+    platform_reboot();
+}
+SHELL_COMMAND("reboot", "reset the machine", cmd_reboot);
+
+static volatile int recurse_forever = 1;
+
+static int __attribute__((noinline)) recurse(int depth)
+{
+    volatile char pad[512];
+    pad[0] = (char)depth;
+    if (recurse_forever)
+        return recurse(depth + 1) + pad[0];
+    return pad[0];
+}
+
+static int __attribute__((noinline)) fault_write(volatile uint64_t *p)
+{
+    *p = 0xbad;
+    return 0;
+}
+
+static int cmd_fault(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "stack") == 0)
+        return recurse(0);
+    kprintf("fault: writing to unmapped address 0xdead0000\n");
+    return fault_write((volatile uint64_t *)0xdead0000);
+}
+SHELL_COMMAND("fault", "crash on purpose: data abort ('fault stack': stack overflow)", cmd_fault);

@@ -1,0 +1,172 @@
+/* llm/forward.c: the llama forward pass (llama.cpp's llm_build_llama) over a
+ * batch of tokens, with attention as its non-flash path (llm_build_kqv):
+ * K/V stored in the cache first, then per head softmax(K q * scale + mask) V. */
+#include "llm/forward.h"
+#include "llm/ops.h"
+#include "llm/quant.h"
+#include "lib/math.h"
+
+#define BUF_ALIGN 64
+
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Converted-activation scratch for the largest of all the model's matmuls. */
+static size_t matmul_scratch_needed(const struct model *m, uint32_t n_batch)
+{
+    size_t need = ops_matmul_scratch(m->output->type, m->output->ne[0], n_batch);
+    for (uint32_t il = 0; il < m->hp.n_layer; il++) {
+        const struct layer_weights *l = &m->layers[il];
+        const struct gguf_tensor *w[] = { l->wq, l->wk, l->wv, l->wo, l->w_gate, l->w_up, l->w_down };
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+            need = max_size(need, ops_matmul_scratch(w[i]->type, w[i]->ne[0], n_batch));
+    }
+    return need;
+}
+
+/* One list of buffers serves both sizing (a == NULL) and carving. */
+#define CARVE(field, bytes)                                                     \
+    do {                                                                        \
+        size_t b_ = (bytes);                                                    \
+        *total += b_ + BUF_ALIGN;                                               \
+        if (a && !(s->field = arena_alloc(a, b_ ? b_ : 1, BUF_ALIGN)))          \
+            return -1;                                                          \
+    } while (0)
+
+static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uint32_t n_batch,
+                  bool all_logits, struct arena *a, size_t *total)
+{
+    const struct model_hparams *hp = &m->hp;
+    const size_t b = n_batch, f = sizeof(float);
+    *total = 0;
+    CARVE(x, b * hp->n_embd * f);
+    CARVE(xb, b * hp->n_embd * f);
+    CARVE(xb2, b * hp->n_embd * f);
+    CARVE(q, b * hp->n_embd * f);
+    CARVE(k, b * model_kv_dim(hp) * f);
+    CARVE(v, b * model_kv_dim(hp) * f);
+    CARVE(hb, b * hp->n_ff * f);
+    CARVE(hb2, b * hp->n_ff * f);
+    CARVE(att, ((size_t)n_ctx + 32) * f);
+    CARVE(q16, (size_t)hp->n_embd * sizeof(uint16_t));
+    CARVE(rope, b * hp->n_rot * f);
+    CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
+    CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
+    return 0;
+}
+
+size_t forward_mem_needed(const struct model *m, uint32_t n_ctx, uint32_t n_batch, bool all_logits)
+{
+    struct fwd_state s;
+    size_t total;
+    layout(&s, m, n_ctx, n_batch, all_logits, NULL, &total);
+    return total;
+}
+
+int forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uint32_t n_batch,
+                 bool all_logits, struct arena *a)
+{
+    size_t total;
+    if (n_batch == 0 || layout(s, m, n_ctx, n_batch, all_logits, a, &total))
+        return -1;
+    s->n_batch = n_batch;
+    s->n_logit_rows = all_logits ? n_batch : 1;
+    return 0;
+}
+
+/* K·q for one cached position. llama.cpp's kq matmul takes llamafile's f32
+ * path when q is contiguous (a one-token batch) and head_dim % 4 == 0;
+ * otherwise q is converted to the cache type (f16) and ggml's vec_dot runs. */
+static float kq_dot(const struct kv_cache *kv, const void *k, const float *q, const uint16_t *q16,
+                    uint32_t hd, bool lanes)
+{
+    if (kv->type == GGML_TYPE_F16)
+        return lanes ? ops_dot_f16(k, q, hd) : vec_dot(GGML_TYPE_F16, hd, k, q16);
+    return lanes ? ops_dot_f32(k, q, hd) : vec_dot(GGML_TYPE_F32, hd, k, q);
+}
+
+/* Causal attention of the token at pos over cells 0..pos, every head. The
+ * weighted sum over V (stored transposed) is llamafile's 4-lane dot over the
+ * n_kv cells llama.cpp reads; masked cells weigh exactly 0. */
+static void attend(const struct model_hparams *hp, struct fwd_state *s, const struct kv_cache *kv,
+                   uint32_t il, uint32_t pos, const float *q, float *out, bool batch)
+{
+    const uint32_t hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
+    const uint32_t n_kv = kv_cache_n_kv(kv);
+    const float scale = 1.0f / sqrtf((float)hd);
+    const bool lanes = !batch && hd % 4 == 0;
+    if (kv->type == GGML_TYPE_F16 && !lanes)
+        quantize_row(GGML_TYPE_F16, q, s->q16, hp->n_embd);
+    for (uint32_t h = 0; h < hp->n_head; h++) {
+        const uint32_t off = (h / group) * hd;
+        for (uint32_t j = 0; j <= pos; j++)
+            s->att[j] = kq_dot(kv, kv_cache_k(kv, il, j, off), q + h * hd, s->q16 + h * hd, hd, lanes);
+        ops_softmax(s->att, n_kv, pos + 1, scale);
+        for (uint32_t d = 0; d < hd; d++) {
+            const void *vr = kv_cache_v(kv, il, off + d);
+            out[h * hd + d] = kv->type == GGML_TYPE_F16 ? ops_dot_f16(vr, s->att, n_kv)
+                                                         : ops_dot_f32(vr, s->att, n_kv);
+        }
+    }
+}
+
+static void layer_forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
+                          uint32_t il, uint32_t n, uint32_t p0)
+{
+    const struct model_hparams *hp = &m->hp;
+    const struct layer_weights *l = &m->layers[il];
+    const uint32_t d = hp->n_embd, kvd = model_kv_dim(hp), ff = hp->n_ff;
+
+    for (uint32_t t = 0; t < n; t++)
+        ops_rmsnorm(s->xb + t * d, s->x + t * d, l->attn_norm->data, d, hp->norm_eps);
+    ops_matmul(l->wq, s->xb, n, s->q, s->mm_scratch);
+    ops_matmul(l->wk, s->xb, n, s->k, s->mm_scratch);
+    ops_matmul(l->wv, s->xb, n, s->v, s->mm_scratch);
+    for (uint32_t t = 0; t < n; t++) {
+        const float *rc = s->rope + (size_t)t * hp->n_rot;
+        ops_rope(s->q + t * d, rc, hp->n_head, hp->head_dim, hp->n_rot);
+        ops_rope(s->k + t * kvd, rc, hp->n_head_kv, hp->head_dim, hp->n_rot);
+        kv_cache_store(kv, il, p0 + t, s->k + t * kvd, s->v + t * kvd);
+    }
+    for (uint32_t t = 0; t < n; t++)
+        attend(hp, s, kv, il, p0 + t, s->q + t * d, s->xb + t * d, n > 1);
+    ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
+    for (uint32_t t = 0; t < n; t++) {
+        ops_add(s->x + t * d, s->xb2 + t * d, d);
+        ops_rmsnorm(s->xb + t * d, s->x + t * d, l->ffn_norm->data, d, hp->norm_eps);
+    }
+    ops_matmul(l->w_gate, s->xb, n, s->hb, s->mm_scratch);
+    ops_matmul(l->w_up, s->xb, n, s->hb2, s->mm_scratch);
+    for (uint32_t t = 0; t < n; t++)
+        ops_swiglu(s->hb + (size_t)t * ff, s->hb2 + (size_t)t * ff, ff);
+    ops_matmul(l->w_down, s->hb, n, s->xb2, s->mm_scratch);
+    for (uint32_t t = 0; t < n; t++)
+        ops_add(s->x + t * d, s->xb2 + t * d, d);
+}
+
+int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
+            const int32_t *tokens, uint32_t n, bool all_logits)
+{
+    const struct model_hparams *hp = &m->hp;
+    const uint32_t d = hp->n_embd;
+    if (n == 0 || n > s->n_batch || n > kv->n_ctx - kv->n_used || (all_logits && n > s->n_logit_rows))
+        return -1;
+    const uint32_t p0 = kv->n_used;
+    const size_t row = (size_t)type_row_bytes(m->tok_embd->type, d);
+    for (uint32_t t = 0; t < n; t++) {
+        if (tokens[t] < 0 || (uint32_t)tokens[t] >= hp->n_vocab)
+            return -1;
+        const uint8_t *e = (const uint8_t *)m->tok_embd->data + (size_t)tokens[t] * row;
+        dequantize_row(m->tok_embd->type, e, s->x + t * d, d);
+        ops_rope_cache(s->rope + (size_t)t * hp->n_rot, hp->n_rot, p0 + t, hp->rope_base);
+    }
+    for (uint32_t il = 0; il < hp->n_layer; il++)
+        layer_forward(m, s, kv, il, n, p0);
+    const uint32_t first = all_logits ? 0 : n - 1;
+    for (uint32_t t = first; t < n; t++)
+        ops_rmsnorm(s->xb + (t - first) * d, s->x + t * d, m->output_norm->data, d, hp->norm_eps);
+    ops_matmul(m->output, s->xb, n - first, s->logits, s->mm_scratch);
+    return 0;
+}

@@ -1,0 +1,203 @@
+/* llm/generate.c: sessions and the generation loop (see llm/generate.h).
+ * The order of one step follows llama.cpp's examples: the logits of the last
+ * position are sampled, the token is streamed, and only then is it decoded,
+ * so n tokens cost the prompt batch plus n - 1 single-token forward passes. */
+#include "llm/generate.h"
+#include "llm/platform.h"
+#include "lib/math.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define SESSION_SLACK 4096   /* alignment padding of the handful of arena blocks */
+
+static size_t sampler_mem(uint32_t n_vocab, uint32_t n_ctx)
+{
+    /* probs + idx per vocabulary entry, a repetition window of at most n_ctx */
+    return (size_t)n_vocab * 8 + (size_t)n_ctx * 4 + 3 * 64;
+}
+
+size_t generate_mem_needed(const struct model *m, struct session_config *c)
+{
+    if (c->n_ctx == 0)
+        c->n_ctx = m->hp.n_ctx_train;
+    if (c->n_ctx > MODEL_MAX_CTX)
+        c->n_ctx = MODEL_MAX_CTX;
+    if (c->n_batch == 0 || c->n_batch > c->n_ctx)
+        c->n_batch = c->n_ctx < 512 ? c->n_ctx : 512;
+    if (c->kv_type != GGML_TYPE_F32)
+        c->kv_type = GGML_TYPE_F16;
+    return kv_cache_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type) + 128 +
+           forward_mem_needed(m, c->n_ctx, c->n_batch, c->all_logits) +
+           (size_t)c->n_ctx * sizeof(int32_t) + sampler_mem(m->hp.n_vocab, c->n_ctx) + SESSION_SLACK;
+}
+
+int session_init(struct session *s, const struct model *m, const struct tokenizer *tok,
+                 const struct session_config *c, struct llm_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = *c;
+    if (tok->n_vocab != m->hp.n_vocab)
+        return llm_errf(err, "tokenizer has %u tokens but token_embd has %u rows", tok->n_vocab,
+                        m->hp.n_vocab);
+    s->mem_bytes = generate_mem_needed(m, &s->cfg);
+    s->mem = llm_alloc(s->mem_bytes, 64);
+    if (!s->mem)
+        return llm_errf(err, "out of memory: the session needs %zu bytes", s->mem_bytes);
+    s->m = m;
+    s->tok = tok;
+    arena_init(&s->arena, s->mem, s->mem_bytes);
+    if (kv_cache_init(&s->kv, m->hp.n_layer, s->cfg.n_ctx, model_kv_dim(&m->hp), s->cfg.kv_type,
+                      &s->arena) ||
+        forward_init(&s->fwd, m, s->cfg.n_ctx, s->cfg.n_batch, s->cfg.all_logits, &s->arena) ||
+        !(s->ids = arena_alloc(&s->arena, (size_t)s->cfg.n_ctx * sizeof(int32_t), 16))) {
+        session_free(s);
+        return llm_errf(err, "session arena of %zu bytes is too small (bug)", s->mem_bytes);
+    }
+    s->loop_mark = arena_mark(&s->arena);
+    return 0;
+}
+
+void session_free(struct session *s)
+{
+    if (s->mem)
+        llm_free(s->mem, s->mem_bytes);
+    s->mem = NULL;
+}
+
+const char *gen_stop_name(enum gen_stop stop)
+{
+    switch (stop) {
+    case GEN_STOP_N_PREDICT:   return "n_predict";
+    case GEN_STOP_EOG:         return "eog";
+    case GEN_STOP_INTERRUPTED: return "interrupted";
+    case GEN_STOP_CTX_FULL:    return "ctx_full";
+    case GEN_STOP_NONFINITE:   return "nonfinite";
+    }
+    return "?";
+}
+
+static bool all_finite(const float *x, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return false;
+    return true;
+}
+
+/* Tokenize into s->ids and run the prompt through in batches of n_batch. */
+static int prefill(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
+                   struct gen_stats *st, struct llm_err *err)
+{
+    int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos, s->ids,
+                             (int)s->cfg.n_ctx);
+    if (n < 0)
+        return llm_errf(err, "prompt does not fit in the context of %u tokens", s->cfg.n_ctx);
+    if (n == 0)
+        return llm_errf(err, "empty prompt");
+    if ((uint32_t)n >= s->cfg.n_ctx)
+        return llm_errf(err, "prompt of %d tokens leaves no room in the context of %u", n,
+                        s->cfg.n_ctx);
+    st->n_prompt = (uint32_t)n;
+    if (cb && cb->on_prompt)
+        cb->on_prompt(cb->ctx, s->ids, (uint32_t)n);
+    uint64_t t0 = llm_now_ns();
+    for (uint32_t done = 0; done < (uint32_t)n;) {
+        uint32_t step = (uint32_t)n - done < s->cfg.n_batch ? (uint32_t)n - done : s->cfg.n_batch;
+        if (forward(s->m, &s->fwd, &s->kv, s->ids + done, step, false))
+            return llm_errf(err, "forward pass rejected the prompt batch at token %u", done);
+        done += step;
+    }
+    st->prompt_ns = llm_now_ns() - t0;
+    return 0;
+}
+
+static void emit(const struct gen_callbacks *cb, int32_t id, const char *text, uint32_t len)
+{
+    if (cb && cb->on_token)
+        cb->on_token(cb->ctx, id, text, len);
+    else
+        llm_write(text, len);
+}
+
+int generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
+             struct gen_stats *st, struct llm_err *err)
+{
+    const uint32_t n_vocab = s->m->hp.n_vocab;
+    memset(st, 0, sizeof *st);
+    arena_reset(&s->arena, s->loop_mark);
+    kv_cache_clear(&s->kv);
+    struct sampler smp;
+    struct sampler_params sp = r->sp;
+    if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
+        sp.repeat_last_n = (int32_t)s->cfg.n_ctx;
+    if (sampler_init(&smp, &sp, n_vocab, &s->arena))
+        return llm_errf(err, "sampler scratch does not fit in the session arena");
+    if (prefill(s, r, cb, st, err))
+        return -1;
+    for (uint32_t i = 0; i < st->n_prompt; i++)
+        sampler_accept(&smp, s->ids[i]);
+
+    char piece[256];
+    int32_t prev = s->ids[st->n_prompt - 1];
+    uint64_t t0 = llm_now_ns();
+    for (uint32_t step = 0;; step++) {
+        float *logits = s->fwd.logits;
+        if (!all_finite(logits, n_vocab)) {
+            st->stop = GEN_STOP_NONFINITE;
+            llm_errf(err, "non-finite logits at step %u: stopped", step);
+            break;
+        }
+        if (cb && cb->on_logits)
+            cb->on_logits(cb->ctx, step, logits, n_vocab);
+        if (r->ignore_eos && s->tok->eos_id >= 0)
+            logits[s->tok->eos_id] = -INFINITY;
+        int32_t id = sampler_sample(&smp, logits);
+        sampler_accept(&smp, id);
+        if (id == s->tok->eos_id) {
+            st->stop = GEN_STOP_EOG;
+            break;
+        }
+        int len = tokenizer_decode(s->tok, prev, id, piece, (int)sizeof piece);
+        emit(cb, id, piece, (uint32_t)len);
+        prev = id;
+        st->n_gen++;
+        if (r->n_predict >= 0 && st->n_gen >= (uint32_t)r->n_predict) {
+            st->stop = GEN_STOP_N_PREDICT;
+            break;
+        }
+        if (llm_interrupted()) {
+            st->stop = GEN_STOP_INTERRUPTED;
+            break;
+        }
+        if (kv_cache_full(&s->kv)) {
+            st->stop = GEN_STOP_CTX_FULL;
+            break;
+        }
+        s->ids[s->kv.n_used] = id;
+        if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
+            return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
+    }
+    st->gen_ns = llm_now_ns() - t0;
+    st->kv_used = s->kv.n_used;
+    st->kv_capacity = s->kv.n_ctx;
+    st->kv_bytes = kv_cache_bytes(s->kv.n_layer, s->kv.n_ctx, s->kv.kv_dim, s->kv.type);
+    st->arena_peak = s->arena.peak;
+    st->arena_size = s->arena.size;
+    return 0;
+}
+
+static double per_second(uint32_t n, uint64_t ns)
+{
+    return ns ? (double)n * 1e9 / (double)ns : 0.0;
+}
+
+int gen_stats_format(const struct gen_stats *st, char *buf, size_t cap)
+{
+    return snprintf(buf, cap,
+                    "prompt %u tok in %.2f ms (%.1f tok/s), gen %u tok in %.2f ms (%.1f tok/s), "
+                    "stop %s, kv %u/%u (%zu KiB), arena peak %zu of %zu KiB",
+                    st->n_prompt, (double)st->prompt_ns / 1e6, per_second(st->n_prompt, st->prompt_ns),
+                    st->n_gen, (double)st->gen_ns / 1e6, per_second(st->n_gen, st->gen_ns),
+                    gen_stop_name(st->stop), st->kv_used, st->kv_capacity, st->kv_bytes / 1024,
+                    st->arena_peak / 1024, st->arena_size / 1024);
+}

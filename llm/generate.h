@@ -1,0 +1,94 @@
+/* llm/generate.h: a generation session over a loaded model: one arena sized
+ * up front (KV cache, activations, matmul scratch, logits, sampler scratch,
+ * token buffer), then prompt -> batch prefill -> decode/sample/stream loop.
+ * Nothing is allocated inside the token loop. Also llama.cpp's perplexity. */
+#ifndef LLM_GENERATE_H
+#define LLM_GENERATE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "llm/arena.h"
+#include "llm/error.h"
+#include "llm/forward.h"
+#include "llm/kv_cache.h"
+#include "llm/model.h"
+#include "llm/sampler.h"
+#include "llm/tokenizer.h"
+
+struct session_config {
+    uint32_t       n_ctx;       /* 0: the model's training context */
+    uint32_t       n_batch;     /* most prompt tokens per forward call; 0: min(n_ctx, 512) */
+    enum ggml_type kv_type;     /* GGML_TYPE_F16 (llama.cpp's default) or GGML_TYPE_F32 */
+    bool           all_logits;  /* logits for every batch position (perplexity) */
+};
+
+struct session {
+    const struct model     *m;
+    const struct tokenizer *tok;
+    struct session_config   cfg;
+    void                   *mem;
+    size_t                  mem_bytes;
+    struct arena            arena;
+    struct kv_cache         kv;
+    struct fwd_state        fwd;
+    int32_t                *ids;        /* n_ctx: prompt and generated tokens */
+    size_t                  loop_mark;  /* arena mark where per-run scratch starts */
+};
+
+/* Fills in the defaults of c (for m) and returns the bytes session_init will
+ * llm_alloc, so a caller can check memory before committing. */
+size_t generate_mem_needed(const struct model *m, struct session_config *c);
+int    session_init(struct session *s, const struct model *m, const struct tokenizer *tok,
+                    const struct session_config *c, struct llm_err *err);
+void   session_free(struct session *s);
+
+enum gen_stop {
+    GEN_STOP_N_PREDICT,     /* "n_predict": produced the tokens asked for */
+    GEN_STOP_EOG,           /* "eog": end-of-generation token */
+    GEN_STOP_INTERRUPTED,   /* "interrupted": Ctrl-C */
+    GEN_STOP_CTX_FULL,      /* "ctx_full": no room for another position */
+    GEN_STOP_NONFINITE,     /* "nonfinite": NaN/inf logits */
+};
+const char *gen_stop_name(enum gen_stop s);
+
+struct gen_request {
+    const char           *prompt;
+    size_t                prompt_len;
+    int32_t               n_predict;    /* < 0: until EOG or a full context */
+    bool                  ignore_eos;   /* as llama.cpp: EOS gets logit -inf */
+    struct sampler_params sp;
+};
+
+struct gen_callbacks {
+    void *ctx;
+    /* after tokenizing, before prefill (ids include BOS) */
+    void (*on_prompt)(void *ctx, const int32_t *ids, uint32_t n);
+    /* the raw logits of step `step`, before sampling changes anything */
+    void (*on_logits)(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab);
+    /* each generated token and its text; NULL streams the text via llm_write */
+    void (*on_token)(void *ctx, int32_t id, const char *text, uint32_t len);
+};
+
+struct gen_stats {
+    enum gen_stop stop;
+    uint32_t      n_prompt, n_gen;
+    uint64_t      prompt_ns, gen_ns;
+    uint32_t      kv_used, kv_capacity;
+    size_t        kv_bytes, arena_peak, arena_size;
+};
+
+/* Run one prompt from an empty context. Returns 0 (see st->stop for why it
+ * ended, including a non-finite stop, which also sets err) or -1 with err. */
+int  generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
+              struct gen_stats *st, struct llm_err *err);
+/* "prompt 5 tok in 1.2 ms (4166.7 tok/s), gen 64 tok ..." one line, no newline. */
+int  gen_stats_format(const struct gen_stats *st, char *buf, size_t cap);
+
+/* llama.cpp's perplexity: the text (BOS first) in non-overlapping chunks of
+ * n_ctx tokens, each chunk's first token replaced by BOS, scoring positions
+ * n_ctx/2 .. n_ctx-2 (each predicting the next token). Needs a session made
+ * with all_logits. ppl = exp(mean NLL) over *n_scored predictions. */
+int  perplexity(struct session *s, const char *text, size_t len, double *ppl, uint32_t *n_scored,
+                struct llm_err *err);
+
+#endif

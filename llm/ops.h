@@ -1,0 +1,40 @@
+/* llm/ops.h: the scalar building blocks of the forward pass: RMSNorm, RoPE,
+ * softmax, SwiGLU and the weight matmul. Each mirrors the arithmetic of the
+ * ggml-cpu kernel that llama.cpp runs on arm64 (rounding points, float vs
+ * double accumulators, summation order), so logits agree to the last bits
+ * where that is cheap. Plain loops: a NEON twin can replace any of them. */
+#ifndef LLM_OPS_H
+#define LLM_OPS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "llm/gguf.h"
+
+/* y = x / rms(x) * w over n values (y may equal x). */
+void ops_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);
+
+/* cos/sin pairs for one position: cache[2i] = cos(theta_i), cache[2i+1] = sin. */
+void ops_rope_cache(float *cache, uint32_t n_rot, uint32_t pos, float base);
+/* Rotate the adjacent pairs (x[2i], x[2i+1]), i < n_rot/2, of each of n_heads heads. */
+void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot);
+
+/* x[i] = softmax(x * scale)[i] over n values, entries i >= n_valid masked out. */
+void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
+
+/* gate[i] = silu(gate[i]) * up[i] */
+void ops_swiglu(float *gate, const float *up, uint32_t n);
+/* y[i] += x[i] */
+void ops_add(float *y, const float *x, uint32_t n);
+
+/* 4-lane FMA dot products with a pairwise final add (llamafile's tinyBLAS on
+ * NEON); n must be a multiple of 4. The F16 one widens w to f32. */
+float ops_dot_f32(const float *w, const float *x, uint32_t n);
+float ops_dot_f16(const uint16_t *w, const float *x, uint32_t n);
+
+/* Bytes of converted-activation scratch ops_matmul needs for n_tok rows of n. */
+size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok);
+/* y[t*rows + r] = dot(row r of w, x[t*n ..]) for t < n_tok, with w a 2-D
+ * weight of ne = [n, rows]. scratch holds ops_matmul_scratch() bytes. */
+void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y,
+                void *scratch);
+
+#endif

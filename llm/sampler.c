@@ -1,0 +1,194 @@
+/* llm/sampler.c: next-token choice as llama.cpp's default sampler chain
+ * (common/sampling.cpp at the reference commit, with typical-p, XTC, DRY off):
+ *   repetition penalty -> top-k -> top-p -> min-p -> temperature -> draw,
+ * or greedy argmax when temp <= 0. The draw uses our own xoroshiro128** seeded
+ * through splitmix64 rather than llama.cpp's mt19937 + std::discrete_distribution:
+ * the same seed gives the same text on every build of this engine (integer
+ * state, one exact float product for the target), not llama.cpp's text. */
+#include <stdbool.h>
+#include "llm/sampler.h"
+#include "lib/math.h"
+
+void sampler_params_default(struct sampler_params *p)
+{
+    p->temp = 0.8f;
+    p->top_k = 40;
+    p->top_p = 0.95f;
+    p->min_p = 0.05f;
+    p->repeat_penalty = 1.0f;        /* llama.cpp's penalty_repeat default: off */
+    p->repeat_last_n = 64;
+    p->seed = 0xffffffffu;           /* LLAMA_DEFAULT_SEED; here it is just a seed */
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(uint64_t s[2])        /* xoroshiro128** */
+{
+    uint64_t s0 = s[0], s1 = s[1];
+    uint64_t r = rotl(s0 * 5, 7) * 9;
+    s1 ^= s0;
+    s[0] = rotl(s0, 24) ^ s1 ^ (s1 << 16);
+    s[1] = rotl(s1, 37);
+    return r;
+}
+
+int sampler_init(struct sampler *s, const struct sampler_params *p, uint32_t n_vocab, struct arena *a)
+{
+    s->p = *p;
+    s->n_vocab = n_vocab;
+    s->n_recent = s->recent_pos = 0;
+    if (s->p.repeat_last_n < 0)
+        s->p.repeat_last_n = 0;
+    uint64_t x = p->seed;
+    s->rng[0] = splitmix64(&x);
+    s->rng[1] = splitmix64(&x);
+    if ((s->rng[0] | s->rng[1]) == 0)          /* the one state xoroshiro cannot leave */
+        s->rng[0] = 1;
+    s->probs = arena_alloc(a, (size_t)n_vocab * sizeof *s->probs, 16);
+    s->idx = arena_alloc(a, (size_t)n_vocab * sizeof *s->idx, 16);
+    int32_t n = s->p.repeat_last_n;
+    s->recent = n ? arena_alloc(a, (size_t)n * sizeof *s->recent, 16) : NULL;
+    return n_vocab > 0 && s->probs && s->idx && (s->recent || !n) ? 0 : -1;
+}
+
+void sampler_accept(struct sampler *s, int32_t id)
+{
+    int32_t n = s->p.repeat_last_n;
+    if (n == 0 || id < 0 || (uint32_t)id >= s->n_vocab)
+        return;
+    s->recent[s->recent_pos] = id;
+    s->recent_pos = (s->recent_pos + 1) % n;
+    if (s->n_recent < n)
+        s->n_recent++;
+}
+
+int32_t sampler_argmax(const float *logits, uint32_t n)
+{
+    int32_t best = -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (!isnan(logits[i]) && (best < 0 || logits[i] > logits[best]))
+            best = (int32_t)i;
+    return best < 0 ? 0 : best;
+}
+
+/* llama.cpp's penalties sampler, repeat part: once per distinct recent token. */
+static void apply_penalty(struct sampler *s, float *logits)
+{
+    float pen = s->p.repeat_penalty;
+    if (pen == 1.0f || s->n_recent == 0)
+        return;
+    for (int32_t j = 0; j < s->n_recent; j++)   /* idx doubles as a "done" mark here */
+        s->idx[s->recent[j]] = 0;
+    for (int32_t j = 0; j < s->n_recent; j++) {
+        int32_t t = s->recent[j];
+        if (s->idx[t])
+            continue;
+        s->idx[t] = 1;
+        logits[t] = logits[t] <= 0 ? logits[t] * pen : logits[t] / pen;
+    }
+}
+
+/* Candidate order: higher logit first, equal logits by lower id. */
+static bool better(const float *l, int32_t a, int32_t b)
+{
+    return l[a] > l[b] || (l[a] == l[b] && a < b);
+}
+
+/* h[0..n) is a heap with the worst candidate at the root. */
+static void sift_down(int32_t *h, uint32_t n, uint32_t i, const float *l)
+{
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && better(l, h[c], h[c + 1]))
+            c++;
+        if (!better(l, h[i], h[c]))
+            return;
+        int32_t tmp = h[i];
+        h[i] = h[c];
+        h[c] = tmp;
+        i = c;
+    }
+}
+
+/* idx[0..k) = the k best ids, best first: O(n log k). */
+static void select_top(struct sampler *s, const float *l, uint32_t k)
+{
+    int32_t *h = s->idx;
+    for (uint32_t i = 0; i < k; i++)
+        h[i] = (int32_t)i;
+    for (uint32_t i = k / 2; i-- > 0;)
+        sift_down(h, k, i, l);
+    for (uint32_t i = k; i < s->n_vocab; i++) {
+        if (better(l, (int32_t)i, h[0])) {
+            h[0] = (int32_t)i;
+            sift_down(h, k, 0, l);
+        }
+    }
+    for (uint32_t m = k; m-- > 1;) {            /* move the worst to the back */
+        int32_t tmp = h[0];
+        h[0] = h[m];
+        h[m] = tmp;
+        sift_down(h, m, 0, l);
+    }
+}
+
+/* probs[i] = exp((l[idx[i]] - l[idx[0]]) / temp) for i < k; returns their sum. */
+static float softmax_weights(struct sampler *s, const float *l, uint32_t k, float temp)
+{
+    float max = l[s->idx[0]] / temp, sum = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        s->probs[i] = expf(l[s->idx[i]] / temp - max);
+        sum += s->probs[i];
+    }
+    return sum;
+}
+
+int32_t sampler_sample(struct sampler *s, float *logits)
+{
+    const struct sampler_params *p = &s->p;
+    apply_penalty(s, logits);
+    if (p->temp <= 0)
+        return sampler_argmax(logits, s->n_vocab);
+
+    uint32_t k = p->top_k > 0 && (uint32_t)p->top_k < s->n_vocab ? (uint32_t)p->top_k : s->n_vocab;
+    select_top(s, logits, k);
+    if (p->top_p < 1.0f) {                      /* smallest head with mass >= top_p */
+        float sum = softmax_weights(s, logits, k, 1.0f), cum = 0;
+        for (uint32_t i = 0; i < k; i++) {
+            cum += s->probs[i] / sum;
+            if (cum >= p->top_p) {
+                k = i + 1;
+                break;
+            }
+        }
+    }
+    if (p->min_p > 0) {                         /* keep p_i >= min_p * p_max, in logits */
+        float min_logit = logits[s->idx[0]] + logf(p->min_p);
+        uint32_t i = 1;
+        while (i < k && logits[s->idx[i]] >= min_logit)
+            i++;
+        k = i;
+    }
+    float sum = softmax_weights(s, logits, k, p->temp);
+    float target = (float)(rng_next(s->rng) >> 40) * 0x1p-24f * sum;
+    float cum = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        cum += s->probs[i];
+        if (target < cum)
+            return s->idx[i];
+    }
+    return s->idx[k - 1];
+}

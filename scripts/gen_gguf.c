@@ -1,0 +1,373 @@
+/* scripts/gen_gguf.c: writes small llama GGUF models with deterministic
+ * pseudo-random weights, in any supported tensor type, and deliberately broken
+ * variants of them, so tests exercise the whole load path without ../shared.
+ * The layout mirrors stories260K-f32.gguf (same keys, tensor names and order)
+ * at dim 64, 2 layers, 4 heads / 2 kv heads, ffn 96, ctx 128 and a 302-token
+ * SentencePiece-style vocab.
+ *
+ *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed]
+ *   gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]
+ *   gen_gguf --list-broken      one line per kind: KIND, layer, expected text, what
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "llm/gguf.h"
+#include "llm/gguf_write.h"
+#include "llm/quant.h"
+
+struct hparams {
+    uint32_t dim, n_layers, n_heads, n_kv_heads, ffn, ctx;
+};
+
+/* The broken variants. layer "gguf": gguf_open must fail with a message
+ * containing expect; layer "model": the file is valid GGUF and the model
+ * loader must refuse it, naming expect. */
+enum broken {
+    BR_OK, BR_TRUNCATED, BR_TRUNCATED_HEADER, BR_BAD_MAGIC, BR_BAD_VERSION, BR_VERSION1,
+    BR_BIG_ENDIAN, BR_HUGE_COUNT, BR_BAD_ALIGNMENT, BR_MISALIGNED, BR_TENSOR_OOB, BR_BAD_TYPE,
+    BR_DUP_KEY, BR_DUP_TENSOR, BR_STRING_OOB, BR_SHAPE_MISMATCH, BR_VOCAB_MISMATCH,
+    BR_MISSING_TENSOR, BR_MISSING_KEY, BR_UNSUPPORTED_TYPE, BR_N_BROKEN
+};
+
+#define GGUF_ERR(kind, expect, what)  { kind, "gguf", expect, what }
+#define MODEL_ERR(kind, expect, what) { kind, "model", expect, what }
+static const struct {
+    const char *name, *layer, *expect, *what;
+} broken_kinds[BR_N_BROKEN] = {
+    [BR_TRUNCATED]        = GGUF_ERR("truncated", "past the end", "file cut in half (in the tensor data)"),
+    [BR_TRUNCATED_HEADER] = GGUF_ERR("truncated-header", "truncated", "file cut at byte 3000 (in the tokens)"),
+    [BR_BAD_MAGIC]        = GGUF_ERR("bad-magic", "bad magic", "first byte changed"),
+    [BR_BAD_VERSION]      = GGUF_ERR("bad-version", "version 4", "version 4"),
+    [BR_VERSION1]         = GGUF_ERR("version1", "version 1", "version 1"),
+    [BR_BIG_ENDIAN]       = GGUF_ERR("big-endian", "big-endian", "version stored big-endian"),
+    [BR_HUGE_COUNT]       = GGUF_ERR("huge-count", "tensor count", "tensor count 2^60"),
+    [BR_BAD_ALIGNMENT]    = GGUF_ERR("bad-alignment", "general.alignment", "general.alignment = 48"),
+    [BR_MISALIGNED]       = GGUF_ERR("misaligned", "blk.0.attn_norm.weight", "data offset moved by 16 bytes"),
+    [BR_TENSOR_OOB]       = GGUF_ERR("tensor-oob", "blk.1.ffn_norm.weight", "last tensor's data missing"),
+    [BR_BAD_TYPE]         = GGUF_ERR("bad-type", "invalid ggml type 99", "blk.0.attn_norm.weight has type 99"),
+    [BR_DUP_KEY]          = GGUF_ERR("duplicate-key", "llama.block_count", "llama.block_count twice"),
+    [BR_DUP_TENSOR]       = GGUF_ERR("duplicate-tensor", "duplicate tensor", "blk.0.attn_q.weight twice"),
+    [BR_STRING_OOB]       = GGUF_ERR("string-oob", "general.description", "string length 2^40"),
+    [BR_SHAPE_MISMATCH]   = MODEL_ERR("shape-mismatch", "blk.1.attn_k.weight", "attn_k has 48 rows, not 32"),
+    [BR_VOCAB_MISMATCH]   = MODEL_ERR("vocab-mismatch", "token_embd.weight", "token_embd: vocab + 2 rows"),
+    [BR_MISSING_TENSOR]   = MODEL_ERR("missing-tensor", "blk.1.ffn_up.weight", "blk.1.ffn_up.weight left out"),
+    [BR_MISSING_KEY]      = MODEL_ERR("missing-key", "llama.embedding_length", "embedding_length left out"),
+    [BR_UNSUPPORTED_TYPE] = MODEL_ERR("unsupported-type", "blk.0.ffn_down.weight",
+                                      "ffn 256, every ffn_down Q4_K (id 12, right size)"),
+};
+
+/* ------------------------------------------------------------- weights */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)   /* splitmix64 */
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static float rng_unit(void)      /* uniform in [-1, 1) */
+{
+    return (float)(rng_next() >> 40) / (float)(1 << 23) - 1.0f;
+}
+
+/* Skewed values (mean about 0, longer positive tail) so block minima and
+ * maxima differ in magnitude, as Q4_1/Q5_1 and the absmax rules need. */
+static void fill_weights(float *x, uint64_t n, float scale, float center)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        float u = rng_unit(), v = rng_unit();
+        x[i] = center + scale * (u + 0.3f * v * v - 0.1f);
+    }
+}
+
+/* Convert n floats (rows of a multiple of the block size) into type. */
+static void encode(uint32_t type, const float *x, uint64_t n, uint8_t *out)
+{
+    for (uint64_t i = 0; i < n && (type == GGML_TYPE_F16 || type == GGML_TYPE_BF16); i++) {
+        uint16_t h = type == GGML_TYPE_F16 ? fp32_to_fp16(x[i]) : fp32_to_bf16(x[i]);
+        memcpy(out + 2 * i, &h, 2);
+    }
+    if (type == GGML_TYPE_F32)
+        memcpy(out, x, n * sizeof *x);
+    else if (type == GGML_TYPE_Q4_K)        /* no quantizer: any bytes of the right size */
+        for (uint64_t i = 0; i < type_row_bytes(type, n); i++)
+            out[i] = (uint8_t)rng_next();
+    else if (type != GGML_TYPE_F16 && type != GGML_TYPE_BF16)
+        quantize_row((enum ggml_type)type, x, out, (int64_t)n);
+}
+
+/* ------------------------------------------------------------- vocab */
+
+#define N_SPECIAL 3
+#define N_BYTES   256
+static const char *const pieces[] = {   /* NORMAL tokens; each longer one is two shorter */
+    "\xe2\x96\x81", "e", "t", "a", "o", "n", "h", "s", "d", "i", "l", "y", "u", "p", "m",
+    "T", "O", "c", ".", ",",
+    "he", "\xe2\x96\x81t", "\xe2\x96\x81the", "\xe2\x96\x81" "a", "nd", "\xe2\x96\x81" "and",
+    "ce", "nce", "\xe2\x96\x81O", "\xe2\x96\x81Once", "up", "\xe2\x96\x81up", "on",
+    "\xe2\x96\x81on", "im", "\xe2\x96\x81tim", "\xe2\x96\x81time", "ay", "\xe2\x96\x81" "d",
+    "\xe2\x96\x81" "day", "is", "\xe2\x96\x81is", "\xe2\x96\x81T",
+};
+#define N_PIECES (sizeof pieces / sizeof pieces[0])
+#define N_VOCAB  (N_SPECIAL + N_BYTES + N_PIECES)
+
+static void write_vocab(struct gguf_writer *w)
+{
+    static char byte_names[N_BYTES][7];
+    const char *toks[N_VOCAB];
+    float scores[N_VOCAB];
+    int32_t types[N_VOCAB];
+    toks[0] = "<unk>", toks[1] = "<s>", toks[2] = "</s>";
+    types[0] = 2, types[1] = 3, types[2] = 3;           /* UNKNOWN, CONTROL */
+    for (int b = 0; b < N_BYTES; b++) {
+        snprintf(byte_names[b], sizeof byte_names[b], "<0x%02X>", b);
+        toks[N_SPECIAL + b] = byte_names[b];
+        types[N_SPECIAL + b] = 6;                       /* BYTE */
+    }
+    for (unsigned i = 0; i < N_PIECES; i++) {
+        toks[N_SPECIAL + N_BYTES + i] = pieces[i];
+        types[N_SPECIAL + N_BYTES + i] = 1;             /* NORMAL */
+    }
+    for (unsigned i = 0; i < N_VOCAB; i++)
+        scores[i] = i < N_SPECIAL + N_BYTES ? 0.0f : -(float)(i - N_SPECIAL - N_BYTES);
+    gw_kv_arr_str(w, "tokenizer.ggml.tokens", toks, N_VOCAB);
+    gw_kv_arr(w, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, scores, N_VOCAB, 4);
+    gw_kv_arr(w, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, N_VOCAB, 4);
+    gw_kv_str(w, "tokenizer.ggml.model", "llama");
+}
+
+/* ------------------------------------------------------------- model */
+
+struct gen {
+    struct gguf_writer w;
+    struct hparams     hp;
+    uint32_t           type;       /* matrices (and token_embd) */
+    int                mixed;      /* cycle layer matrices through every type */
+    enum broken        broken;
+    unsigned           n_matrix;   /* layer matrices written so far, for --mixed */
+};
+
+static const uint32_t mix_cycle[] = {
+    GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1,
+    GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F32,
+};
+
+static void add_tensor(struct gen *g, const char *name, uint64_t ne0, uint64_t ne1,
+                       uint32_t type, float scale, float center)
+{
+    uint64_t ne[2] = { ne0, ne1 }, n = ne0 * ne1;
+    float *x = malloc(n * sizeof *x);
+    uint8_t *q = malloc(n * 4 + 64);
+    if (!x || !q) {
+        fprintf(stderr, "gen_gguf: out of memory\n");
+        exit(1);
+    }
+    fill_weights(x, n, scale, center);
+    encode(type, x, n, q);
+    size_t nbytes = (size_t)type_row_bytes(type, n);
+    uint32_t n_dims = ne1 == 1 ? 1 : 2;
+    int last = g->broken == BR_TENSOR_OOB && strcmp(name, "blk.1.ffn_norm.weight") == 0;
+    if (g->broken == BR_BAD_TYPE && strcmp(name, "blk.0.attn_norm.weight") == 0)
+        type = 99;
+    if (g->broken == BR_MISALIGNED && strcmp(name, "blk.0.attn_norm.weight") == 0)
+        gw_bytes(&g->w.data, q, 16);
+    if (last) {
+        gw_tensor_info(&g->w, name, n_dims, ne, type, g->w.data.len);
+    } else {
+        gw_tensor(&g->w, name, n_dims, ne, type, q, nbytes);
+        if (g->broken == BR_DUP_TENSOR && strcmp(name, "blk.0.attn_q.weight") == 0)
+            gw_tensor(&g->w, name, n_dims, ne, type, q, nbytes);
+    }
+    free(x);
+    free(q);
+}
+
+static void add_matrix(struct gen *g, const char *name, uint64_t ne0, uint64_t ne1)
+{
+    uint32_t type = g->mixed ? mix_cycle[g->n_matrix++ % (sizeof mix_cycle / sizeof mix_cycle[0])]
+                             : g->type;
+    if (g->broken == BR_UNSUPPORTED_TYPE && strstr(name, "ffn_down"))
+        type = GGML_TYPE_Q4_K;
+    if (g->broken == BR_MISSING_TENSOR && strcmp(name, "blk.1.ffn_up.weight") == 0)
+        return;
+    add_tensor(g, name, ne0, ne1, type, 1.0f / sqrtf((float)ne0), 0.0f);
+}
+
+static void add_norm(struct gen *g, const char *name, uint64_t n)
+{
+    add_tensor(g, name, n, 1, GGML_TYPE_F32, 0.1f, 1.0f);
+}
+
+static uint32_t file_type(uint32_t t)   /* llama_ftype for a uniform file of type t */
+{
+    switch (t) {
+    case GGML_TYPE_F16:  return 1;
+    case GGML_TYPE_Q4_0: return 2;
+    case GGML_TYPE_Q4_1: return 3;
+    case GGML_TYPE_Q8_0: return 7;
+    case GGML_TYPE_Q5_0: return 8;
+    case GGML_TYPE_Q5_1: return 9;
+    case GGML_TYPE_BF16: return 32;
+    default:             return 0;
+    }
+}
+
+static void write_keys(struct gen *g)
+{
+    const struct hparams *hp = &g->hp;
+    struct gguf_writer *w = &g->w;
+    char name[64];
+    write_vocab(w);
+    gw_kv_str(w, "general.architecture", "llama");
+    snprintf(name, sizeof name, "gen-llama-%s%s", type_traits(g->type)->name, g->mixed ? "-mixed" : "");
+    gw_kv_str(w, "general.name", name);
+    gw_kv_u32(w, "tokenizer.ggml.unknown_token_id", 0);
+    gw_kv_u32(w, "tokenizer.ggml.bos_token_id", 1);
+    gw_kv_u32(w, "tokenizer.ggml.eos_token_id", 2);
+    gw_kv_u32(w, "llama.context_length", hp->ctx);
+    if (g->broken != BR_MISSING_KEY)
+        gw_kv_u32(w, "llama.embedding_length", hp->dim);
+    gw_kv_u32(w, "llama.feed_forward_length", hp->ffn);
+    gw_kv_u32(w, "llama.attention.head_count", hp->n_heads);
+    gw_kv_u32(w, "llama.attention.head_count_kv", hp->n_kv_heads);
+    gw_kv_u32(w, "llama.block_count", hp->n_layers);
+    if (g->broken == BR_DUP_KEY)
+        gw_kv_u32(w, "llama.block_count", hp->n_layers);
+    gw_kv_u32(w, "llama.rope.dimension_count", hp->dim / hp->n_heads);
+    gw_kv_f32(w, "llama.rope.freq_base", 10000.0f);
+    gw_kv_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gw_kv_u32(w, "general.file_type", file_type(g->type));
+    if (g->type != GGML_TYPE_F32 || g->mixed)
+        gw_kv_u32(w, "general.quantization_version", 2);
+    if (g->broken == BR_BAD_ALIGNMENT)
+        gw_kv_u32(w, "general.alignment", 48);
+    if (g->broken == BR_STRING_OOB) {
+        gw_key(w, "general.description", GGUF_TYPE_STRING);
+        gw_u64(&w->meta, 1ull << 40);
+    }
+}
+
+static void write_tensors(struct gen *g)
+{
+    const struct hparams *hp = &g->hp;
+    uint64_t kv_dim = hp->dim / hp->n_heads * hp->n_kv_heads;
+    uint64_t vocab = N_VOCAB + (g->broken == BR_VOCAB_MISMATCH ? 2 : 0);
+    char name[64];
+    add_tensor(g, "token_embd.weight", hp->dim, vocab, g->type, 1.0f, 0.0f);
+    add_norm(g, "output_norm.weight", hp->dim);
+    add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->mixed ? GGML_TYPE_Q8_0 : g->type,
+               1.0f / sqrtf((float)hp->dim), 0.0f);
+    for (uint32_t l = 0; l < hp->n_layers; l++) {
+#define T(suffix) (snprintf(name, sizeof name, "blk.%u." suffix, l), name)
+        add_matrix(g, T("attn_q.weight"), hp->dim, hp->dim);
+        add_matrix(g, T("attn_k.weight"), hp->dim,
+                   g->broken == BR_SHAPE_MISMATCH && l == 1 ? kv_dim + 16 : kv_dim);
+        add_matrix(g, T("attn_v.weight"), hp->dim, kv_dim);
+        add_matrix(g, T("attn_output.weight"), hp->dim, hp->dim);
+        add_norm(g, T("attn_norm.weight"), hp->dim);
+        add_matrix(g, T("ffn_gate.weight"), hp->dim, hp->ffn);
+        add_matrix(g, T("ffn_down.weight"), hp->ffn, hp->dim);
+        add_matrix(g, T("ffn_up.weight"), hp->dim, hp->ffn);
+        add_norm(g, T("ffn_norm.weight"), hp->dim);
+#undef T
+    }
+}
+
+/* Byte-level damage after the file is assembled. */
+static void damage(struct gw_buf *img, enum broken b)
+{
+    switch (b) {
+    case BR_TRUNCATED:        img->len /= 2; break;
+    case BR_TRUNCATED_HEADER: img->len = 3000; break;
+    case BR_BAD_MAGIC:        img->p[0] = 'X'; break;
+    case BR_BAD_VERSION:      img->p[4] = 4; break;
+    case BR_VERSION1:         img->p[4] = 1; break;
+    case BR_BIG_ENDIAN:       img->p[4] = 0; img->p[7] = 3; break;
+    case BR_HUGE_COUNT:       img->p[15] = 0x10; break;   /* n_tensors |= 2^60 */
+    default:               break;
+    }
+}
+
+static uint32_t parse_type(const char *s)
+{
+    static const uint32_t ok[] = { GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0,
+                                   GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0 };
+    for (unsigned i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(type_traits(ok[i])->name, s) == 0)
+            return ok[i];
+    fprintf(stderr, "gen_gguf: unknown type '%s' (f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0)\n", s);
+    exit(2);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed]\n"
+                    "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
+                    "       gen_gguf --list-broken\n"
+                    "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 (default q8_0)\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    struct gen g = { .hp = { 64, 2, 4, 2, 96, 128 }, .type = GGML_TYPE_Q8_0 };
+    const char *out = NULL;
+    uint64_t seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--list-broken") == 0) {
+            for (int k = 1; k < BR_N_BROKEN; k++)
+                printf("%s\t%s\t%s\t%s\n", broken_kinds[k].name, broken_kinds[k].layer,
+                       broken_kinds[k].expect, broken_kinds[k].what);
+            return 0;
+        } else if (strcmp(a, "--mixed") == 0) {
+            g.mixed = 1;
+        } else if (!v) {
+            usage();
+        } else if (strcmp(a, "--type") == 0) {
+            g.type = parse_type(v), i++;
+        } else if (strcmp(a, "-o") == 0) {
+            out = v, i++;
+        } else if (strcmp(a, "--seed") == 0) {
+            seed = strtoull(v, NULL, 0), i++;
+        } else if (strcmp(a, "--broken") == 0) {
+            for (int k = 1; k < BR_N_BROKEN; k++)
+                if (strcmp(broken_kinds[k].name, v) == 0)
+                    g.broken = (enum broken)k;
+            if (g.broken == BR_OK) {
+                fprintf(stderr, "gen_gguf: unknown broken kind '%s' (see --list-broken)\n", v);
+                return 2;
+            }
+            i++;
+        } else {
+            usage();
+        }
+    }
+    if (!out)
+        usage();
+    if (g.broken == BR_UNSUPPORTED_TYPE)
+        g.hp.ffn = 256;              /* ffn_down rows must be a multiple of Q4_K's 256 */
+    rng_state = seed;
+    gw_init(&g.w);
+    write_keys(&g);
+    write_tensors(&g);
+    struct gw_buf img;
+    if (gw_finish(&g.w, &img)) {
+        fprintf(stderr, "gen_gguf: out of memory\n");
+        return 1;
+    }
+    gw_free(&g.w);
+    damage(&img, g.broken);
+    FILE *f = fopen(out, "wb");
+    if (!f || fwrite(img.p, 1, img.len, f) != img.len || fclose(f) != 0) {
+        fprintf(stderr, "gen_gguf: cannot write %s\n", out);
+        return 1;
+    }
+    gw_buf_free(&img);
+    return 0;
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# run-qemu.sh: boot build/kernel.bin in QEMU (virt, serial on stdio) and exit
+# with the guest's status: 0 after `poweroff`, the semihosting exit code after
+# a failure (selftest failures: 1, a kernel crash: 3), 124 on timeout.
+#
+#   --uefi            boot through UEFI firmware from a FAT ESP image
+#                     (EFI/BOOT/BOOTAA64.EFI = the kernel, \cmdline.txt = --append,
+#                     \initrd.img = --initrd)
+#   --esp PATH        where to build the ESP image (default build/esp.img)
+#   --smp N           cpus (default 1)          --mem SIZE   RAM (default 1G)
+#   --append ARGS     kernel command line       --initrd F   initial ramdisk (cpio)
+#   --timeout S       kill QEMU after S seconds (default 60), exit 124
+#   --cpu MODEL       default max               --icount     deterministic time (-icount shift=0)
+#   --gic 2|3         GIC version (default: QEMU's)
+#   --el2             start at EL2 (virtualization=on)
+#   --no-semihosting  without it a failing guest cannot report a status
+#   --kernel PATH     default build/kernel.bin
+#   -- ARGS...        extra QEMU arguments
+set -e
+cd "$(dirname "$0")/.."
+uefi=0 smp=1 mem=1G append="" initrd="" timeout=60 cpu=max icount=0 semihosting=1
+gic="" el2=0 kernel=build/kernel.bin esp=build/esp.img
+die() { echo "run-qemu.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --uefi) uefi=1 ;;
+    --esp) esp=$2; shift ;;
+    --smp) smp=$2; shift ;;
+    --mem) mem=$2; shift ;;
+    --append) append=$2; shift ;;
+    --initrd) initrd=$2; shift ;;
+    --timeout) timeout=$2; shift ;;
+    --cpu) cpu=$2; shift ;;
+    --icount) icount=1 ;;
+    --gic) gic=$2; shift ;;
+    --el2) el2=1 ;;
+    --semihosting) semihosting=1 ;;
+    --no-semihosting) semihosting=0 ;;
+    --kernel) kernel=$2; shift ;;
+    --) shift; break ;;
+    *) die "unknown option $1 (see the comment at the top of this script)" ;;
+    esac
+    shift
+done
+[ -f "$kernel" ] || die "$kernel missing: run 'make kernel'"
+[ -z "$initrd" ] || [ -f "$initrd" ] || die "initrd $initrd missing"
+
+machine=virt
+[ -n "$gic" ] && machine="$machine,gic-version=$gic"
+[ "$el2" = 1 ] && machine="$machine,virtualization=on"
+set -- -cpu "$cpu" -smp "$smp" -m "$mem" -display none -monitor none -nic none \
+    -chardev stdio,id=ser,signal=off -serial chardev:ser "$@"
+[ "$semihosting" = 1 ] && set -- -semihosting "$@"
+[ "$icount" = 1 ] && set -- -icount shift=0 "$@"
+
+if [ "$uefi" = 1 ]; then
+    fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+    [ -f "$fw" ] || die "$fw missing (apt-get install qemu-efi-aarch64)"
+    # FAT image sized for its contents plus slack (mkfs.vfat -C wants KiB).
+    bytes=$(cat "$kernel" ${initrd:+"$initrd"} | wc -c)
+    kib=$((bytes / 1024 + 16384))
+    rm -f "$esp"
+    mkfs.vfat -C "$esp" "$kib" >/dev/null
+    mmd -i "$esp" ::/EFI ::/EFI/BOOT
+    mcopy -i "$esp" "$kernel" ::/EFI/BOOT/BOOTAA64.EFI
+    if [ -n "$append" ]; then
+        printf '%s\n' "$append" >"$esp.cmdline"
+        mcopy -i "$esp" "$esp.cmdline" ::/cmdline.txt
+        rm -f "$esp.cmdline"
+    fi
+    [ -n "$initrd" ] && mcopy -i "$esp" "$initrd" ::/initrd.img
+    # The ESP sits on a virtio-mmio disk: the firmware boots from it and the
+    # kernel's own virtio-blk driver finds it in the DTB.
+    set -- -M "$machine,acpi=off" -bios "$fw" -boot menu=on,splash-time=0 \
+        -drive if=none,id=esp,format=raw,file="$esp" -device virtio-blk-device,drive=esp "$@"
+else
+    set -- -M "$machine" -kernel "$kernel" "$@"
+    [ -n "$append" ] && set -- "$@" -append "$append"
+    [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
+fi
+
+set +e
+timeout -k 5 "$timeout" qemu-system-aarch64 "$@"
+rc=$?
+[ "$rc" = 124 ] && echo "run-qemu.sh: timed out after ${timeout}s" >&2
+exit "$rc"

@@ -1,0 +1,102 @@
+#!/bin/sh
+# tests/golden/golden.sh: build/host/llm against llama.cpp's reference outputs
+# (../shared/models/reference, arm64 build): every stories260K type x the 3
+# reference prompts, greedy, 64 tokens, judged by ../shared/tools/compare_ref.py
+# (F32/F16: all ids equal, step-0 logits within 0.02; quantized: one split only
+# at a near-tie, step-0 within 0.5), with the F16 KV cache and again with F32;
+# then perplexity (-c 128) within 0.3 % of reference/perplexity.tsv.
+# Prints PASS/FAIL/SKIP lines; SKIPs everything when ../shared is absent.
+cd "$(dirname "$0")/../.." || exit 1
+SHARED=../shared
+MODELS=$SHARED/models/stories260K
+REF=$SHARED/models/reference
+LLM=build/host/llm
+TYPES="f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1"
+
+if [ ! -d "$REF" ] || [ ! -d "$MODELS" ]; then
+    echo "SKIP golden: $SHARED/models not present"
+    exit 0
+fi
+if [ ! -x "$LLM" ]; then
+    echo "FAIL golden: $LLM not built (make host)"
+    exit 1
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "SKIP golden: no python3 for compare_ref.py"
+    exit 0
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# Largest |ours - reference| over the step-0 logits, and the first generated
+# position where the ids differ ("-" when none).
+summary() {
+    python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+ours = json.load(open(sys.argv[1]))
+ref = next(r for r in map(json.loads, open(sys.argv[2])) if r["prompt"] == sys.argv[3])
+d = max(abs(a - b) for a, b in zip(ours["logits_step0"], ref["logits_step0"]))
+g, w = ours["gen_ids"], ref["gen_ids"]
+split = next((str(i) for i in range(min(len(g), len(w))) if g[i] != w[i]), "-")
+print(f"step0 max diff {d:.4g}, first split {split}")
+EOF
+}
+
+run_one() {   # type kv-suffix kv-flag prompt
+    t=$1 suffix=$2 kvflag=$3 prompt=$4
+    model=$MODELS/stories260K-$t.gguf
+    ref=$REF/stories260K-$t.arm64$suffix.jsonl
+    name="golden $t${suffix:+ $suffix} \"$prompt\""
+    if [ ! -f "$model" ] || [ ! -f "$ref" ]; then
+        echo "SKIP $name: $model or $ref missing"
+        return
+    fi
+    out=$tmp/out.json
+    if ! timeout 60 "$LLM" --json -m "$model" -p "$prompt" -n 64 --temp 0 $kvflag >"$out" 2>"$tmp/err"; then
+        echo "FAIL $name: llm failed: $(tail -n 1 "$tmp/err")"
+        fails=$((fails + 1))
+        return
+    fi
+    verdict=$(python3 $SHARED/tools/compare_ref.py "$t" "$out" "$ref" "$prompt" 2>&1)
+    rc=$?
+    detail=$(summary "$out" "$ref" "$prompt" 2>&1)
+    if [ $rc -eq 0 ]; then
+        echo "PASS $name: $verdict; $detail"
+    else
+        echo "FAIL $name: $verdict; $detail"
+        fails=$((fails + 1))
+    fi
+}
+
+while IFS= read -r prompt; do
+    [ -n "$prompt" ] || continue
+    for t in $TYPES; do
+        run_one "$t" "" "" "$prompt"
+        run_one "$t" "-kvf32" "--kv-type f32" "$prompt"
+    done
+done <"$REF/prompts.txt"
+
+# Perplexity: reference/perplexity.tsv rows "model platform ppl stderr".
+for t in $TYPES; do
+    name="golden perplexity $t"
+    want=$(awk -v m="stories260K-$t.gguf" '$1 == m && $2 ~ /^aarch64/ { print $3 }' "$REF/perplexity.tsv")
+    if [ -z "$want" ]; then
+        echo "SKIP $name: no arm64 reference"
+        continue
+    fi
+    got=$(timeout 120 "$LLM" -m "$MODELS/stories260K-$t.gguf" --perplexity "$REF/ppl-text.txt" -c 128 -b 128 2>"$tmp/err" |
+          sed -n 's/^ppl = //p')
+    if [ -z "$got" ]; then
+        echo "FAIL $name: no result: $(tail -n 1 "$tmp/err")"
+        fails=$((fails + 1))
+        continue
+    fi
+    if awk -v g="$got" -v w="$want" 'BEGIN { d = (g - w) / w; if (d < 0) d = -d; exit !(d <= 0.003) }'; then
+        echo "PASS $name: ppl $got vs llama.cpp $want"
+    else
+        echo "FAIL $name: ppl $got vs llama.cpp $want (more than 0.3 % apart)"
+        fails=$((fails + 1))
+    fi
+done
+[ $fails -eq 0 ]

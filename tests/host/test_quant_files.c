@@ -1,0 +1,154 @@
+/* tests/host/test_quant_files.c: the reference quantizers against llama-quantize.
+ * Every quantized or F16 matrix in the stories260K files under ../shared/models
+ * must come out byte for byte the same when the F32 file's tensor of the same
+ * name is quantized with quantize_row_ref(), row by row. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "llm/gguf.h"
+#include "llm/quant.h"
+
+#define MODELS "../shared/models"
+
+static int n_fail;
+
+static void report(const char *verdict, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void report(const char *verdict, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s %s: ", verdict, name);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (strcmp(verdict, "FAIL") == 0)
+        n_fail++;
+}
+
+struct loaded {
+    uint8_t         *buf;
+    struct gguf_file f;
+};
+
+static bool load(struct loaded *l, const char *path, struct llm_err *err)
+{
+    memset(l, 0, sizeof *l);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err->msg, sizeof err->msg, "cannot open %s", path);
+        return false;
+    }
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    l->buf = malloc(n > 0 ? (size_t)n : 1);
+    bool ok = l->buf && fread(l->buf, 1, (size_t)n, fp) == (size_t)n;
+    fclose(fp);
+    if (!ok) {
+        snprintf(err->msg, sizeof err->msg, "cannot read %s", path);
+        free(l->buf);
+        return false;
+    }
+    if (gguf_open(&l->f, l->buf, (size_t)n, err) != 0) {
+        free(l->buf);
+        return false;
+    }
+    return true;
+}
+
+static void unload(struct loaded *l)
+{
+    gguf_close(&l->f);
+    free(l->buf);
+}
+
+/* Re-quantize each non-F32 tensor of `q` from its F32 twin in `ref`. */
+static void check_file(const char *name, const struct gguf_file *ref, const struct gguf_file *q)
+{
+    uint64_t tensors = 0, rows = 0;
+    for (uint64_t i = 0; i < q->n_tensors; i++) {
+        const struct gguf_tensor *t = &q->tensors[i];
+        const struct type_traits *tt = type_traits(t->type);
+        if (t->type == GGML_TYPE_F32)
+            continue;
+        if (tt == NULL || !tt->supported) {
+            report("FAIL", name, "%.*s: unexpected type %u", (int)t->name.len, t->name.ptr, t->type);
+            return;
+        }
+        const struct gguf_tensor *src = NULL;
+        for (uint64_t j = 0; j < ref->n_tensors && !src; j++)
+            if (ref->tensors[j].name.len == t->name.len &&
+                memcmp(ref->tensors[j].name.ptr, t->name.ptr, t->name.len) == 0)
+                src = &ref->tensors[j];
+        if (!src || src->type != GGML_TYPE_F32 || memcmp(src->ne, t->ne, sizeof t->ne) != 0) {
+            report("FAIL", name, "%.*s: no F32 twin of the same shape", (int)t->name.len, t->name.ptr);
+            return;
+        }
+        uint64_t ne0 = t->ne[0], nrows = t->ne[1] * t->ne[2] * t->ne[3];
+        uint64_t rb = type_row_bytes(t->type, ne0);
+        if (rb == 0 || rb * nrows != t->nbytes || ne0 * 4 * nrows != src->nbytes) {
+            report("FAIL", name, "%.*s: sizes disagree", (int)t->name.len, t->name.ptr);
+            return;
+        }
+        uint8_t *row = malloc(rb);
+        for (uint64_t r = 0; r < nrows; r++) {
+            quantize_row_ref(t->type, (const float *)src->data + r * ne0, row, (int64_t)ne0);
+            if (memcmp(row, (const uint8_t *)t->data + r * rb, rb) != 0) {
+                uint64_t b = 0;
+                while (memcmp(row + b * tt->size, (const uint8_t *)t->data + r * rb + b * tt->size,
+                              tt->size) == 0)
+                    b++;
+                report("FAIL", name, "%.*s (%s) row %llu block %llu differs", (int)t->name.len,
+                       t->name.ptr, tt->name, (unsigned long long)r, (unsigned long long)b);
+                free(row);
+                return;
+            }
+        }
+        free(row);
+        tensors++;
+        rows += nrows;
+    }
+    if (tensors == 0)
+        report("FAIL", name, "no quantized tensors found");
+    else
+        report("PASS", name, "%llu tensors, %llu rows identical", (unsigned long long)tensors,
+               (unsigned long long)rows);
+}
+
+int main(void)
+{
+    static const char *const files[][2] = {
+        { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-f16.gguf" },
+        { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-q4_0.gguf" },
+        { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-q4_1.gguf" },
+        { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-q5_0.gguf" },
+        { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-q5_1.gguf" },
+        { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-q8_0.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q8_0.gguf" },
+    };
+    for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char name[128], path[256];
+        const char *base = strrchr(files[i][1], '/') + 1;
+        snprintf(name, sizeof name, "requant_%.*s", (int)(strlen(base) - 5), base);
+        struct loaded ref, q;
+        struct llm_err err = { 0 };
+        snprintf(path, sizeof path, MODELS "/%s", files[i][0]);
+        if (!load(&ref, path, &err)) {
+            report("SKIP", name, "%s", err.msg);
+            continue;
+        }
+        snprintf(path, sizeof path, MODELS "/%s", files[i][1]);
+        if (!load(&q, path, &err)) {
+            report("SKIP", name, "%s", err.msg);
+            unload(&ref);
+            continue;
+        }
+        check_file(name, &ref.f, &q.f);
+        unload(&q);
+        unload(&ref);
+    }
+    return n_fail ? 1 : 0;
+}

@@ -1,0 +1,398 @@
+/* tools/host/llm_cli.c: build/host/llm, the engine on Linux with llama.cpp's
+ * flag names. The model file is mapped read-only and used in place. Text goes
+ * to stdout as it is generated, statistics and errors to stderr. --json prints
+ * one object in the schema of the llama.cpp reference files
+ * (../shared/models/reference, one per line) instead. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "llm/generate.h"
+#include "llm/gguf.h"
+#include "llm/model.h"
+#include "llm/tokenizer.h"
+#include "tools/host/host.h"
+
+#define TOP_N 10
+
+struct options {
+    const char *model, *prompt, *ppl_file;
+    int32_t     n_predict;
+    uint32_t    n_ctx, n_batch;
+    int         threads;
+    bool        json, tokenize, info, ignore_eos;
+    enum ggml_type kv_type;
+    struct sampler_params sp;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: llm -m MODEL.gguf [options]\n"
+        "  -p, --prompt TEXT       prompt (default \"\")\n"
+        "  -n, --n-predict N       tokens to generate (default -1: until EOS or full context)\n"
+        "  -c, --ctx-size N        context size (default: the model's)\n"
+        "  -b, --batch-size N      prompt tokens per forward pass (default min(ctx, 512))\n"
+        "  -t, --threads N         threads (default: all CPUs)\n"
+        "  --temp T                temperature, 0 = greedy (default 0.8)\n"
+        "  --top-k K  --top-p P  --min-p P  --repeat-penalty R  --repeat-last-n N  --seed S\n"
+        "  --kv-type f16|f32       KV cache type (default f16)\n"
+        "  --ignore-eos            never stop at end-of-sequence\n"
+        "  --json                  print one JSON object (ids, pieces, top logits)\n"
+        "  --tokenize              print the prompt's token ids and exit\n"
+        "  --info                  print the model summary and exit\n"
+        "  --perplexity FILE       perplexity of FILE in chunks of ctx tokens\n"
+        "  -h, --help              this text\n");
+}
+
+static int die(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "llm: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static bool parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Returns 0 to run, 1 on a bad command line, 2 after --help. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->prompt = "";
+    o->n_predict = -1;
+    o->kv_type = GGML_TYPE_F16;
+    sampler_params_default(&o->sp);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double x;
+#define FLAG(s1, s2) (!strcmp(a, s1) || !strcmp(a, s2))
+#define NEED() do { if (!v) { die("%s needs a value", a); return 1; } i++; } while (0)
+#define NUM(lo, hi) do { NEED(); if (!parse_num(v, lo, hi, &x)) { die("bad value for %s", a); return 1; } } while (0)
+        if (FLAG("-h", "--help")) { usage(stdout); return 2; }
+        else if (FLAG("-m", "--model")) { NEED(); o->model = v; }
+        else if (FLAG("-p", "--prompt")) { NEED(); o->prompt = v; }
+        else if (FLAG("-n", "--n-predict")) { NUM(-1, 1e9); o->n_predict = (int32_t)x; }
+        else if (FLAG("-c", "--ctx-size")) { NUM(0, MODEL_MAX_CTX); o->n_ctx = (uint32_t)x; }
+        else if (FLAG("-b", "--batch-size")) { NUM(0, MODEL_MAX_CTX); o->n_batch = (uint32_t)x; }
+        else if (FLAG("-t", "--threads")) { NUM(1, 1024); o->threads = (int)x; }
+        else if (FLAG("--temp", "")) { NUM(0, 100); o->sp.temp = (float)x; }
+        else if (FLAG("--top-k", "")) { NUM(0, 1e9); o->sp.top_k = (int32_t)x; }
+        else if (FLAG("--top-p", "")) { NUM(0, 1); o->sp.top_p = (float)x; }
+        else if (FLAG("--min-p", "")) { NUM(0, 1); o->sp.min_p = (float)x; }
+        else if (FLAG("--repeat-penalty", "")) { NUM(0, 100); o->sp.repeat_penalty = (float)x; }
+        else if (FLAG("--repeat-last-n", "")) { NUM(0, 1e6); o->sp.repeat_last_n = (int32_t)x; }
+        else if (FLAG("--seed", "-s")) { NUM(0, 1.8e19); o->sp.seed = (uint64_t)x; }
+        else if (FLAG("--kv-type", "-ctk")) {
+            NEED();
+            if (!strcmp(v, "f16")) o->kv_type = GGML_TYPE_F16;
+            else if (!strcmp(v, "f32")) o->kv_type = GGML_TYPE_F32;
+            else { die("--kv-type must be f16 or f32, not %s", v); return 1; }
+        }
+        else if (FLAG("--ignore-eos", "")) o->ignore_eos = true;
+        else if (FLAG("--json", "")) o->json = true;
+        else if (FLAG("--tokenize", "")) o->tokenize = true;
+        else if (FLAG("--info", "")) o->info = true;
+        else if (FLAG("--perplexity", "")) { NEED(); o->ppl_file = v; }
+        else { die("unknown argument %s (try --help)", a); return 1; }
+#undef FLAG
+#undef NEED
+#undef NUM
+    }
+    if (!o->model) {
+        die("%s", "no model given (-m FILE)");
+        return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- files */
+
+struct mapped {
+    void  *p;
+    size_t n;
+};
+
+static int map_file(const char *path, struct mapped *m)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    m->n = (size_t)st.st_size;
+    m->p = m->n ? mmap(NULL, m->n, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    close(fd);
+    return m->n && m->p == MAP_FAILED ? -1 : 0;
+}
+
+/* ------------------------------------------------------------- JSON */
+
+/* A JSON string; bytes that are not valid UTF-8 become U+FFFD. */
+static void json_str(FILE *o, const char *s, size_t n)
+{
+    fputc('"', o);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') { fprintf(o, "\\%c", c); i++; continue; }
+        if (c == '\n') { fputs("\\n", o); i++; continue; }
+        if (c == '\t') { fputs("\\t", o); i++; continue; }
+        if (c < 0x20) { fprintf(o, "\\u%04x", c); i++; continue; }
+        if (c < 0x80) { fputc(c, o); i++; continue; }
+        size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+        if (c >= 0xf5)
+            len = 0;
+        bool ok = len && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
+        if (ok) { fwrite(s + i, 1, len, o); i += len; }
+        else { fputs("\\ufffd", o); i++; }
+    }
+    fputc('"', o);
+}
+
+struct json_run {
+    const struct tokenizer *tok;
+    int32_t  *prompt_ids;  uint32_t n_prompt;
+    int32_t  *gen_ids;     uint32_t n_gen, cap;
+    char     *text;        size_t text_len, text_cap;
+    size_t   *piece_end;   /* text offset after each generated piece */
+    float    *top;         /* [step][TOP_N] logits */
+    int32_t  *top_ids;     /* [step][TOP_N] */
+    uint32_t  n_top;
+    float    *step0;       uint32_t n_vocab;
+};
+
+static void *grow(void *p, size_t bytes)
+{
+    void *q = realloc(p, bytes);
+    if (!q) {
+        fprintf(stderr, "llm: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+static void json_on_prompt(void *ctx, const int32_t *ids, uint32_t n)
+{
+    struct json_run *j = ctx;
+    j->prompt_ids = grow(NULL, n * sizeof *ids);
+    memcpy(j->prompt_ids, ids, n * sizeof *ids);
+    j->n_prompt = n;
+}
+
+/* The TOP_N largest logits, best first; ties to the lower id (a stable pass). */
+static void json_on_logits(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab)
+{
+    struct json_run *j = ctx;
+    if (step == 0) {
+        j->step0 = grow(NULL, n_vocab * sizeof *logits);
+        memcpy(j->step0, logits, n_vocab * sizeof *logits);
+        j->n_vocab = n_vocab;
+    }
+    j->top = grow(j->top, (step + 1) * TOP_N * sizeof *j->top);
+    j->top_ids = grow(j->top_ids, (step + 1) * TOP_N * sizeof *j->top_ids);
+    float *v = j->top + step * TOP_N;
+    int32_t *id = j->top_ids + step * TOP_N;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n_vocab; i++) {
+        uint32_t at = k < TOP_N ? k++ : TOP_N;
+        while (at > 0 && logits[i] > v[at - 1]) {
+            if (at < TOP_N) { v[at] = v[at - 1]; id[at] = id[at - 1]; }
+            at--;
+        }
+        if (at < TOP_N) { v[at] = logits[i]; id[at] = (int32_t)i; }
+    }
+    j->n_top = step + 1;
+}
+
+static void json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len)
+{
+    struct json_run *j = ctx;
+    if (j->n_gen == j->cap) {
+        j->cap = j->cap ? 2 * j->cap : 64;
+        j->gen_ids = grow(j->gen_ids, j->cap * sizeof *j->gen_ids);
+        j->piece_end = grow(j->piece_end, j->cap * sizeof *j->piece_end);
+    }
+    if (j->text_len + len > j->text_cap) {
+        j->text_cap = 2 * (j->text_len + len) + 64;
+        j->text = grow(j->text, j->text_cap);
+    }
+    memcpy(j->text + j->text_len, text, len);
+    j->text_len += len;
+    j->gen_ids[j->n_gen] = tid;
+    j->piece_end[j->n_gen++] = j->text_len;
+}
+
+static void json_ids(FILE *o, const int32_t *ids, uint32_t n)
+{
+    fputc('[', o);
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(o, "%s%d", i ? ", " : "", ids[i]);
+    fputc(']', o);
+}
+
+static void json_print(FILE *o, const struct json_run *j, const struct options *opt,
+                       const struct gen_stats *st)
+{
+    const char *base = strrchr(opt->model, '/');
+    fputs("{\"model\": ", o);
+    json_str(o, base ? base + 1 : opt->model, strlen(base ? base + 1 : opt->model));
+    fprintf(o, ", \"kv_cache_type\": \"%s\", \"n_predict\": %d, \"prompt\": ",
+            opt->kv_type == GGML_TYPE_F32 ? "f32" : "f16", opt->n_predict);
+    json_str(o, opt->prompt, strlen(opt->prompt));
+    fputs(", \"prompt_ids\": ", o);
+    json_ids(o, j->prompt_ids, j->n_prompt);
+    fputs(", \"prompt_pieces\": [", o);
+    for (uint32_t i = 0; i < j->n_prompt; i++) {
+        char buf[512];
+        int n = tokenizer_decode(j->tok, i ? j->prompt_ids[i - 1] : -2, j->prompt_ids[i], buf, sizeof buf);
+        fputs(i ? ", " : "", o);
+        json_str(o, buf, (size_t)n);
+    }
+    fputs("], \"gen_ids\": ", o);
+    json_ids(o, j->gen_ids, j->n_gen);
+    fputs(", \"gen_pieces\": [", o);
+    for (uint32_t i = 0; i < j->n_gen; i++) {
+        size_t b = i ? j->piece_end[i - 1] : 0;
+        fputs(i ? ", " : "", o);
+        json_str(o, j->text + b, j->piece_end[i] - b);
+    }
+    fputs("], \"gen_text\": ", o);
+    json_str(o, j->text ? j->text : "", j->text_len);
+    fprintf(o, ", \"stop\": \"%s\", \"n_gen\": %u, \"top_logits\": [", gen_stop_name(st->stop), j->n_gen);
+    for (uint32_t s = 0; s < j->n_top; s++) {
+        fputs(s ? ", [" : "[", o);
+        for (uint32_t k = 0; k < TOP_N && k < j->n_vocab; k++)
+            fprintf(o, "%s[%d, %.9g]", k ? ", " : "", j->top_ids[s * TOP_N + k],
+                    (double)j->top[s * TOP_N + k]);
+        fputc(']', o);
+    }
+    fputs("], \"logits_step0\": [", o);
+    for (uint32_t i = 0; j->step0 && i < j->n_vocab; i++)
+        fprintf(o, "%s%.9g", i ? ", " : "", (double)j->step0[i]);
+    fputs("]}\n", o);
+}
+
+/* ------------------------------------------------------------- modes */
+
+static int run_tokenize(const struct tokenizer *tok, const char *prompt)
+{
+    size_t len = strlen(prompt), cap = len + 2;
+    int32_t *ids = grow(NULL, cap * sizeof *ids);
+    int n = tokenizer_encode(tok, prompt, len, tok->add_bos, ids, (int)cap);
+    if (n < 0)
+        return die("%s", "tokenizing failed");
+    for (int i = 0; i < n; i++)
+        printf("%s%d", i ? " " : "", ids[i]);
+    printf("\n");
+    free(ids);
+    return 0;
+}
+
+static int run_perplexity(struct session *s, const char *path)
+{
+    struct mapped f;
+    struct llm_err err = {{0}};
+    if (map_file(path, &f))
+        return die("cannot read %s", path);
+    double ppl;
+    uint32_t n;
+    if (perplexity(s, f.p, f.n, &ppl, &n, &err))
+        return die("%s", err.msg);
+    printf("ppl = %.4f\n", ppl);
+    fprintf(stderr, "llm: %u predictions in chunks of %u tokens\n", n, s->cfg.n_ctx);
+    return 0;
+}
+
+static int run_generate(struct session *s, const struct options *o, const struct tokenizer *tok)
+{
+    struct gen_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
+                             .n_predict = o->n_predict, .ignore_eos = o->ignore_eos, .sp = o->sp };
+    struct json_run j = { .tok = tok };
+    struct gen_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
+                                .on_token = json_on_token };
+    struct gen_stats st;
+    struct llm_err err = {{0}};
+    if (!o->json)
+        fputs(o->prompt, stdout);
+    if (generate(s, &r, o->json ? &cb : NULL, &st, &err))
+        return die("%s", err.msg);
+    if (o->json)
+        json_print(stdout, &j, o, &st);
+    else
+        printf("\n");
+    char line[512];
+    gen_stats_format(&st, line, sizeof line);
+    fprintf(stderr, "llm: %s\n", line);
+    if (st.stop == GEN_STOP_CTX_FULL)
+        fprintf(stderr, "llm: context full (%u tokens): generation stopped; use -c to enlarge it\n",
+                st.kv_capacity);
+    if (st.stop == GEN_STOP_NONFINITE)
+        return die("%s", err.msg);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc == 2 ? 0 : 1;
+    host_setup_sigint();
+    if (o.threads)
+        host_set_threads(o.threads);
+
+    struct mapped f;
+    if (map_file(o.model, &f))
+        return die("cannot map model file %s", o.model);
+    struct llm_err err = {{0}};
+    struct gguf_file gf;
+    struct model m;
+    struct tokenizer tok;
+    if (gguf_open(&gf, f.p, f.n, &err))
+        return die("%s", err.msg);
+    if (model_load(&m, &gf, &err) || tokenizer_init(&tok, &gf, &err))
+        return die("%s", err.msg);
+
+    struct session_config cfg = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type,
+                                  .all_logits = o.ppl_file != NULL };
+    size_t need = generate_mem_needed(&m, &cfg);
+    if (o.info) {
+        char buf[2048];
+        model_summary(&m, buf, sizeof buf);
+        fputs(buf, stdout);
+        printf("session: ctx %u, batch %u, kv %s: %zu bytes (kv cache %zu)\n", cfg.n_ctx, cfg.n_batch,
+               cfg.kv_type == GGML_TYPE_F32 ? "f32" : "f16", need,
+               kv_cache_bytes(m.hp.n_layer, cfg.n_ctx, model_kv_dim(&m.hp), cfg.kv_type));
+        return 0;
+    }
+    if (o.tokenize)
+        return run_tokenize(&tok, o.prompt);
+
+    struct session s;
+    if (session_init(&s, &m, &tok, &cfg, &err))
+        return die("%s", err.msg);
+    rc = o.ppl_file ? run_perplexity(&s, o.ppl_file) : run_generate(&s, &o, &tok);
+    session_free(&s);
+    tokenizer_free(&tok);
+    model_free(&m);
+    gguf_close(&gf);
+    munmap(f.p, f.n);
+    return rc;
+}

@@ -1,0 +1,225 @@
+/* tools/host/platform.c: llm/platform.h for Linux with libc and pthreads.
+ * llm_parallel_for uses a persistent pool: workers sleep on a condition
+ * variable between calls and claim indices from an atomic counter. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#include <asm/hwcap.h>
+#endif
+#include "llm/platform.h"
+#include "tools/host/host.h"
+
+/* ------------------------------------------------------------- memory */
+
+/* mmap gives zeroed, page-aligned memory whose untouched pages cost nothing,
+ * which suits KV caches sized for a full context. Larger alignments are
+ * obtained by over-mapping and trimming both ends. */
+void *llm_alloc(size_t bytes, size_t align)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (bytes == 0)
+        bytes = 1;
+    if (align <= page) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    if (align & (align - 1) || bytes > SIZE_MAX - align)
+        return NULL;
+    size_t len = bytes + align;
+    uint8_t *raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uint8_t *p = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+    size_t end = ((uintptr_t)p + bytes + page - 1) & ~(uintptr_t)(page - 1);
+    if (p > raw)
+        munmap(raw, (size_t)(p - raw));
+    if ((uintptr_t)raw + len > end)
+        munmap((void *)end, (uintptr_t)raw + len - end);
+    return p;
+}
+
+void llm_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
+}
+
+size_t llm_mem_available(void)
+{
+    struct sysinfo si;
+    if (sysinfo(&si) != 0)
+        return 0;
+    return (size_t)(si.freeram + si.bufferram) * si.mem_unit;
+}
+
+/* ------------------------------------------------------------- time, output */
+
+uint64_t llm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void llm_write(const char *s, size_t n)
+{
+    fwrite(s, 1, n, stdout);
+    fflush(stdout);
+}
+
+/* ------------------------------------------------------------- Ctrl-C */
+
+static volatile sig_atomic_t sigint_seen;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    sigint_seen = 1;
+}
+
+void host_setup_sigint(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+bool llm_interrupted(void)
+{
+    bool seen = sigint_seen != 0;
+    sigint_seen = 0;
+    return seen;
+}
+
+/* ------------------------------------------------------------- CPU */
+
+static int n_threads;   /* 0 = not chosen yet */
+
+void host_set_threads(int n)
+{
+    n_threads = n;
+}
+
+int llm_cpu_count(void)
+{
+    if (n_threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        n_threads = n < 1 ? 1 : (int)n;
+    }
+    return n_threads;
+}
+
+uint32_t llm_cpu_features(void)
+{
+#if defined(__aarch64__)
+    unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    uint32_t f = 0;
+    if (hw & HWCAP_ASIMD)   f |= LLM_CPU_ASIMD;
+    if (hw & HWCAP_ASIMDDP) f |= LLM_CPU_DOTPROD;
+    if (hw & HWCAP_ASIMDHP) f |= LLM_CPU_FP16;
+    if (hw & HWCAP_SVE)     f |= LLM_CPU_SVE;
+#ifdef HWCAP2_I8MM
+    if (hw2 & HWCAP2_I8MM)  f |= LLM_CPU_I8MM;
+#else
+    (void)hw2;
+#endif
+    return f;
+#else
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------- thread pool */
+
+#define POOL_MAX 64
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t  wake, done;
+    int             n_workers;
+    uint64_t        generation;   /* bumped once per job */
+    int             busy;         /* workers still inside the current job */
+    void          (*fn)(int i, void *arg);
+    void           *arg;
+    int             n;
+    atomic_int      next;         /* next index to claim */
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+            .done = PTHREAD_COND_INITIALIZER };
+
+static void pool_drain(void)
+{
+    int i;
+    while ((i = atomic_fetch_add(&pool.next, 1)) < pool.n)
+        pool.fn(i, pool.arg);
+}
+
+static void *pool_worker(void *unused)
+{
+    (void)unused;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&pool.lock);
+    for (;;) {
+        while (pool.generation == seen)
+            pthread_cond_wait(&pool.wake, &pool.lock);
+        seen = pool.generation;
+        pthread_mutex_unlock(&pool.lock);
+        pool_drain();
+        pthread_mutex_lock(&pool.lock);
+        if (--pool.busy == 0)
+            pthread_cond_signal(&pool.done);
+    }
+    return NULL;
+}
+
+static void pool_start(void)
+{
+    int want = llm_cpu_count() - 1;
+    if (want > POOL_MAX)
+        want = POOL_MAX;
+    while (pool.n_workers < want) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, pool_worker, NULL) != 0)
+            break;
+        pthread_detach(t);
+        pool.n_workers++;
+    }
+}
+
+/* One job at a time: llm/ calls this from a single thread. */
+void llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (n <= 0)
+        return;
+    pthread_once(&once, pool_start);
+    if (n == 1 || pool.n_workers == 0) {
+        for (int i = 0; i < n; i++)
+            fn(i, arg);
+        return;
+    }
+    pthread_mutex_lock(&pool.lock);
+    pool.fn = fn;
+    pool.arg = arg;
+    pool.n = n;
+    atomic_store(&pool.next, 0);
+    pool.busy = pool.n_workers;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+    pool_drain();
+    pthread_mutex_lock(&pool.lock);
+    while (pool.busy > 0)
+        pthread_cond_wait(&pool.done, &pool.lock);
+    pthread_mutex_unlock(&pool.lock);
+}

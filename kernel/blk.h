@@ -13,7 +13,8 @@ struct blk_dev {
     void    *priv;
 };
 
-/* Probe the virtio-mmio transports in the DTB; the first block device or NULL. */
-struct blk_dev *virtio_blk_probe(void);
+/* Probe the virtio-mmio transports in the DTB (in DTB order) and bring up
+ * every block device: up to cap go into devs; returns how many. */
+int virtio_blk_probe(struct blk_dev **devs, int cap);
 
 #endif

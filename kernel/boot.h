@@ -9,7 +9,6 @@ struct boot_info {
     int         path;           /* BOOT_PATH_KERNEL or BOOT_PATH_UEFI (arch/aarch64/layout.h) */
     int         entry_el;       /* exception level we were entered at */
     uint64_t    dtb;            /* physical address, 0 if none */
-    uint64_t    boot_ns;        /* time_ns() when the shell started */
 };
 extern struct boot_info boot_info;
 
@@ -21,7 +20,5 @@ bool cmdline_get(const char *key, char *buf, size_t cap);
 void console_panic_mode(void);  /* crash path: stop taking the console lock */
 /* Input read before the console existed (UEFI's key buffer): returned first. */
 void console_preload(const char *s, size_t n);
-
-void mem_init(void);            /* kernel/page_alloc.c */
 
 #endif

@@ -38,12 +38,16 @@ void vfs_init(void)
         int err = cpio_open((const void *)(uintptr_t)fdt.initrd_start, size, &fs, why, sizeof why);
         mount_or_report("/initrd", source, err, &fs, why);
     }
-    struct blk_dev *dev = virtio_blk_probe();
-    if (dev) {
+    /* every block device with FAT: the first at /disk, then /disk2, /disk3 */
+    struct blk_dev *devs[4];
+    int ndev = virtio_blk_probe(devs, 4);
+    for (int i = 0; i < ndev; i++) {
+        char path[16];
         int part;
-        int err = fat_open(dev, &fs, &part, why, sizeof why);
-        snprintf(source, sizeof source, part ? "%s partition %d" : "%s", dev->name, part);
-        mount_or_report("/disk", source, err, &fs, why);
+        snprintf(path, sizeof path, i ? "/disk%d" : "/disk", i + 1);
+        int err = fat_open(devs[i], &fs, &part, why, sizeof why);
+        snprintf(source, sizeof source, part ? "%s partition %d" : "%s", devs[i]->name, part);
+        mount_or_report(path, source, err, &fs, why);
     }
 }
 

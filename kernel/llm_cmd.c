@@ -315,7 +315,8 @@ static int cmd_infer(int argc, char **argv)
         kprintf("llm infer: out of memory\n");
         return 1;
     }
-    struct gen_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict, .sp = o.sp };
+    struct gen_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict,
+                               .ignore_eos = o.ignore_eos, .sp = o.sp };
     int rc = infer_run(&req, want_ids);
     kfree(prompt);
     return rc;
@@ -339,10 +340,9 @@ static int cmd_bench(int argc, char **argv)
         return 1;
     }
     /* 63 words and BOS: 64 tokens for vocabularies that know "▁the". */
-    static char prompt[63 * 4];
-    for (int i = 0; i < 63; i++)
-        memcpy(prompt + 4 * i, i ? " the" : "the ", 4);
-    prompt[sizeof prompt - 1] = 0;
+    static char prompt[3 + 62 * 4 + 1] = "the";
+    for (int i = 0; i < 62; i++)
+        memcpy(prompt + 3 + 4 * i, " the", 4);
     uint32_t room = cur->s.cfg.n_ctx > 65 ? cur->s.cfg.n_ctx - 65 : 1;
     static char *greedy[] = { "--temp", "0" };
     struct cli_gen_opts o;
@@ -443,7 +443,8 @@ static void usage(void)
             "  llm info               the loaded model\n"
             "  llm unload             free it\n"
             "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
-            "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ids] PROMPT...\n"
+            "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
+            "            PROMPT...
             "                         generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
             "  llm tokenize TEXT...   ids and pieces\n"
             "  llm perplexity PATH [-c N]\n"

@@ -111,19 +111,43 @@ static void run_init(void)
     }
 }
 
-void kernel_main(uint64_t dtb, uint64_t path, uint64_t entry_el)
+/* What the boot door handed over: the DTB, and under UEFI an initrd from the ESP. */
+static void boot_info_init(uint64_t dtb, uint64_t path, uint64_t entry_el)
 {
     boot_info.dtb = dtb;
     boot_info.path = (int)path;
     boot_info.entry_el = (int)entry_el;
     if (dtb)
         fdt_parse((const void *)(uintptr_t)dtb, DTB_MAX_SIZE, &fdt);
-    console_init();
+    if (efi_boot.initrd_size && !fdt.initrd_end) {
+        fdt.initrd_start = efi_boot.initrd_base;
+        fdt.initrd_end = efi_boot.initrd_base + efi_boot.initrd_size;
+    }
+}
+
+static void boot_banner(void)
+{
     console_preload(efi_boot.input, efi_boot.input_len);
-    kprintf("\nkernel: booting via %s, entered at EL%d\n", path == BOOT_PATH_UEFI ? "UEFI" : "-kernel",
-            (int)entry_el);
+    kprintf("\nkernel: booting via %s, entered at EL%d\n",
+            boot_info.path == BOOT_PATH_UEFI ? "UEFI" : "-kernel", boot_info.entry_el);
     if (!fdt.blob)
         kprintf("kernel: no valid DTB, assuming QEMU virt defaults\n");
+}
+
+static void boot_summary(void)
+{
+    struct mem_stats ms;
+    mem_get_stats(&ms);
+    kprintf("kernel: %d cpu%s, %llu MiB free, GICv%d, cmdline \"%s\"\n", smp_cpu_count(),
+            smp_cpu_count() > 1 ? "s" : "", (unsigned long long)(ms.free_bytes >> 20), irq_gic_version(), cmdline);
+    cmdline_check_words();
+}
+
+void kernel_main(uint64_t dtb, uint64_t path, uint64_t entry_el)
+{
+    boot_info_init(dtb, path, entry_el);
+    console_init();
+    boot_banner();
     cmdline_init();
     mem_init();
     mmu_init();
@@ -132,15 +156,11 @@ void kernel_main(uint64_t dtb, uint64_t path, uint64_t entry_el)
     smp_init();
     irq_enable();
     vfs_init();
-    struct mem_stats ms;
-    mem_get_stats(&ms);
-    kprintf("kernel: %d cpu%s, %llu MiB free, GICv%d, cmdline \"%s\"\n", smp_cpu_count(),
-            smp_cpu_count() > 1 ? "s" : "", (unsigned long long)(ms.free_bytes >> 20), irq_gic_version(), cmdline);
-    cmdline_check_words();
-    boot_info.boot_ns = time_ns();
+    boot_summary();
+
     char filter[64];
     if (cmdline_get("selftest", filter, sizeof(filter)))
-        run_selftests(filter);
+        run_selftests(filter);           /* powers off */
     llm_boot_load();
     run_init();
     shell_run();

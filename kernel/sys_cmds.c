@@ -18,7 +18,8 @@ static int cmd_info(int argc, char **argv)
     mem_get_stats(&ms);
     kprintf("boot:     %s, entered at EL%d, running at EL%d\n",
             boot_info.path == BOOT_PATH_UEFI ? "UEFI" : "-kernel", boot_info.entry_el, arch_current_el());
-    kprintf("cpu:      %s %s r%up%u\n", d.implementer, d.part, d.variant, d.revision);
+    kprintf("cpu:      %s %s r%up%u (MIDR %#llx)\n", d.implementer, d.part, d.variant, d.revision,
+            (unsigned long long)d.midr);
     kprintf("features:%s%s%s%s%s%s\n", d.fp ? " FP" : "", d.asimd ? " AdvSIMD" : "", d.fp16 ? " FP16" : "",
             d.dotprod ? " DotProd" : "", d.i8mm ? " I8MM" : "", d.sve ? " SVE" : "");
     kprintf("cores:    %d online\n", smp_cpu_count());

@@ -182,7 +182,7 @@ static const char *vblk_init(struct vblk *v, struct vq_mem *q, uint32_t version)
     return NULL;
 }
 
-struct blk_dev *virtio_blk_probe(void)
+int virtio_blk_probe(struct blk_dev **devs, int cap)
 {
     for (int i = 0; i < fdt.nvirtio && nvblk < MAX_BLK; i++) {
         uintptr_t b = (uintptr_t)fdt.virtio[i].base;
@@ -206,7 +206,9 @@ struct blk_dev *virtio_blk_probe(void)
         kprintf("virtio: %s at %#lx: %llu sectors (%llu MiB), %s transport\n", v->blk.name,
                 (unsigned long)b, (unsigned long long)v->blk.sectors,
                 (unsigned long long)(v->blk.sectors >> 11), version == 1 ? "legacy" : "modern");
+        if (nvblk < cap)
+            devs[nvblk] = &v->blk;
         nvblk++;
     }
-    return nvblk ? &vblks[0].blk : NULL;
+    return nvblk < cap ? nvblk : cap;
 }

@@ -111,7 +111,11 @@ int cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, st
         ok = v && cli_parse_int(v, 0, 1000000, &n) && ((o->sp.repeat_last_n = (int32_t)n), true);
     else if (is_flag(a, "--seed", "-s"))
         ok = v && cli_parse_u64(v, &u) && ((o->sp.seed = u), true);
-    else if (is_flag(a, "--kv-type", "-ctk")) {
+    else if (is_flag(a, "--ignore-eos", NULL)) {
+        o->ignore_eos = true;
+        *i += 1;
+        return 1;
+    } else if (is_flag(a, "--kv-type", "-ctk")) {
         ok = v && (strcmp(v, "f16") == 0 || strcmp(v, "f32") == 0);
         if (ok)
             o->kv_type = v[1] == '1' ? GGML_TYPE_F16 : GGML_TYPE_F32;

@@ -15,6 +15,7 @@ struct cli_gen_opts {
     uint32_t              n_ctx;       /* -c: 0 = the model's */
     uint32_t              n_batch;     /* -b: 0 = min(ctx, 512) */
     enum ggml_type        kv_type;     /* --kv-type f16|f32 */
+    bool                  ignore_eos;  /* --ignore-eos: EOS never chosen */
     struct sampler_params sp;          /* --temp --top-k --top-p --min-p --repeat-penalty
                                           --repeat-last-n --seed */
 };

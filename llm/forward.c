@@ -5,6 +5,7 @@
 #include "llm/ops.h"
 #include "llm/quant.h"
 #include "lib/math.h"
+#include "lib/string.h"
 
 #define BUF_ALIGN 64
 
@@ -51,6 +52,7 @@ static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, ui
     CARVE(hb2, b * hp->n_ff * f);
     CARVE(att, ((size_t)n_ctx + 32) * f);
     CARVE(q16, (size_t)hp->n_embd * sizeof(uint16_t));
+    CARVE(att16, ((size_t)n_ctx + 32) * sizeof(uint16_t));
     CARVE(rope, b * hp->n_rot * f);
     CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
     CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
@@ -76,44 +78,52 @@ int forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uin
     return 0;
 }
 
-/* K·q for one cached position. llama.cpp's kq matmul takes llamafile's f32
- * path when q is contiguous (a one-token batch) and head_dim % 4 == 0;
- * otherwise q is converted to the cache type (f16) and ggml's vec_dot runs. */
-static float kq_dot(const struct kv_cache *kv, const void *k, const float *q, const uint16_t *q16,
-                    uint32_t hd, bool lanes)
-{
-    if (kv->type == GGML_TYPE_F16)
-        return lanes ? ops_dot_f16(k, q, hd) : vec_dot(GGML_TYPE_F16, hd, k, q16);
-    return lanes ? ops_dot_f32(k, q, hd) : vec_dot(GGML_TYPE_F32, hd, k, q);
-}
-
-/* Causal attention of the token at pos over cells 0..pos, every head. The
- * weighted sum over V (stored transposed) is llamafile's 4-lane dot over the
- * n_kv cells llama.cpp reads; masked cells weigh exactly 0. */
+/* Causal attention of the token at pos over cells 0..pos, every head, as
+ * llama.cpp computes it (src/llama.cpp llm_build_kqv, non-flash):
+ *  - kq = K q: q is never contiguous there, so llamafile is skipped and q is
+ *    converted to the cache type (f16) for ggml's vec_dot;
+ *  - kqv = V softmax(kq): with two or more tokens llamafile's 4-lane dot over
+ *    the n_kv cells on f32 weights; with one (no sgemm) ggml's vec_dot after
+ *    rounding the weights to the cache type. Masked cells weigh exactly 0. */
 static void attend(const struct model_hparams *hp, struct fwd_state *s, const struct kv_cache *kv,
                    uint32_t il, uint32_t pos, const float *q, float *out, bool batch)
 {
     const uint32_t hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
     const uint32_t n_kv = kv_cache_n_kv(kv);
     const float scale = 1.0f / sqrtf((float)hd);
-    const bool lanes = !batch && hd % 4 == 0;
-    if (kv->type == GGML_TYPE_F16 && !lanes)
+    const bool f16 = kv->type == GGML_TYPE_F16;
+    const void *qc = q;
+    if (f16) {
         quantize_row(GGML_TYPE_F16, q, s->q16, hp->n_embd);
+        qc = s->q16;
+    }
+    const size_t q_elt = f16 ? 2 : 4;
     for (uint32_t h = 0; h < hp->n_head; h++) {
         const uint32_t off = (h / group) * hd;
+        const void *qh = (const uint8_t *)qc + (size_t)h * hd * q_elt;
         for (uint32_t j = 0; j <= pos; j++)
-            s->att[j] = kq_dot(kv, kv_cache_k(kv, il, j, off), q + h * hd, s->q16 + h * hd, hd, lanes);
+            s->att[j] = vec_dot(kv->type, hd, kv_cache_k(kv, il, j, off), qh);
         ops_softmax(s->att, n_kv, pos + 1, scale);
+        if (f16 && !batch)
+            quantize_row(GGML_TYPE_F16, s->att, s->att16, n_kv);
         for (uint32_t d = 0; d < hd; d++) {
             const void *vr = kv_cache_v(kv, il, off + d);
-            out[h * hd + d] = kv->type == GGML_TYPE_F16 ? ops_dot_f16(vr, s->att, n_kv)
-                                                         : ops_dot_f32(vr, s->att, n_kv);
+            float y;
+            if (batch)
+                y = f16 ? ops_dot_f16(vr, s->att, n_kv) : ops_dot_f32(vr, s->att, n_kv);
+            else
+                y = vec_dot(kv->type, n_kv, vr, f16 ? (const void *)s->att16 : (const void *)s->att);
+            out[h * hd + d] = y;
         }
     }
 }
 
-static void layer_forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
-                          uint32_t il, uint32_t n, uint32_t p0)
+/* One transformer block over rows 0..n-1 of s->x. With last_only, rows are
+ * dropped after the attention output as llama.cpp does in the last layer
+ * (only the last token's logits are wanted): the FFN then runs on one row,
+ * which also decides its kernels. Returns the rows still live. */
+static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
+                              uint32_t il, uint32_t n, uint32_t p0, bool last_only)
 {
     const struct model_hparams *hp = &m->hp;
     const struct layer_weights *l = &m->layers[il];
@@ -133,6 +143,11 @@ static void layer_forward(const struct model *m, struct fwd_state *s, struct kv_
     for (uint32_t t = 0; t < n; t++)
         attend(hp, s, kv, il, p0 + t, s->q + t * d, s->xb + t * d, n > 1);
     ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
+    if (last_only && n > 1) {
+        memmove(s->x, s->x + (n - 1) * d, d * sizeof(float));
+        memmove(s->xb2, s->xb2 + (n - 1) * d, d * sizeof(float));
+        n = 1;
+    }
     for (uint32_t t = 0; t < n; t++) {
         ops_add(s->x + t * d, s->xb2 + t * d, d);
         ops_rmsnorm(s->xb + t * d, s->x + t * d, l->ffn_norm->data, d, hp->norm_eps);
@@ -144,6 +159,7 @@ static void layer_forward(const struct model *m, struct fwd_state *s, struct kv_
     ops_matmul(l->w_down, s->hb, n, s->xb2, s->mm_scratch);
     for (uint32_t t = 0; t < n; t++)
         ops_add(s->x + t * d, s->xb2 + t * d, d);
+    return n;
 }
 
 int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
@@ -162,11 +178,11 @@ int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
         dequantize_row(m->tok_embd->type, e, s->x + t * d, d);
         ops_rope_cache(s->rope + (size_t)t * hp->n_rot, hp->n_rot, p0 + t, hp->rope_base);
     }
+    uint32_t live = n;
     for (uint32_t il = 0; il < hp->n_layer; il++)
-        layer_forward(m, s, kv, il, n, p0);
-    const uint32_t first = all_logits ? 0 : n - 1;
-    for (uint32_t t = first; t < n; t++)
-        ops_rmsnorm(s->xb + (t - first) * d, s->x + t * d, m->output_norm->data, d, hp->norm_eps);
-    ops_matmul(m->output, s->xb, n - first, s->logits, s->mm_scratch);
+        live = layer_forward(m, s, kv, il, live, p0, il + 1 == hp->n_layer && !all_logits);
+    for (uint32_t t = 0; t < live; t++)
+        ops_rmsnorm(s->xb + t * d, s->x + t * d, m->output_norm->data, d, hp->norm_eps);
+    ops_matmul(m->output, s->xb, live, s->logits, s->mm_scratch);
     return 0;
 }

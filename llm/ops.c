@@ -49,9 +49,50 @@ void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim,
     }
 }
 
-/* ggml_compute_forward_soft_max_f32 with a -INF mask: scale, max, exp(x - max)
- * summed four at a time in float and those partial sums in double (the NEON
- * ggml_vec_soft_max_f32), then multiplied by the float of 1/sum. */
+static inline uint32_t f2u(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline float u2f(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* e^x as ggml_v_expf computes each lane on NEON (ARM optimized-routines'
+ * expf, max error about 1.5 ulp): n = round(x / ln 2) through the 1.5 * 2^23
+ * shift, b = x - n ln 2 in two fused steps, a degree-5 polynomial j ~ e^b - 1,
+ * then 2^n * (1 + j) with a two-factor scale when |n| > 126. ggml's softmax
+ * and SiLU use it, so mirroring it keeps the rounding of everything after. */
+static float expf_neon(float x)
+{
+    const float shift = 0x1.8p23f;
+    const float z = fma_f32(x, 0x1.715476p+0f, shift);
+    const float n = z - shift;
+    const float b = fma_f32(-n, 0x1.7f7d1cp-20f, fma_f32(-n, 0x1.62e4p-1f, x));
+    const uint32_t e = f2u(z) << 23;
+    const float k = u2f(e + f2u(1.0f));
+    const float u = b * b;
+    const float j = fma_f32(fma_f32(fma_f32(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                                    fma_f32(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                            u, 0x1.ffffecp-1f * b);
+    if (!(fabsf(n) > 126.0f))
+        return fma_f32(k, j, k);
+    const uint32_t d = n <= 0.0f ? 0x82000000u : 0;
+    const float s1 = u2f(d + 0x7f000000u), s2 = u2f(e - d);
+    if (fabsf(n) > 192.0f)
+        return s1 * s1;
+    return fma_f32(s2, j, s2) * s1;
+}
+
+/* ggml_compute_forward_soft_max_f32 with a -INF mask: scale, max, then the
+ * NEON ggml_vec_soft_max_f32: e^(x - max) four lanes at a time, each group's
+ * float sum (vaddvq_f32) added into a double; libm's expf for a tail of < 4.
+ * Finally multiplied by the float of 1/sum. */
 void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale)
 {
     float max = -INFINITY;
@@ -60,25 +101,32 @@ void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale)
         if (x[i] > max)
             max = x[i];
     }
-    for (uint32_t i = 0; i < n; i++)
-        x[i] = i < n_valid ? expf(x[i] - max) : 0.0f;
     double sum = 0.0;
     uint32_t i = 0;
-    for (; i + 3 < n; i += 4)
-        sum += (double)((x[i] + x[i + 1]) + (x[i + 2] + x[i + 3]));
-    for (; i < n; i++)
+    for (; i + 3 < n; i += 4) {
+        for (uint32_t l = i; l < i + 4; l++)
+            x[l] = l < n_valid ? expf_neon(x[l] - max) : 0.0f;
+        sum += (double)hsum4_f32(x + i);
+    }
+    for (; i < n; i++) {
+        x[i] = i < n_valid ? expf(x[i] - max) : 0.0f;
         sum += (double)x[i];
+    }
     const float inv = (float)(1.0 / sum);
     for (i = 0; i < n; i++)
         x[i] *= inv;
 }
 
-/* ggml_silu_f32 then ggml_mul (llama.cpp at this commit has no fused swiglu). */
+/* ggml_vec_silu_f32 (ggml_v_silu four lanes at a time: x / (1 + e^-x) with
+ * the NEON exp, libm's expf for a tail), then ggml_mul by up: llama.cpp at
+ * this commit has no fused swiglu. */
 void ops_swiglu(float *gate, const float *up, uint32_t n)
 {
+    const uint32_t n4 = n & ~3u;
     for (uint32_t i = 0; i < n; i++) {
         const float g = gate[i];
-        gate[i] = (g / (1.0f + expf(-g))) * up[i];
+        const float e = i < n4 ? expf_neon(0.0f - g) : expf(-g);
+        gate[i] = (g / (1.0f + e)) * up[i];
     }
 }
 
@@ -143,11 +191,14 @@ static float dot_q0_lanes(const uint8_t *w, bool q4, const struct block_q8_0 *x,
 
 /* ------------------------------------------------------------------- matmul */
 
-/* Which kernel llama.cpp's mul_mat ends up in for this weight. */
+/* Which kernel llama.cpp's mul_mat ends up in for this weight. llamafile's
+ * sgemm only takes batches of two or more rows ("prompt processing"); a single
+ * row goes through ggml's own vec_dot on activations converted to vec_dot_type.
+ * Repacked Q4_0 has its own gemv/gemm either way. */
 enum mm_kind {
-    MM_F32,       /* llamafile tinyBLAS, f32 activations (k % 4 == 0) */
-    MM_F16,       /* llamafile tinyBLAS, f16 weights widened, f32 activations */
-    MM_Q8_0,      /* llamafile tinyBLAS_Q0_ARM, activations to Q8_0 */
+    MM_F32,       /* tinyBLAS, f32 activations (k % 4 == 0) */
+    MM_F16,       /* tinyBLAS, f16 weights widened, f32 activations */
+    MM_Q8_0,      /* tinyBLAS_Q0_ARM, activations to Q8_0 */
     MM_Q4_0,      /* the same for Q4_0 rows that llama.cpp did not repack */
     MM_Q4_0_RP,   /* repacked q4_0_4x4 gemv/gemm (rows % 4 == 0) */
     MM_VEC_DOT,   /* ggml's vec_dot on activations converted to vec_dot_type */
@@ -164,13 +215,17 @@ struct mm_job {
     float         *y;
 };
 
-static enum mm_kind mm_kind_of(uint32_t type, uint64_t n, uint64_t rows)
+static enum mm_kind mm_kind_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok)
 {
+    if (type == GGML_TYPE_Q4_0 && rows % 4 == 0)
+        return MM_Q4_0_RP;
+    if (n_tok < 2)
+        return MM_VEC_DOT;
     switch (type) {
     case GGML_TYPE_F32: return n % 4 == 0 ? MM_F32 : MM_VEC_DOT;
     case GGML_TYPE_F16: return n % 4 == 0 ? MM_F16 : MM_VEC_DOT;
     case GGML_TYPE_Q8_0: return MM_Q8_0;
-    case GGML_TYPE_Q4_0: return rows % 4 == 0 ? MM_Q4_0_RP : MM_Q4_0;
+    case GGML_TYPE_Q4_0: return MM_Q4_0;
     default: return MM_VEC_DOT;
     }
 }
@@ -221,7 +276,7 @@ void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, flo
         .type = w->type, .n = (uint32_t)w->ne[0], .rows = (uint32_t)w->ne[1], .n_tok = n_tok,
         .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .x = x, .y = y,
     };
-    j.kind = mm_kind_of(w->type, j.n, j.rows);
+    j.kind = mm_kind_of(w->type, j.n, j.rows, n_tok);
     const enum ggml_type vdt = type_traits(w->type)->vec_dot_type;
     if (mm_needs_conversion(j.kind) && vdt != GGML_TYPE_F32) {
         j.xq = scratch;

@@ -6,6 +6,8 @@
 #include "llm/quant_impl.h"
 #include "lib/math.h"
 
+/* vec_dot_type as ggml-cpu.c has it; types without a dot there (q8_K, i8..f64)
+ * are left at 0 = f32, as in ggml. */
 #define T(nm, b, s, sup, vdt) { nm, b, s, sup, GGML_TYPE_##vdt }
 static const struct type_traits traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_F32]     = T("f32",     1,   4,   true,  F32),
@@ -21,7 +23,7 @@ static const struct type_traits traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_Q4_K]    = T("q4_K",    256, 144, false, Q8_K),
     [GGML_TYPE_Q5_K]    = T("q5_K",    256, 176, false, Q8_K),
     [GGML_TYPE_Q6_K]    = T("q6_K",    256, 210, false, Q8_K),
-    [GGML_TYPE_Q8_K]    = T("q8_K",    256, 292, false, Q8_K),
+    [GGML_TYPE_Q8_K]    = T("q8_K",    256, 292, false, F32),
     [GGML_TYPE_IQ2_XXS] = T("iq2_xxs", 256, 66,  false, Q8_K),
     [GGML_TYPE_IQ2_XS]  = T("iq2_xs",  256, 74,  false, Q8_K),
     [GGML_TYPE_IQ3_XXS] = T("iq3_xxs", 256, 98,  false, Q8_K),
@@ -30,11 +32,11 @@ static const struct type_traits traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_IQ3_S]   = T("iq3_s",   256, 110, false, Q8_K),
     [GGML_TYPE_IQ2_S]   = T("iq2_s",   256, 82,  false, Q8_K),
     [GGML_TYPE_IQ4_XS]  = T("iq4_xs",  256, 136, false, Q8_K),
-    [GGML_TYPE_I8]      = T("i8",      1,   1,   false, I8),
-    [GGML_TYPE_I16]     = T("i16",     1,   2,   false, I16),
-    [GGML_TYPE_I32]     = T("i32",     1,   4,   false, I32),
-    [GGML_TYPE_I64]     = T("i64",     1,   8,   false, I64),
-    [GGML_TYPE_F64]     = T("f64",     1,   8,   false, F64),
+    [GGML_TYPE_I8]      = T("i8",      1,   1,   false, F32),
+    [GGML_TYPE_I16]     = T("i16",     1,   2,   false, F32),
+    [GGML_TYPE_I32]     = T("i32",     1,   4,   false, F32),
+    [GGML_TYPE_I64]     = T("i64",     1,   8,   false, F32),
+    [GGML_TYPE_F64]     = T("f64",     1,   8,   false, F32),
     [GGML_TYPE_IQ1_M]   = T("iq1_m",   256, 56,  false, Q8_K),
     [GGML_TYPE_BF16]    = T("bf16",    1,   2,   true,  BF16),
     [GGML_TYPE_TQ1_0]   = T("tq1_0",   256, 54,  false, Q8_K),

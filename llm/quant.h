@@ -58,10 +58,11 @@ float vec_dot(enum ggml_type t, int64_t n, const void *w, const void *x);
  * matrix whose row count is a multiple of 4 and multiplies it this way. */
 float vec_dot_q4_0_repacked(int64_t n, const void *w, const void *x);
 
-/* The arithmetic of llama.cpp's prompt path on arm64 (llamafile sgemm, used when
- * a matmul has >= 2 activation rows, >= 4 for F32): one 4-lane accumulator per
- * output. t = Q8_0 or Q4_0 (not repacked): x is Q8_0. t = F32 or F16: x is F32
- * (not rounded to F16) and n % 4 == 0. Returns 0 for other types. */
+/* llama.cpp's prompt path on arm64 (llamafile sgemm), taken by a matmul with >= 2
+ * activation rows: one 4-lane accumulator per output. Q8_0, and Q4_0 when not
+ * repacked: x is Q8_0. F16 (>= 2 rows) and F32 (>= 4 rows), only when n and the
+ * weight row count are multiples of 4: x is F32, not rounded to F16. Returns 0
+ * for other types. */
 float vec_dot_sgemm(enum ggml_type t, int64_t n, const void *w, const void *x);
 
 #endif

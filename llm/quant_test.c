@@ -436,6 +436,11 @@ SELFTEST(quant_vec_dot_quantized)
                 ST_CHECK(dot_close(got, wd, xd, n, &want), "q4_0 repacked n=%d: %.9g vs %.9g",
                          n, (double)got, want);
             }
+            if (ty == GGML_TYPE_Q4_0 || ty == GGML_TYPE_Q8_0) {
+                got = vec_dot_sgemm(ty, n, wq, xq);
+                ST_CHECK(dot_close(got, wd, xd, n, &want), "%s sgemm n=%d: %.9g vs %.9g",
+                         type_traits(ty)->name, n, (double)got, want);
+            }
         }
     }
 }
@@ -498,6 +503,10 @@ SELFTEST(quant_vec_dot_float)
         for (int i = 0; i < n; i++)
             ST_CHECK(fabsf(wd[i] - w[i]) <= fabsf(w[i]) * 4.9e-4f + 3e-8f, "f16 value %d", i);
         ST_CHECK(dot_close(vec_dot(GGML_TYPE_F16, n, wh, xh), wd, xd, n, &want), "f16 n=%d", n);
+        if (n % 4 == 0) {
+            ST_CHECK(dot_close(vec_dot_sgemm(GGML_TYPE_F32, n, w, x), w, x, n, &want), "f32 sgemm n=%d", n);
+            ST_CHECK(dot_close(vec_dot_sgemm(GGML_TYPE_F16, n, wh, x), wd, x, n, &want), "f16 sgemm n=%d", n);
+        }
         dequantize_row(GGML_TYPE_BF16, wb, wd, n);
         dequantize_row(GGML_TYPE_BF16, xb, xd, n);
         ST_CHECK(dot_close(vec_dot(GGML_TYPE_BF16, n, wb, xb), wd, xd, n, &want), "bf16 n=%d", n);
@@ -509,4 +518,101 @@ SELFTEST(quant_vec_dot_float)
     w[0] = 1e8f; w[1] = 1.0f; w[16] = -1e8f; w[17] = 1.0f;
     for (int i = 0; i < 32; i++) x[i] = 1.0f;
     ST_CHECK(vec_dot(GGML_TYPE_F32, 32, w, x) == 2.0f, "lanes: %g", (double)vec_dot(GGML_TYPE_F32, 32, w, x));
+    ST_CHECK(vec_dot_sgemm(GGML_TYPE_Q4_1, 32, w, x) == 0.0f, "sgemm has no q4_1 path");
+}
+
+/* ---------------------------------------------------------------- bit-exact with ggml */
+
+static uint32_t golden_hash[27];
+
+static void golden_mix(int k, const void *p, int n)
+{
+    const uint8_t *b = p;
+    for (int i = 0; i < n; i++) {
+        golden_hash[k] ^= b[i];
+        golden_hash[k] *= 16777619u;
+    }
+}
+
+/* FNV-1a hashes of every output over 24 rows (odd block counts, F32 lengths
+ * that leave leftovers), as produced by llama.cpp c392e50's own functions built
+ * for arm64 (GCC 12 -O3 -march=armv8.2-a+dotprod) and run under qemu-aarch64:
+ * ggml-quants.c quantize_row_*_ref and dequantize_row_*; ggml-cpu-quants.c
+ * quantize_row_q8_0/q8_1 and ggml_vec_dot_*; ggml-cpu.c ggml_vec_dot_f32/f16/
+ * bf16 and GGML_FP32_TO_FP16/BF16; ggml-cpu-aarch64.cpp ggml_gemv_q4_0_4x4_q8_0
+ * on repacked rows; llamafile_sgemm. A build that fuses a*b+c where ggml did
+ * not (or the reverse) fails here. */
+SELFTEST(quant_golden_arm64)
+{
+    static const uint32_t want[27] = {
+        0x921f47d2, 0x162e512c, 0x4b824c8b, 0x962dcba2, 0xf1b129e4, 0x34d7f621,
+        0x06c64309, 0x7a1bb0bd, 0xfb2401b6, 0x09e896b9, 0x29dac294, 0x1211321b,
+        0x5425b563, 0x38a3a5f0, 0x599c19c6, 0xb480903d, 0x5c9ed32b, 0x84fae45a,
+        0xd05ddcb2, 0x82bf15a4, 0x7bc0c34c, 0x92f6aa92, 0x47ff8fdb, 0x46759716,
+        0x2c35291e, 0xe0880020, 0xa4926395,
+    };
+    static const char *const what[27] = {
+        "q4_0 ref", "q4_1 ref", "q5_0 ref", "q5_1 ref", "q8_0 ref", "q8_0 activation",
+        "q8_1 activation", "fp16", "bf16", "dot q4_0", "dot q4_1", "dot q5_0", "dot q5_1",
+        "dot q8_0", "q4_0 repacked", "sgemm q4_0", "sgemm q8_0", "dot f32", "dot f16",
+        "dot bf16", "sgemm f32", "sgemm f16", "deq q4_0", "deq q4_1", "deq q5_0",
+        "deq q5_1", "deq q8_0",
+    };
+    static const enum ggml_type wt[5] = {
+        GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0,
+    };
+    static float w[15 * QK], x[15 * QK], d[15 * QK];
+    static uint8_t wq[15 * 36], xq[15 * 36];
+    static uint16_t wh[15 * QK], xh[15 * QK], wb[15 * QK], xb[15 * QK];
+    for (int k = 0; k < 27; k++)
+        golden_hash[k] = 2166136261u;
+    rng_state = 2025;
+    for (int trial = 0; trial < 24; trial++) {
+        int nb = 1 + 2 * (trial % 8), n = QK * nb, nf = n - 10;
+        float s;
+        fill_asym(w, n);
+        fill_asym(x, n);
+        for (int i = 0; i < n; i++)
+            x[i] *= 1.0f + (float)(trial % 5);
+        quantize_row(GGML_TYPE_Q8_0, x, xq, n);
+        golden_mix(5, xq, nb * 34);
+        quantize_row(GGML_TYPE_Q8_1, x, xq, n);
+        golden_mix(6, xq, nb * 36);
+        for (int t = 0; t < 5; t++) {
+            enum ggml_type xt = type_traits(wt[t])->vec_dot_type;
+            quantize_row_ref(wt[t], w, wq, n);
+            dequantize_row(wt[t], wq, d, n);
+            golden_mix(t, wq, (int)type_row_bytes(wt[t], n));
+            golden_mix(22 + t, d, 4 * n);
+            quantize_row(xt, x, xq, n);
+            s = vec_dot(wt[t], n, wq, xq);
+            golden_mix(9 + t, &s, 4);
+            if (t == 0) {
+                s = vec_dot_q4_0_repacked(n, wq, xq);
+                golden_mix(14, &s, 4);
+            }
+            if (t == 0 || t == 4) {
+                s = vec_dot_sgemm(wt[t], n, wq, xq);
+                golden_mix(t == 0 ? 15 : 16, &s, 4);
+            }
+        }
+        quantize_row(GGML_TYPE_F16, w, wh, n);
+        quantize_row(GGML_TYPE_F16, x, xh, n);
+        quantize_row(GGML_TYPE_BF16, w, wb, n);
+        quantize_row(GGML_TYPE_BF16, x, xb, n);
+        golden_mix(7, xh, 2 * n);
+        golden_mix(8, xb, 2 * n);
+        s = vec_dot(GGML_TYPE_F32, nf, w, x);
+        golden_mix(17, &s, 4);
+        s = vec_dot(GGML_TYPE_F16, nf, wh, xh);
+        golden_mix(18, &s, 4);
+        s = vec_dot(GGML_TYPE_BF16, nf, wb, xb);
+        golden_mix(19, &s, 4);
+        s = vec_dot_sgemm(GGML_TYPE_F32, n, w, x);
+        golden_mix(20, &s, 4);
+        s = vec_dot_sgemm(GGML_TYPE_F16, n, wh, x);
+        golden_mix(21, &s, 4);
+    }
+    for (int k = 0; k < 27; k++)
+        ST_CHECK(golden_hash[k] == want[k], "%s differs from ggml (hash %08x)", what[k], golden_hash[k]);
 }

@@ -9,17 +9,21 @@
 #   --esp PATH        where to build the ESP image (default build/esp.img)
 #   --smp N           cpus (default 1)          --mem SIZE   RAM (default 1G)
 #   --append ARGS     kernel command line       --initrd F   initial ramdisk (cpio)
+#   --disk FILE       raw disk image on virtio-blk (FAT: /disk; scripts/mkdisk.sh)
 #   --timeout S       kill QEMU after S seconds (default 60), exit 124
 #   --cpu MODEL       default max               --icount     deterministic time (-icount shift=0)
 #   --gic 2|3         GIC version (default: QEMU's)
 #   --el2             start at EL2 (virtualization=on)
 #   --no-semihosting  without it a failing guest cannot report a status
 #   --kernel PATH     default build/kernel.bin
+#   --model FILE      load FILE at boot: put it into the initrd (/initrd/NAME;
+#                     not with --initrd), or with --uefi onto the ESP as
+#                     \models\NAME (/boot/NAME), and append llm.model=that path
 #   -- ARGS...        extra QEMU arguments
 set -e
 cd "$(dirname "$0")/.."
 uefi=0 smp=1 mem=1G append="" initrd="" timeout=60 cpu=max icount=0 semihosting=1
-gic="" el2=0 kernel=build/kernel.bin esp=build/esp.img
+gic="" el2=0 kernel=build/kernel.bin esp=build/esp.img model="" disk=""
 die() { echo "run-qemu.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -29,6 +33,7 @@ while [ $# -gt 0 ]; do
     --mem) mem=$2; shift ;;
     --append) append=$2; shift ;;
     --initrd) initrd=$2; shift ;;
+    --disk) disk=$2; shift ;;
     --timeout) timeout=$2; shift ;;
     --cpu) cpu=$2; shift ;;
     --icount) icount=1 ;;
@@ -37,6 +42,7 @@ while [ $# -gt 0 ]; do
     --semihosting) semihosting=1 ;;
     --no-semihosting) semihosting=0 ;;
     --kernel) kernel=$2; shift ;;
+    --model) model=$2; shift ;;
     --) shift; break ;;
     *) die "unknown option $1 (see the comment at the top of this script)" ;;
     esac
@@ -44,6 +50,19 @@ while [ $# -gt 0 ]; do
 done
 [ -f "$kernel" ] || die "$kernel missing: run 'make kernel'"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "initrd $initrd missing"
+[ -z "$disk" ] || [ -f "$disk" ] || die "disk $disk missing"
+if [ -n "$model" ]; then
+    [ -f "$model" ] || die "model $model missing"
+    if [ "$uefi" = 1 ]; then
+        append="${append:+$append }llm.model=/boot/$(basename "$model")"
+    else
+        [ -z "$initrd" ] || die "--model makes the initrd: use it without --initrd"
+        initrd=$(mktemp /tmp/run-qemu-initrd.XXXXXX)
+        trap 'rm -f "$initrd"' EXIT
+        scripts/mkinitrd.sh -o "$initrd" "$model" >/dev/null
+        append="${append:+$append }llm.model=/initrd/$(basename "$model")"
+    fi
+fi
 
 machine=virt
 [ -n "$gic" ] && machine="$machine,gic-version=$gic"
@@ -57,7 +76,7 @@ if [ "$uefi" = 1 ]; then
     fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
     [ -f "$fw" ] || die "$fw missing (apt-get install qemu-efi-aarch64)"
     # FAT image sized for its contents plus slack (mkfs.vfat -C wants KiB).
-    bytes=$(cat "$kernel" ${initrd:+"$initrd"} | wc -c)
+    bytes=$(cat "$kernel" ${initrd:+"$initrd"} ${model:+"$model"} | wc -c)
     kib=$((bytes / 1024 + 16384))
     rm -f "$esp"
     mkfs.vfat -C "$esp" "$kib" >/dev/null
@@ -69,6 +88,10 @@ if [ "$uefi" = 1 ]; then
         rm -f "$esp.cmdline"
     fi
     [ -n "$initrd" ] && mcopy -i "$esp" "$initrd" ::/initrd.img
+    if [ -n "$model" ]; then
+        mmd -i "$esp" ::/models
+        mcopy -i "$esp" "$model" "::/models/$(basename "$model")"
+    fi
     # The ESP sits on a virtio-mmio disk: the firmware boots from it and the
     # kernel's own virtio-blk driver finds it in the DTB.
     set -- -M "$machine,acpi=off" -bios "$fw" -boot menu=on,splash-time=0 \
@@ -79,8 +102,27 @@ else
     [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
 fi
 
+# Added last, the disk comes first in the DTB (QEMU numbers transports from
+# the top), so the kernel mounts it at /disk even next to the UEFI ESP.
+[ -n "$disk" ] && set -- "$@" -drive if=none,id=disk,format=raw,file="$disk" \
+    -device virtio-blk-device,drive=disk
+
 set +e
-timeout -k 5 "$timeout" qemu-system-aarch64 "$@"
-rc=$?
+if [ "$uefi" = 1 ] && [ ! -t 0 ]; then
+    # The firmware drains the UART and drops what it read when it resets its
+    # console, so piped input is held back until the kernel has taken over.
+    tmp=$(mktemp -d)
+    mkfifo "$tmp/in"
+    exec 3<&0     # an asynchronous list would get /dev/null as stdin
+    ( while ! grep -q "kernel: booting via UEFI" "$tmp/out" 2>/dev/null; do sleep 0.05; done; exec cat <&3 ) >"$tmp/in" &
+    feeder=$!
+    { timeout -k 5 "$timeout" qemu-system-aarch64 "$@" <"$tmp/in"; echo $? >"$tmp/rc"; } | tee "$tmp/out"
+    kill "$feeder" 2>/dev/null
+    rc=$(cat "$tmp/rc")
+    rm -rf "$tmp"
+else
+    timeout -k 5 "$timeout" qemu-system-aarch64 "$@"
+    rc=$?
+fi
 [ "$rc" = 124 ] && echo "run-qemu.sh: timed out after ${timeout}s" >&2
 exit "$rc"

@@ -49,6 +49,7 @@ bool probe_end(uint64_t *esr);
 struct cpu_desc {
     const char *implementer, *part;
     uint32_t variant, revision;
+    uint64_t midr;
     bool fp, asimd, dotprod, i8mm, sve, fp16;
 };
 void cpu_describe(struct cpu_desc *d);
@@ -62,9 +63,15 @@ struct efi_boot {
     int       nranges;               /* usable RAM after ExitBootServices */
     struct { uint64_t base, size; } ranges[EFI_MAX_RANGES];
     char      cmdline[1024];
+    uint64_t  initrd_base, initrd_size;   /* \initrd.img from the ESP, if any */
     char      input[256];            /* console input the firmware had read */
     uint32_t  input_len;
 };
 extern struct efi_boot efi_boot;
+/* Only while boot services run (inside efi_main): read a whole file of the
+ * boot volume (path like u"\\models\\x.gguf") into EfiLoaderData pages, NUL
+ * appended. Pages kept past boot must be mem_reserve()d by the kernel. */
+int  efi_read_file(const uint16_t *path, void **buf, uint64_t *size);
+void efi_free_file(void *buf, uint64_t size);
 
 #endif

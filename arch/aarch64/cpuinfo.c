@@ -50,6 +50,7 @@ void cpu_describe(struct cpu_desc *d)
     d->part = imp == 0x41 ? arm_part_name(part) : "unknown part";
     d->variant = (uint32_t)(midr >> 20 & 0xf);
     d->revision = (uint32_t)(midr & 0xf);
+    d->midr = midr;
     d->fp = fp != 0xf;
     d->asimd = simd != 0xf;
     d->fp16 = fp == 1 && simd == 1;

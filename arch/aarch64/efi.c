@@ -1,7 +1,8 @@
 /* arch/aarch64/efi.c: the UEFI door. efi_main runs with boot services up and
  * the firmware's MMU and stack: it finds the DTB (configuration table), builds
  * the kernel command line from the load options and \cmdline.txt on the boot
- * volume, takes the memory map and leaves boot services; head.S then joins the
+ * volume, loads \initrd.img if present, takes the memory map and leaves boot
+ * services; head.S then joins the
  * -kernel path. Files the kernel needs from the ESP are read here too
  * (efi_read_file), before ExitBootServices. */
 #include "arch/aarch64/arch.h"
@@ -253,6 +254,12 @@ long efi_main(efi_handle image, struct efi_system_table *systab)
     if (efi_read_file(u"\\cmdline.txt", &text, &text_size) == 0) {
         cmdline_append(text, text_size);
         efi_free_file(text, text_size);
+    }
+    void *initrd;
+    uint64_t initrd_size;
+    if (efi_read_file(u"\\initrd.img", &initrd, &initrd_size) == 0) {
+        efi_boot.initrd_base = (uint64_t)(uintptr_t)initrd;
+        efi_boot.initrd_size = initrd_size;
     }
     take_pending_keys();
     uint64_t size, key, desc_size;

@@ -17,7 +17,7 @@
 #include "llm/tokenizer.h"
 #include "lib/math.h"   /* NAN, isfinite: no libm */
 
-static int n_fail;
+static int n_fail, n_runs, n_preflight_bad;
 static char gen[512], dir[64];
 
 static void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -158,9 +158,9 @@ static int run_gen(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t 
     r.sp.temp = 0.0f;
     struct gen_callbacks cb = { .ctx = out, .on_logits = on_logits, .on_token = on_token };
     int rc = generate(&s, &r, &cb, st, err);
-    check(st->arena_peak <= st->arena_size && s.mem_bytes == generate_mem_needed(&L->m, &cfg),
-          "model/arena_preflight", "peak %zu, arena %zu, needed %zu", st->arena_peak, st->arena_size,
-          generate_mem_needed(&L->m, &cfg));
+    if (rc == 0 && (st->arena_peak > st->arena_size || s.mem_bytes != generate_mem_needed(&L->m, &cfg)))
+        n_preflight_bad++;
+    n_runs++;
     session_free(&s);
     return rc;
 }
@@ -266,7 +266,7 @@ static void test_batch_equals_sequential(struct loaded *L)
         }
     }
     check(ok && d < 1e-4, "model/batch_equals_sequential", "ok %d, max diff %.3g over %d positions", ok, d, n);
-    check(!forward(&L->m, &fs, &kv, ids, (uint32_t)n_ctx, false) == false, "model/forward_rejects_overflow",
+    check(forward(&L->m, &fs, &kv, ids, n_ctx, false) == -1, "model/forward_rejects_overflow",
           "a batch past the context was accepted");
     int32_t bad = (int32_t)nv;
     kv_cache_clear(&kv);
@@ -393,6 +393,8 @@ int main(int argc, char **argv)
     unload(&L);
     test_bad_inputs(f32);
     test_broken();
+    check(n_runs > 20 && n_preflight_bad == 0, "model/arena_preflight",
+          "%d of %d runs used more than generate_mem_needed() promised", n_preflight_bad, n_runs);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
@@ -20,6 +21,34 @@
 
 /* ------------------------------------------------------------- memory */
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HOST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HOST_ASAN 1
+#endif
+#endif
+
+#ifdef HOST_ASAN
+/* Sanitizer builds (make host-asan, fuzz): exact-size heap blocks, so ASan's
+ * redzones catch a read or write one byte past any engine buffer (mmap'd
+ * pages hide overruns up to the page end). */
+void *llm_alloc(size_t bytes, size_t align)
+{
+    void *p = NULL;
+    if (align < sizeof(void *))
+        align = sizeof(void *);
+    if (posix_memalign(&p, align, bytes ? bytes : 1) != 0)
+        return NULL;
+    return memset(p, 0, bytes);
+}
+
+void llm_free(void *p, size_t bytes)
+{
+    (void)bytes;
+    free(p);
+}
+#else
 /* mmap gives zeroed, page-aligned memory whose untouched pages cost nothing,
  * which suits KV caches sized for a full context. Larger alignments are
  * obtained by over-mapping and trimming both ends. */
@@ -52,6 +81,7 @@ void llm_free(void *p, size_t bytes)
     if (p)
         munmap(p, bytes ? bytes : 1);
 }
+#endif
 
 size_t llm_mem_available(void)
 {

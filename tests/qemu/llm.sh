@@ -1,0 +1,159 @@
+#!/bin/sh
+# tests/qemu/llm.sh: the `llm` shell command under QEMU, through piped stdin,
+# on both boot paths (-kernel with the model in the initrd, UEFI with it on
+# the ESP as /boot/NAME). Greedy ids of "Once upon a time" must equal
+# llama.cpp's (../shared/models/reference: F32 exactly, Q4_0 up to a near tie);
+# a truncated or garbage file is refused and the shell goes on; Ctrl-C (0x03)
+# stops a long generation; --smp 2 gives the same ids. Without ../shared the
+# same paths run on a generated model, checked against the host build.
+# Every boot runs under scripts/run-qemu.sh --timeout.
+cd "$(dirname "$0")/../.." || exit 1
+w=build/test-llm
+models=../shared/models
+ref=$models/reference
+prompt="Once upon a time"
+fails=0
+
+pass() { echo "PASS llm_$1"; }
+fail() { echo "FAIL llm_$1: $2"; fails=$((fails + 1)); }
+skip() { echo "SKIP llm_$1: $2"; }
+
+for tool in qemu-system-aarch64 cpio python3; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP llm: $tool not installed"; exit 0; }
+done
+make -s kernel build/host/gen_gguf build/host/llm >/dev/null 2>&1 ||
+    { echo "FAIL llm_build: make kernel build/host/gen_gguf build/host/llm failed"; exit 1; }
+
+rm -rf "$w" && mkdir -p "$w"
+gen=$w/gen-q4_0.gguf
+build/host/gen_gguf --type q4_0 -o "$gen" >/dev/null || { echo "FAIL llm_gen_gguf: failed"; exit 1; }
+head -c 20000 "$gen" >"$w/truncated.gguf"
+head -c 65536 /dev/urandom >"$w/garbage.gguf"
+# The host build's answer for the generated model, in the reference format.
+build/host/llm -m "$gen" -p "$prompt" -n 64 --temp 0 --json >"$w/gen-host.jsonl" 2>/dev/null ||
+    { echo "FAIL llm_host_cli: build/host/llm on the generated model failed"; exit 1; }
+
+# boot NAME [run-qemu args]: stdin is the session; output in $w/NAME.out.
+# Sessions start with an empty line: the PL011 may drop a byte during console_init().
+boot() {
+    name=$1; shift
+    scripts/run-qemu.sh --timeout "${TIMEOUT:-90}" "$@" >"$w/$name.raw" 2>&1
+    echo "rc=$?" >>"$w/$name.raw"
+    tr -d '\r' <"$w/$name.raw" >"$w/$name.out"
+}
+expect() {   # expect NAME CHECK STRING
+    if grep -qF -- "$3" "$w/$1.out"; then pass "$2"; else fail "$2" "no '$3' in $w/$1.out"; fi
+}
+
+# check_ids NAME CHECK N JSONL MODE: the Nth "ids:" line of NAME's output
+# against the record of JSONL for $prompt with n_predict 64 and F16 KV.
+# MODE exact: equal. MODE tie: equal up to the first difference, which is only
+# allowed where the reference's top-2 logit margin is <= 0.25 and ours is its
+# second choice (the summation order of quantized dot products may flip it).
+check_ids() {
+    why=$(python3 - "$w/$1.out" "$3" "$4" "$5" "$prompt" <<'EOF'
+import json, sys
+out, nth, jsonl, mode, prompt = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+lines = [l[5:].split() for l in open(out, errors="replace") if l.startswith("ids: ")]
+if len(lines) < nth:
+    sys.exit(print(f"only {len(lines)} ids lines in {out}"))
+ours = [int(x) for x in lines[nth - 1]]
+refs = [json.loads(l) for l in open(jsonl)]
+refs = [r for r in refs if r["prompt"] == prompt and r.get("n_predict") == 64
+        and r.get("kv_cache_type", "f16") == "f16"]
+if not refs:
+    sys.exit(print(f"no reference for {prompt!r} in {jsonl}"))
+r = refs[0]
+want = r["gen_ids"]
+if ours == want:
+    sys.exit(0)
+i = next((k for k in range(min(len(ours), len(want))) if ours[k] != want[k]), min(len(ours), len(want)))
+if mode == "tie" and i < len(ours) and i < len(want):
+    top = r["top_logits"][i]
+    margin = top[0][1] - top[1][1]
+    if margin <= 0.25 and ours[i] == top[1][0]:
+        sys.exit(0)
+    sys.exit(print(f"step {i}: ours {ours[i]}, reference {want[i]} (top-2 margin {margin:.3f}, "
+                   f"second choice {top[1][0]})"))
+sys.exit(print(f"differs at step {i} of {len(want)}: ours {ours[i:i+4]}, reference {want[i:i+4]}"))
+EOF
+)
+    if [ -z "$why" ]; then pass "$2"; else fail "$2" "$why"; fi
+}
+
+session_ids() {   # the commands of a plain ids run
+    printf '\nllm infer -n 64 --temp 0 --ids "%s"\npoweroff\n' "$prompt"
+}
+
+have_shared=0
+[ -f "$models/stories260K/stories260K-f32.gguf" ] && [ -f "$models/stories260K/stories260K-q4_0.gguf" ] &&
+    [ -f "$ref/stories260K-f32.arm64.jsonl" ] && [ -f "$ref/stories260K-q4_0.arm64.jsonl" ] && have_shared=1
+[ "$have_shared" = 1 ] || skip shared "$models/stories260K or $ref absent: generated model only"
+
+# ---- -kernel: --model puts the file into the initrd and sets llm.model.
+if [ "$have_shared" = 1 ]; then
+    session_ids | boot k_f32 --model "$models/stories260K/stories260K-f32.gguf"
+    expect k_f32 kernel_boot_load "llm: loading /initrd/stories260K-f32.gguf (boot argument llm.model)"
+    expect k_f32 kernel_zero_copy "/initrd/stories260K-f32.gguf: 1185376 bytes mapped, 0 bytes copied"
+    expect k_f32 kernel_stats_line "[llm] prompt 5 tok "
+    check_ids k_f32 kernel_f32_ids 1 "$ref/stories260K-f32.arm64.jsonl" exact
+    session_ids | boot k_q4 --model "$models/stories260K/stories260K-q4_0.gguf"
+    check_ids k_q4 kernel_q4_0_ids 1 "$ref/stories260K-q4_0.arm64.jsonl" tie
+    session_ids | boot k_smp2 --smp 2 --model "$models/stories260K/stories260K-f32.gguf"
+    expect k_smp2 smp2_two_cpus "kernel: 2 cpus"
+    check_ids k_smp2 smp2_f32_ids 1 "$ref/stories260K-f32.arm64.jsonl" exact
+fi
+session_ids | boot k_gen --model "$gen"
+expect k_gen kernel_gen_zero_copy "/initrd/gen-q4_0.gguf: $(wc -c <"$gen") bytes mapped, 0 bytes copied"
+check_ids k_gen kernel_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie
+session_ids | boot k_gen_smp2 --smp 2 --model "$gen"
+check_ids k_gen_smp2 smp2_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie
+a=$(grep '^ids: ' "$w/k_gen.out"); b=$(grep '^ids: ' "$w/k_gen_smp2.out")
+if [ -n "$a" ] && [ "$a" = "$b" ]; then pass smp2_same_ids; else fail smp2_same_ids "smp 1: '$a', smp 2: '$b'"; fi
+
+# ---- bad files, hot swap, Ctrl-C: one boot, the 0x03 sent while the last
+# command (a long generation) runs; it is queued behind that command's line.
+scripts/mkinitrd.sh -o "$w/bad.cpio" "$gen" "$w/truncated.gguf" "$w/garbage.gguf" >/dev/null ||
+    { echo "FAIL llm_mkinitrd: failed"; exit 1; }
+{
+    printf '\nllm load /initrd/truncated.gguf\nllm info\nllm load /initrd/gen-q4_0.gguf\n'
+    printf 'llm load /initrd/truncated.gguf\nllm load /initrd/garbage.gguf\nllm info\n'
+    printf 'llm infer -n 8 --temp 0 "%s"\n' "$prompt"
+    printf 'llm infer -n 100000 -c 8192 --ignore-eos "%s"\n' "$prompt"
+    sleep "${CTRLC_DELAY:-8}"
+    printf '\003'
+    printf 'llm info\npoweroff\n'
+} | boot k_bad --initrd "$w/bad.cpio"
+expect k_bad truncated_refused "llm: load failed: gguf:"
+expect k_bad garbage_refused   "bad magic"
+expect k_bad no_model_info     "llm: no model loaded (llm load PATH)"
+expect k_bad failed_load_keeps "llm: still loaded: /initrd/gen-q4_0.gguf"
+expect k_bad infer_after_errors "[llm] prompt 6 tok "
+expect k_bad ctrl_c_stops      "[llm] interrupted (Ctrl-C)"
+n_gen=$(sed -n 's/.*| gen \([0-9]*\) tok.*/\1/p' "$w/k_bad.out" | tail -n 1)
+if [ -n "$n_gen" ] && [ "$n_gen" -lt 8000 ]; then pass ctrl_c_early; else fail ctrl_c_early "gen '$n_gen' tokens"; fi
+if [ "$(grep -c '^arch llama' "$w/k_bad.out")" -ge 3 ] && grep -q "powering off" "$w/k_bad.out"; then
+    pass ctrl_c_shell_returns
+else
+    fail ctrl_c_shell_returns "no llm info / poweroff after the interrupt in $w/k_bad.out"
+fi
+
+# ---- UEFI: --model puts the file on the ESP (\models\NAME), seen as /boot/NAME.
+if [ ! -f /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || ! command -v mkfs.vfat >/dev/null 2>&1; then
+    skip uefi "QEMU_EFI.fd or mkfs.vfat missing"
+else
+    if [ "$have_shared" = 1 ]; then
+        session_ids | boot u_f32 --uefi --esp "$w/esp.img" --model "$models/stories260K/stories260K-f32.gguf"
+        expect u_f32 uefi_boot_load "llm: loading /boot/stories260K-f32.gguf (boot argument llm.model)"
+        expect u_f32 uefi_zero_copy "/boot/stories260K-f32.gguf: 1185376 bytes mapped, 0 bytes copied"
+        check_ids u_f32 uefi_f32_ids 1 "$ref/stories260K-f32.arm64.jsonl" exact
+        session_ids | boot u_q4 --uefi --esp "$w/esp.img" --model "$models/stories260K/stories260K-q4_0.gguf"
+        check_ids u_q4 uefi_q4_0_ids 1 "$ref/stories260K-q4_0.arm64.jsonl" tie
+    else
+        session_ids | boot u_gen --uefi --esp "$w/esp.img" --model "$gen"
+        expect u_gen uefi_gen_zero_copy "/boot/gen-q4_0.gguf: $(wc -c <"$gen") bytes mapped, 0 bytes copied"
+        check_ids u_gen uefi_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie
+    fi
+fi
+
+[ "$fails" -eq 0 ]

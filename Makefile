@@ -13,7 +13,8 @@ B        := build
 ARCH_SRCS   := $(wildcard arch/aarch64/*.S arch/aarch64/*.c)
 KERNEL_SRCS := $(wildcard kernel/*.c)
 LIB_SRCS    := $(wildcard lib/*.c)
-LLM_SRCS    := $(wildcard llm/*.c)
+# build/gen/golden_test.c: data for llm/forward_golden_test.c (see below)
+LLM_SRCS    := $(wildcard llm/*.c) $(B)/gen/golden_test.c
 
 KCFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-ffreestanding -fno-builtin -nostdlib -nostdinc -isystem $(shell $(KCC) -print-file-name=include 2>/dev/null) \
@@ -37,6 +38,9 @@ $(B)/k/lib/%.o: lib/%
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS_FP) -MMD -c $< -o $@
 $(B)/k/llm/%.o: llm/%
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS_FP) -MMD -c $< -o $@
+$(B)/k/$(B)/gen/%.o: $(B)/gen/%
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS_FP) -MMD -c $< -o $@
 
@@ -80,6 +84,14 @@ $(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HOST_CORE_OBJS)
 	$(HOSTCC) -o $@ $^ -lpthread
 $(B)/host/test_%: $(HO)/tests/host/test_%.o $(HOST_CORE_OBJS)
 	$(HOSTCC) -o $@ $^ -lpthread
+# The golden forward pass: a generated model and the logits and ids the host
+# build computes for it, as C data linked into every selftest build.
+$(B)/host/gen_golden: $(HO)/scripts/gen_golden.o $(HOST_CORE_OBJS)
+	$(HOSTCC) -o $@ $^ -lpthread
+$(B)/gen/golden_test.c: $(B)/host/gen_gguf $(B)/host/gen_golden
+	@mkdir -p $(dir $@)
+	$(B)/host/gen_gguf --type q4_0 --mixed --seed 7 -o $(B)/gen/golden.gguf
+	$(B)/host/gen_golden $(B)/gen/golden.gguf $@
 
 HOST_BINS := $(B)/host/selftest $(HOST_TESTS) \
 	$(if $(wildcard tools/host/llm_cli.c),$(B)/host/llm) \
@@ -127,7 +139,7 @@ clean:
 SAN_CC     := $(or $(shell command -v clang-14 2>/dev/null),$(shell command -v clang 2>/dev/null),$(HOSTCC))
 SAN_IS_CLANG := $(findstring clang,$(notdir $(SAN_CC)))
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-SAN_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror=implicit-function-declaration -I. \
+SAN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration -I. \
 	-fno-strict-aliasing -ffp-contract=off $(SAN_FLAGS) \
 	$(if $(SAN_IS_CLANG),-fsanitize=fuzzer-no-link)
 HA         := $(B)/host-asan
@@ -137,7 +149,8 @@ HA_LLM_OBJS  := $(patsubst %.c,$(HAO)/%.o,$(LLM_SRCS))
 HA_CORE_OBJS := $(filter-out %_test.o,$(HA_LIB_OBJS) $(HA_LLM_OBJS)) $(HAO)/tools/host/platform.o
 HA_TEST_OBJS := $(filter %_test.o,$(HA_LIB_OBJS) $(HA_LLM_OBJS))
 HA_BINS      := $(HA)/selftest $(patsubst tests/host/%.c,$(HA)/%,$(wildcard tests/host/test_*.c)) \
-	$(patsubst tests/sweep/%.c,$(HA)/sweep_%,$(wildcard tests/sweep/*.c))
+	$(patsubst tests/sweep/%.c,$(HA)/sweep_%,$(wildcard tests/sweep/*.c)) \
+	$(if $(wildcard scripts/gen_gguf.c),$(HA)/gen_gguf)
 
 $(HAO)/lib/string.o: lib/string.c
 	@mkdir -p $(dir $@)
@@ -156,6 +169,8 @@ $(HA)/test_%: $(HAO)/tests/host/test_%.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/sweep_%: $(HAO)/tests/sweep/%.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
+$(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HA_CORE_OBJS)
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread -lm
 
 FZ           := $(B)/fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FZ)/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -172,3 +187,46 @@ fuzz-build: $(FUZZ_TARGETS) $(B)/host/gen_gguf
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz.sh --long
+
+# ---------------------------------------------------------------- host-arm64 (NEON, speed)
+# build/host-arm64/: the host programs (llm, selftest, test_*) as static
+# aarch64-linux binaries, run under qemu-aarch64 (-cpu max, and -cpu cortex-a72
+# for the no-DotProd fallback): the NEON kernels' tests and the benchmarks.
+# Baseline stays armv8-a; DotProd code carries its own target attribute.
+A64CC     := aarch64-linux-gnu-gcc
+A64       := $(B)/host-arm64
+A64O      := $(A64)/obj
+A64_FLAGS := $(HOST_CFLAGS) -march=armv8-a
+# lib/string.c defines libc's names; static glibc has them too: ours come first.
+A64_LD    := $(A64CC) -static -Wl,--allow-multiple-definition
+A64_CORE_OBJS := $(patsubst $(HO)/%,$(A64O)/%,$(HOST_CORE_OBJS))
+A64_TEST_OBJS := $(patsubst $(HO)/%,$(A64O)/%,$(HOST_TEST_OBJS))
+A64_BINS  := $(A64)/selftest $(patsubst tests/host/%.c,$(A64)/%,$(wildcard tests/host/test_*.c)) \
+	$(if $(wildcard tools/host/llm_cli.c),$(A64)/llm)
+
+$(A64O)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(A64CC) $(A64_FLAGS) -fno-builtin -fno-tree-loop-distribute-patterns -fno-math-errno -MMD -c $< -o $@
+$(A64O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(A64CC) $(A64_FLAGS) -MMD -c $< -o $@
+
+$(A64)/llm: $(A64O)/tools/host/llm_cli.o $(A64_CORE_OBJS)
+	$(A64_LD) -o $@ $^ -lpthread
+$(A64)/selftest: $(A64O)/tests/host/selftest_main.o $(A64_TEST_OBJS) $(A64_CORE_OBJS)
+	$(A64_LD) -o $@ $^ -lpthread
+$(A64)/test_%: $(A64O)/tests/host/test_%.o $(A64_CORE_OBJS)
+	$(A64_LD) -o $@ $^ -lpthread
+
+# QEMU plugin that counts executed guest instructions (../shared/tools).
+INSNCOUNT_SRC := ../shared/tools/insncount.c
+$(B)/insncount.so: $(INSNCOUNT_SRC)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -shared -fPIC -O2 -o $@ $<
+
+.PHONY: host-arm64 bench
+host-arm64: $(A64_BINS)
+# `make test` also runs the NEON twins and golden runs under qemu-aarch64.
+test: host-arm64
+bench: host-arm64 $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
+	scripts/bench.sh

@@ -7,6 +7,7 @@
 #include "kernel/fdt.h"
 #include "kernel/boot.h"
 #include "kernel/spinlock.h"
+#include "arch/aarch64/arch.h"
 #include "lib/printf.h"
 #include <stdint.h>
 
@@ -104,21 +105,15 @@ static int uart_trygetc(void)
     return (int)(reg_read(UART_DR) & 0xff);
 }
 
-static char preload[256];
-static size_t preload_pos, preload_len;
-
+/* Input read before the console existed (UEFI's key buffer) is held too. */
 void console_preload(const char *s, size_t n)
 {
-    preload_len = n < sizeof(preload) ? n : sizeof(preload);
-    preload_pos = 0;
-    for (size_t i = 0; i < preload_len; i++)
-        preload[i] = s[i];
+    for (size_t i = 0; i < n && held_head - held_tail < sizeof held; i++)
+        held[held_head++ % sizeof held] = s[i];
 }
 
 int console_trygetc(void)
 {
-    if (preload_pos < preload_len)
-        return (uint8_t)preload[preload_pos++];
     if (held_head != held_tail)
         return (uint8_t)held[held_tail++ % sizeof held];
     return uart_trygetc();
@@ -135,12 +130,19 @@ bool console_poll_for(char want)
     return false;
 }
 
+/* Poll briefly (piped input arrives back to back), then sleep a millisecond
+ * at a time so an idle prompt costs the host nothing. */
 int console_getc(void)
 {
-    int c;
-    while ((c = console_trygetc()) < 0)
-        __asm__ volatile("yield");
-    return c;
+    for (;;) {
+        uint64_t spin_end = time_ns() + 200000;
+        do {
+            int c = console_trygetc();
+            if (c >= 0)
+                return c;
+        } while (time_ns() < spin_end);
+        cpu_idle_ns(1000000);
+    }
 }
 
 int kprintf(const char *fmt, ...)

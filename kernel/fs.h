@@ -30,4 +30,7 @@ int fat_open(struct blk_dev *dev, struct vfs_fs *out, int *part, char *why, size
 /* The 8.3 name checksum that long-name entries carry. */
 uint8_t fat_lfn_checksum(const uint8_t short_name[11]);
 
+/* ---- /boot: the ESP's \models\ files read under UEFI (kernel/boot_fs.c) */
+void boot_fs_mount(void);      /* mounts when there are any */
+
 #endif

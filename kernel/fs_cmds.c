@@ -38,6 +38,7 @@ void vfs_init(void)
         int err = cpio_open((const void *)(uintptr_t)fdt.initrd_start, size, &fs, why, sizeof why);
         mount_or_report("/initrd", source, err, &fs, why);
     }
+    boot_fs_mount();
     /* every block device with FAT: the first at /disk, then /disk2, /disk3 */
     struct blk_dev *devs[4];
     int ndev = virtio_blk_probe(devs, 4);

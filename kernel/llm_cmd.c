@@ -436,20 +436,17 @@ static int cmd_unload(void)
     return 0;
 }
 
-static void usage(void)
-{
-    kprintf("usage:\n"
-            "  llm load PATH          map and check a GGUF model (replaces the loaded one)\n"
-            "  llm info               the loaded model\n"
-            "  llm unload             free it\n"
-            "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
-            "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
-            "            PROMPT...
-            "                         generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
-            "  llm tokenize TEXT...   ids and pieces\n"
-            "  llm perplexity PATH [-c N]\n"
-            "  llm bench              64 prompt tokens, 64 generated, tok/s\n");
-}
+static const char usage_text[] =
+    "usage:\n"
+    "  llm load PATH          map and check a GGUF model (replaces the loaded one)\n"
+    "  llm info               the loaded model\n"
+    "  llm unload             free it\n"
+    "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
+    "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
+    "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
+    "  llm tokenize TEXT...   ids and pieces\n"
+    "  llm perplexity PATH [-c N]\n"
+    "  llm bench              64 prompt tokens, 64 generated, tok/s\n";
 
 static int cmd_llm(int argc, char **argv)
 {
@@ -476,7 +473,7 @@ static int cmd_llm(int argc, char **argv)
         return cmd_perplexity(argc, argv);
     if (strcmp(sub, "bench") == 0)
         return cmd_bench(argc, argv);
-    usage();
+    console_write(usage_text, sizeof usage_text - 1);   /* longer than kprintf's buffer */
     return strcmp(sub, "help") != 0;
 }
 

@@ -149,8 +149,8 @@ void kernel_main(uint64_t dtb, uint64_t path, uint64_t entry_el)
     console_init();
     boot_banner();
     cmdline_init();
+    mmu_init();         /* first: with caches on, RAM outside the image agrees with what firmware left */
     mem_init();
-    mmu_init();
     irq_init();
     timer_init();
     smp_init();

@@ -103,7 +103,7 @@ static int cmd_fault(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "stack") == 0)
         return recurse(0);
-    kprintf("fault: writing to unmapped address 0xdead0000\n");
-    return fault_write((volatile uint64_t *)0xdead0000);
+    kprintf("fault: writing to address 0xdead00000000 (outside the 39-bit address space)\n");
+    return fault_write((volatile uint64_t *)0xdead00000000ull);
 }
 SHELL_COMMAND("fault", "crash on purpose: data abort ('fault stack': stack overflow)", cmd_fault);

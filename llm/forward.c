@@ -80,41 +80,35 @@ int forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uin
 
 /* Causal attention of the token at pos over cells 0..pos, every head, as
  * llama.cpp computes it (src/llama.cpp llm_build_kqv, non-flash):
- *  - kq = K q: q is never contiguous there, so llamafile is skipped and q is
- *    converted to the cache type (f16) for ggml's vec_dot;
- *  - kqv = V softmax(kq): with two or more tokens llamafile's 4-lane dot over
- *    the n_kv cells on f32 weights; with one (no sgemm) ggml's vec_dot after
- *    rounding the weights to the cache type. Masked cells weigh exactly 0. */
+ *  - kq = K q: q is a permuted view there, never contiguous, so llamafile is
+ *    skipped and q is converted to the cache type for ggml's vec_dot;
+ *  - kqv = V softmax(kq): a matmul of the V rows (stored transposed, one per
+ *    dimension) with the weights as its activations, so the order follows the
+ *    matmul rules for n_tok rows (llamafile on f32 weights for a prompt batch,
+ *    vec_dot on weights rounded to the cache type for one token).
+ * Masked cells weigh exactly 0. */
 static void attend(const struct model_hparams *hp, struct fwd_state *s, const struct kv_cache *kv,
-                   uint32_t il, uint32_t pos, const float *q, float *out, bool batch)
+                   uint32_t il, uint32_t pos, const float *q, float *out, uint32_t n_tok)
 {
     const uint32_t hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
     const uint32_t n_kv = kv_cache_n_kv(kv);
     const float scale = 1.0f / sqrtf((float)hd);
     const bool f16 = kv->type == GGML_TYPE_F16;
-    const void *qc = q;
-    if (f16) {
+    const enum ops_order vo = ops_order_of(kv->type, n_kv, hd, n_tok);
+    const bool att_f16 = ops_x_type(vo, kv->type) == GGML_TYPE_F16;
+    if (f16)
         quantize_row(GGML_TYPE_F16, q, s->q16, hp->n_embd);
-        qc = s->q16;
-    }
-    const size_t q_elt = f16 ? 2 : 4;
     for (uint32_t h = 0; h < hp->n_head; h++) {
         const uint32_t off = (h / group) * hd;
-        const void *qh = (const uint8_t *)qc + (size_t)h * hd * q_elt;
+        const void *qh = f16 ? (const void *)(s->q16 + (size_t)h * hd) : (const void *)(q + (size_t)h * hd);
         for (uint32_t j = 0; j <= pos; j++)
             s->att[j] = vec_dot(kv->type, hd, kv_cache_k(kv, il, j, off), qh);
         ops_softmax(s->att, n_kv, pos + 1, scale);
-        if (f16 && !batch)
+        if (att_f16)
             quantize_row(GGML_TYPE_F16, s->att, s->att16, n_kv);
-        for (uint32_t d = 0; d < hd; d++) {
-            const void *vr = kv_cache_v(kv, il, off + d);
-            float y;
-            if (batch)
-                y = f16 ? ops_dot_f16(vr, s->att, n_kv) : ops_dot_f32(vr, s->att, n_kv);
-            else
-                y = vec_dot(kv->type, n_kv, vr, f16 ? (const void *)s->att16 : (const void *)s->att);
-            out[h * hd + d] = y;
-        }
+        const void *w = att_f16 ? (const void *)s->att16 : (const void *)s->att;
+        for (uint32_t d = 0; d < hd; d++)
+            out[h * hd + d] = ops_dot(vo, kv->type, n_kv, kv_cache_v(kv, il, off + d), w);
     }
 }
 
@@ -130,27 +124,29 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
     const uint32_t d = hp->n_embd, kvd = model_kv_dim(hp), ff = hp->n_ff;
 
     for (uint32_t t = 0; t < n; t++)
-        ops_rmsnorm(s->xb + t * d, s->x + t * d, l->attn_norm->data, d, hp->norm_eps);
+        ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->attn_norm->data, d,
+                    hp->norm_eps);
     ops_matmul(l->wq, s->xb, n, s->q, s->mm_scratch);
     ops_matmul(l->wk, s->xb, n, s->k, s->mm_scratch);
     ops_matmul(l->wv, s->xb, n, s->v, s->mm_scratch);
     for (uint32_t t = 0; t < n; t++) {
         const float *rc = s->rope + (size_t)t * hp->n_rot;
-        ops_rope(s->q + t * d, rc, hp->n_head, hp->head_dim, hp->n_rot);
-        ops_rope(s->k + t * kvd, rc, hp->n_head_kv, hp->head_dim, hp->n_rot);
-        kv_cache_store(kv, il, p0 + t, s->k + t * kvd, s->v + t * kvd);
+        ops_rope(s->q + (size_t)t * d, rc, hp->n_head, hp->head_dim, hp->n_rot);
+        ops_rope(s->k + (size_t)t * kvd, rc, hp->n_head_kv, hp->head_dim, hp->n_rot);
+        kv_cache_store(kv, il, p0 + t, s->k + (size_t)t * kvd, s->v + (size_t)t * kvd);
     }
     for (uint32_t t = 0; t < n; t++)
-        attend(hp, s, kv, il, p0 + t, s->q + t * d, s->xb + t * d, n > 1);
+        attend(hp, s, kv, il, p0 + t, s->q + (size_t)t * d, s->xb + (size_t)t * d, n);
     ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
     if (last_only && n > 1) {
-        memmove(s->x, s->x + (n - 1) * d, d * sizeof(float));
-        memmove(s->xb2, s->xb2 + (n - 1) * d, d * sizeof(float));
+        memmove(s->x, s->x + (size_t)(n - 1) * d, d * sizeof(float));
+        memmove(s->xb2, s->xb2 + (size_t)(n - 1) * d, d * sizeof(float));
         n = 1;
     }
     for (uint32_t t = 0; t < n; t++) {
-        ops_add(s->x + t * d, s->xb2 + t * d, d);
-        ops_rmsnorm(s->xb + t * d, s->x + t * d, l->ffn_norm->data, d, hp->norm_eps);
+        ops_add(s->x + (size_t)t * d, s->xb2 + (size_t)t * d, d);
+        ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->ffn_norm->data, d,
+                    hp->norm_eps);
     }
     ops_matmul(l->w_gate, s->xb, n, s->hb, s->mm_scratch);
     ops_matmul(l->w_up, s->xb, n, s->hb2, s->mm_scratch);
@@ -158,7 +154,7 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
         ops_swiglu(s->hb + (size_t)t * ff, s->hb2 + (size_t)t * ff, ff);
     ops_matmul(l->w_down, s->hb, n, s->xb2, s->mm_scratch);
     for (uint32_t t = 0; t < n; t++)
-        ops_add(s->x + t * d, s->xb2 + t * d, d);
+        ops_add(s->x + (size_t)t * d, s->xb2 + (size_t)t * d, d);
     return n;
 }
 
@@ -175,14 +171,15 @@ int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
         if (tokens[t] < 0 || (uint32_t)tokens[t] >= hp->n_vocab)
             return -1;
         const uint8_t *e = (const uint8_t *)m->tok_embd->data + (size_t)tokens[t] * row;
-        dequantize_row(m->tok_embd->type, e, s->x + t * d, d);
+        dequantize_row(m->tok_embd->type, e, s->x + (size_t)t * d, d);
         ops_rope_cache(s->rope + (size_t)t * hp->n_rot, hp->n_rot, p0 + t, hp->rope_base);
     }
     uint32_t live = n;
     for (uint32_t il = 0; il < hp->n_layer; il++)
         live = layer_forward(m, s, kv, il, live, p0, il + 1 == hp->n_layer && !all_logits);
     for (uint32_t t = 0; t < live; t++)
-        ops_rmsnorm(s->xb + t * d, s->x + t * d, m->output_norm->data, d, hp->norm_eps);
+        ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, m->output_norm->data, d,
+                    hp->norm_eps);
     ops_matmul(m->output, s->xb, live, s->logits, s->mm_scratch);
     return 0;
 }

@@ -171,6 +171,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         }
         if (kv_cache_full(&s->kv)) {
             st->stop = GEN_STOP_CTX_FULL;
+            llm_errf(err, "context full (%u tokens): generation stopped", s->kv.n_ctx);
             break;
         }
         s->ids[s->kv.n_used] = id;

@@ -78,7 +78,8 @@ struct gen_stats {
 };
 
 /* Run one prompt from an empty context. Returns 0 (see st->stop for why it
- * ended, including a non-finite stop, which also sets err) or -1 with err. */
+ * ended; a non-finite or full-context stop also leaves its message in err)
+ * or -1 with err. */
 int  generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
               struct gen_stats *st, struct llm_err *err);
 /* "prompt 5 tok in 1.2 ms (4166.7 tok/s), gen 64 tok ..." one line, no newline. */

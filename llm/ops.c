@@ -3,7 +3,7 @@
  * DOTPROD and without FP16 vector arithmetic (the llama.cpp reference build). */
 #include "llm/ops.h"
 #include "llm/quant.h"
-#include "llm/quant_impl.h"   /* block layouts, fma_f32, hsum4_f32: shared with quant.c */
+#include "llm/quant_impl.h"   /* fma_f32, hsum4_f32: shared with quant.c */
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/string.h"
@@ -35,7 +35,10 @@ void ops_rope_cache(float *cache, uint32_t n_rot, uint32_t pos, float base)
     }
 }
 
-/* GGML_ROPE_TYPE_NORM: adjacent pairs; dims past n_rot pass through. */
+/* GGML_ROPE_TYPE_NORM: adjacent pairs; dims past n_rot pass through. ggml
+ * writes x0*c - x1*s and x0*s + x1*c; GCC (-ffp-contract=fast, its default
+ * for GNU C) fuses the first product of each into an FMA, and so do we:
+ * it is what keeps F16-cached keys bit-identical to llama.cpp's. */
 void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot)
 {
     for (uint32_t h = 0; h < n_heads; h++) {
@@ -43,8 +46,8 @@ void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim,
         for (uint32_t i = 0; i < n_rot; i += 2) {
             const float c = cache[i], s = cache[i + 1];
             const float x0 = v[i], x1 = v[i + 1];
-            v[i] = x0 * c - x1 * s;
-            v[i + 1] = x0 * s + x1 * c;
+            v[i] = fma_f32(x0, c, -(x1 * s));
+            v[i + 1] = fma_f32(x0, s, x1 * c);
         }
     }
 }
@@ -136,126 +139,55 @@ void ops_add(float *y, const float *x, uint32_t n)
         y[i] += x[i];
 }
 
-/* --------------------------------------------------------------- dot products */
-
-/* tinyBLAS<4, float32x4_t, ...>::gemm: one 4-lane accumulator (vfmaq_f32),
- * then vaddvq_f32. */
-float ops_dot_f32(const float *w, const float *x, uint32_t n)
-{
-    float acc[4] = {0, 0, 0, 0};
-    for (uint32_t i = 0; i < n; i += 4)
-        for (uint32_t l = 0; l < 4; l++)
-            acc[l] = fma_f32(w[i + l], x[i + l], acc[l]);
-    return hsum4_f32(acc);
-}
-
-float ops_dot_f16(const uint16_t *w, const float *x, uint32_t n)
-{
-    float acc[4] = {0, 0, 0, 0};
-    for (uint32_t i = 0; i < n; i += 4)
-        for (uint32_t l = 0; l < 4; l++)
-            acc[l] = fma_f32(fp16_to_fp32(w[i + l]), x[i + l], acc[l]);
-    return hsum4_f32(acc);
-}
-
-/* Element i of a Q8_0 or Q4_0 block as a small integer. */
-static inline int32_t q0_elem(const void *blk, bool q4, uint32_t i)
-{
-    if (!q4)
-        return ((const struct block_q8_0 *)blk)->qs[i];
-    const uint8_t b = ((const struct block_q4_0 *)blk)->qs[i % (QK / 2)];
-    return (i < QK / 2 ? (b & 15) : (b >> 4)) - 8;
-}
-
-/* tinyBLAS_Q0_ARM (Q8_0 weights; Q4_0 ones that were not repacked): per block
- * lane l holds the integer dot of elements 4l..4l+3 and 16+4l..16+4l+3 (two
- * vdotq_s32) and adds isum * (dw * dx) with one rounding (vmlaq_n_f32, fused
- * by the compiler); then vaddvq_f32. */
-static float dot_q0_lanes(const uint8_t *w, bool q4, const struct block_q8_0 *x, uint32_t nb)
-{
-    const size_t wb = q4 ? sizeof(struct block_q4_0) : sizeof(struct block_q8_0);
-    float acc[4] = {0, 0, 0, 0};
-    for (uint32_t b = 0; b < nb; b++, w += wb, x++) {
-        uint16_t wd;
-        memcpy(&wd, w, 2);   /* d leads both block layouts */
-        const float d = fp16_to_fp32(wd) * fp16_to_fp32(x->d);
-        for (uint32_t l = 0; l < 4; l++) {
-            int32_t s = 0;
-            for (uint32_t i = 4 * l; i < 4 * l + 4; i++)
-                s += q0_elem(w, q4, i) * x->qs[i] + q0_elem(w, q4, i + 16) * x->qs[i + 16];
-            acc[l] = fma_f32((float)s, d, acc[l]);
-        }
-    }
-    return hsum4_f32(acc);
-}
-
 /* ------------------------------------------------------------------- matmul */
 
-/* Which kernel llama.cpp's mul_mat ends up in for this weight. llamafile's
- * sgemm only takes batches of two or more rows ("prompt processing"); a single
- * row goes through ggml's own vec_dot on activations converted to vec_dot_type.
- * Repacked Q4_0 has its own gemv/gemm either way. */
-enum mm_kind {
-    MM_F32,       /* tinyBLAS, f32 activations (k % 4 == 0) */
-    MM_F16,       /* tinyBLAS, f16 weights widened, f32 activations */
-    MM_Q8_0,      /* tinyBLAS_Q0_ARM, activations to Q8_0 */
-    MM_Q4_0,      /* the same for Q4_0 rows that llama.cpp did not repack */
-    MM_Q4_0_RP,   /* repacked q4_0_4x4 gemv/gemm (rows % 4 == 0) */
-    MM_VEC_DOT,   /* ggml's vec_dot on activations converted to vec_dot_type */
-};
+/* Which summation order llama.cpp's mul_mat ends up in for this weight and
+ * batch (ggml-cpu.c ggml_compute_forward_mul_mat at c392e50 on arm64):
+ *  - Q4_0 with rows % 4 == 0 was repacked at load: its gemv/gemm, always;
+ *  - llamafile's sgemm takes only batches of >= 2 rows ("prompt processing"):
+ *    Q8_0 and (unrepacked) Q4_0 on Q8_0 activations; F16 on f32 activations;
+ *    F32 from 4 rows; F16/F32 need n and rows % 4 == 0;
+ *  - everything else is ggml's vec_dot on activations converted to the
+ *    weight type's vec_dot_type (a single token always lands here). */
+enum ops_order ops_order_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok)
+{
+    if (type == GGML_TYPE_Q4_0 && rows % 4 == 0)
+        return OPS_REPACKED;
+    if (n_tok < 2)
+        return OPS_VEC_DOT;
+    switch (type) {
+    case GGML_TYPE_Q8_0:
+    case GGML_TYPE_Q4_0: return OPS_SGEMM;
+    case GGML_TYPE_F16:  return n % 4 == 0 && rows % 4 == 0 ? OPS_SGEMM : OPS_VEC_DOT;
+    case GGML_TYPE_F32:  return n_tok >= 4 && n % 4 == 0 && rows % 4 == 0 ? OPS_SGEMM : OPS_VEC_DOT;
+    default:             return OPS_VEC_DOT;
+    }
+}
+
+/* The activation type an order wants: sgemm on F16/F32 weights keeps f32. */
+enum ggml_type ops_x_type(enum ops_order o, uint32_t type)
+{
+    if (o == OPS_SGEMM && (type == GGML_TYPE_F16 || type == GGML_TYPE_F32))
+        return GGML_TYPE_F32;
+    return type_traits(type)->vec_dot_type;
+}
 
 struct mm_job {
-    enum mm_kind   kind;
+    enum ops_order  order;
     uint32_t       type, n, rows, n_tok, chunk;
     const uint8_t *w;
     size_t         w_row;     /* bytes per weight row */
-    const float   *x;
-    const uint8_t *xq;        /* converted activations */
-    size_t         xq_row;
+    const uint8_t *x;         /* activations, converted when the order needs it */
+    size_t         x_row;
     float         *y;
 };
 
-static enum mm_kind mm_kind_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok)
+float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x)
 {
-    if (type == GGML_TYPE_Q4_0 && rows % 4 == 0)
-        return MM_Q4_0_RP;
-    if (n_tok < 2)
-        return MM_VEC_DOT;
-    switch (type) {
-    case GGML_TYPE_F32: return n % 4 == 0 ? MM_F32 : MM_VEC_DOT;
-    case GGML_TYPE_F16: return n % 4 == 0 ? MM_F16 : MM_VEC_DOT;
-    case GGML_TYPE_Q8_0: return MM_Q8_0;
-    case GGML_TYPE_Q4_0: return MM_Q4_0;
-    default: return MM_VEC_DOT;
-    }
-}
-
-static bool mm_needs_conversion(enum mm_kind k)
-{
-    return k != MM_F32 && k != MM_F16;
-}
-
-size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
-{
-    const struct type_traits *tt = type_traits(type);
-    if (!tt || tt->vec_dot_type == GGML_TYPE_F32)
-        return 0;
-    return (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
-}
-
-static float mm_row(const struct mm_job *j, uint32_t r, uint32_t t)
-{
-    const uint8_t *w = j->w + (size_t)r * j->w_row;
-    const uint8_t *xq = j->xq + (size_t)t * j->xq_row;
-    switch (j->kind) {
-    case MM_F32: return ops_dot_f32((const float *)w, j->x + (size_t)t * j->n, j->n);
-    case MM_F16: return ops_dot_f16((const uint16_t *)w, j->x + (size_t)t * j->n, j->n);
-    case MM_Q8_0: return dot_q0_lanes(w, false, (const void *)xq, j->n / QK);
-    case MM_Q4_0: return dot_q0_lanes(w, true, (const void *)xq, j->n / QK);
-    case MM_Q4_0_RP: return vec_dot_q4_0_repacked(j->n, w, xq);
-    default:
-        return vec_dot(j->type, j->n, w,
-                       j->xq ? (const void *)xq : (const void *)(j->x + (size_t)t * j->n));
+    switch (o) {
+    case OPS_REPACKED: return vec_dot_q4_0_repacked(n, w, x);
+    case OPS_SGEMM:    return vec_dot_sgemm(type, n, w, x);
+    default:          return vec_dot(type, n, w, x);
     }
 }
 
@@ -266,7 +198,16 @@ static void mm_chunk(int c, void *arg)
     uint32_t r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
     for (uint32_t r = r0; r < r1; r++)
         for (uint32_t t = 0; t < j->n_tok; t++)
-            j->y[(size_t)t * j->rows + r] = mm_row(j, r, t);
+            j->y[(size_t)t * j->rows + r] =
+                ops_dot(j->order, j->type, j->n, j->w + r * j->w_row, j->x + t * j->x_row);
+}
+
+size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
+{
+    const struct type_traits *tt = type_traits(type);
+    if (!tt || tt->vec_dot_type == GGML_TYPE_F32)
+        return 0;
+    return (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
 }
 
 void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y,
@@ -274,15 +215,17 @@ void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, flo
 {
     struct mm_job j = {
         .type = w->type, .n = (uint32_t)w->ne[0], .rows = (uint32_t)w->ne[1], .n_tok = n_tok,
-        .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .x = x, .y = y,
+        .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .y = y,
     };
-    j.kind = mm_kind_of(w->type, j.n, j.rows, n_tok);
-    const enum ggml_type vdt = type_traits(w->type)->vec_dot_type;
-    if (mm_needs_conversion(j.kind) && vdt != GGML_TYPE_F32) {
-        j.xq = scratch;
-        j.xq_row = (size_t)type_row_bytes(vdt, j.n);
+    j.order = ops_order_of(w->type, j.n, j.rows, n_tok);
+    const enum ggml_type xt = ops_x_type(j.order, w->type);
+    j.x = (const uint8_t *)x;
+    j.x_row = (size_t)j.n * sizeof(float);
+    if (xt != GGML_TYPE_F32) {
+        j.x = scratch;
+        j.x_row = (size_t)type_row_bytes(xt, j.n);
         for (uint32_t t = 0; t < n_tok; t++)
-            quantize_row(vdt, x + (size_t)t * j.n, (uint8_t *)scratch + t * j.xq_row, j.n);
+            quantize_row(xt, x + (size_t)t * j.n, (uint8_t *)scratch + t * j.x_row, j.n);
     }
     /* Small products are not worth waking other cores. */
     uint64_t work = (uint64_t)j.rows * j.n * n_tok;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "llm/gguf.h"
+#include "llm/quant.h"
 
 /* y = x / rms(x) * w over n values (y may equal x). */
 void ops_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);
@@ -25,10 +26,18 @@ void ops_swiglu(float *gate, const float *up, uint32_t n);
 /* y[i] += x[i] */
 void ops_add(float *y, const float *x, uint32_t n);
 
-/* 4-lane FMA dot products with a pairwise final add (llamafile's tinyBLAS on
- * NEON); n must be a multiple of 4. The F16 one widens w to f32. */
-float ops_dot_f32(const float *w, const float *x, uint32_t n);
-float ops_dot_f16(const uint16_t *w, const float *x, uint32_t n);
+/* The summation orders of llama.cpp's matmul kernels on arm64 (llm/quant.h). */
+enum ops_order {
+    OPS_VEC_DOT,    /* ggml vec_dot: x in the weight type's vec_dot_type */
+    OPS_REPACKED,   /* Q4_0 repacked 4x4 gemv/gemm: x Q8_0 */
+    OPS_SGEMM,      /* llamafile sgemm: x Q8_0 (Q8_0, Q4_0) or f32 (F16, F32) */
+};
+/* The order llama.cpp uses for a weight of `type` with rows of n values and
+ * `rows` rows times n_tok activation rows, and the activation type it wants. */
+enum ops_order ops_order_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok);
+enum ggml_type ops_x_type(enum ops_order o, uint32_t type);
+/* One dot product in that order (x already in the order's activation type). */
+float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x);
 
 /* Bytes of converted-activation scratch ops_matmul needs for n_tok rows of n. */
 size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok);

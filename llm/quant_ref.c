@@ -147,15 +147,15 @@ static int32_t quantize_q8_block_neon(const float *x, int8_t *q, uint16_t *dh, f
     }
     float d = amax / 127;
     float id = d != 0.0f ? 1.0f / d : 0.0f;
-    int32_t sum = 0;
+    uint32_t sum = 0;   /* wraps as NEON's vaddq_s32 does (saturated lanes from a tiny d) */
     for (int j = 0; j < QK; j++) {
         int32_t v = cvt_nearest_even(x[j] * id);
         q[j] = (int8_t)v;
-        sum += v;
+        sum += (uint32_t)v;
     }
     *dh = fp32_to_fp16(d);
     *dout = d;
-    return sum;
+    return (int32_t)sum;
 }
 
 void quantize_q8_0_neon(const float *x, struct block_q8_0 *y, int64_t n)

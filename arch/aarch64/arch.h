@@ -17,6 +17,8 @@ bool mmu_is_guard(uint64_t addr, int *cpu);  /* addr in a stack guard page? */
 uint64_t time_ns(void);              /* monotonic since boot */
 uint64_t timer_freq_hz(void);
 void     delay_ns(uint64_t ns);
+/* Sleep this cpu until an interrupt, at most about ns (timer wake-up). */
+void     cpu_idle_ns(uint64_t ns);
 
 /* Interrupts */
 typedef void (*irq_handler_fn)(uint32_t intid, void *arg);
@@ -73,5 +75,9 @@ extern struct efi_boot efi_boot;
  * appended. Pages kept past boot must be mem_reserve()d by the kernel. */
 int  efi_read_file(const uint16_t *path, void **buf, uint64_t *size);
 void efi_free_file(void *buf, uint64_t size);
+/* Only inside efi_main: fn(name, size, arg) for each file of a boot volume directory. */
+int  efi_list_dir(const uint16_t *path, void (*fn)(const uint16_t *name, uint64_t size, void *arg), void *arg);
+/* Only inside efi_main: the files of \models\ into memory (arch/aarch64/efi_models.c). */
+void efi_load_models(void);
 
 #endif

@@ -11,6 +11,7 @@ int arch_current_el(void)
 static const char *implementer_name(uint32_t imp)
 {
     switch (imp) {
+    case 0x00: return "software-defined (QEMU -cpu max)";
     case 0x41: return "Arm";
     case 0x42: return "Broadcom";
     case 0x43: return "Cavium";
@@ -47,7 +48,7 @@ void cpu_describe(struct cpu_desc *d)
     uint32_t imp = (uint32_t)(midr >> 24 & 0xff), part = (uint32_t)(midr >> 4 & 0xfff);
     uint32_t fp = (uint32_t)(pfr0 >> 16 & 0xf), simd = (uint32_t)(pfr0 >> 20 & 0xf);
     d->implementer = implementer_name(imp);
-    d->part = imp == 0x41 ? arm_part_name(part) : "unknown part";
+    d->part = imp == 0x41 ? arm_part_name(part) : imp == 0 ? "" : "unknown part";
     d->variant = (uint32_t)(midr >> 20 & 0xf);
     d->revision = (uint32_t)(midr & 0xf);
     d->midr = midr;

@@ -18,6 +18,7 @@ typedef uint16_t char16;
 #define EFI_ALLOCATE_ANY_PAGES 0
 #define EFI_LOADER_DATA        2
 #define EFI_FILE_MODE_READ     1
+#define EFI_FILE_DIRECTORY     0x10
 
 struct efi_guid { uint32_t a; uint16_t b, c; uint8_t d[8]; };
 struct efi_table_header { uint64_t signature; uint32_t revision, size, crc32, reserved; };
@@ -189,6 +190,28 @@ void efi_free_file(void *buf, uint64_t size)
     bs->free_pages((uint64_t)(uintptr_t)buf, size / 4096 + 1);
 }
 
+/* Call fn for each file (not directory) in directory path of the boot volume:
+ * its UTF-16 name (the file name follows the fixed part of EFI_FILE_INFO) and
+ * size. 0 on success, -1 when the directory cannot be opened. */
+int efi_list_dir(const char16 *path, void (*fn)(const char16 *name, uint64_t size, void *arg), void *arg)
+{
+    struct efi_file *d;
+    uint64_t info[128];                 /* EFI_FILE_INFO with a name of up to ~470 chars */
+    if (!boot_volume || boot_volume->open(boot_volume, &d, path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
+        return -1;
+    for (;;) {
+        uint64_t n = sizeof(info) - 2;
+        if (d->read(d, &n, info) != EFI_SUCCESS || n <= sizeof(struct efi_file_info))
+            break;
+        const struct efi_file_info *fi = (const void *)info;
+        ((uint8_t *)info)[n] = ((uint8_t *)info)[n + 1] = 0;
+        if (!(fi->attribute & EFI_FILE_DIRECTORY))
+            fn((const char16 *)(fi + 1), fi->file_size, arg);
+    }
+    d->close(d);
+    return 0;
+}
+
 static void open_boot_volume(efi_handle image)
 {
     struct efi_loaded_image *li;
@@ -261,6 +284,7 @@ long efi_main(efi_handle image, struct efi_system_table *systab)
         efi_boot.initrd_base = (uint64_t)(uintptr_t)initrd;
         efi_boot.initrd_size = initrd_size;
     }
+    efi_load_models();
     take_pending_keys();
     uint64_t size, key, desc_size;
     uint32_t desc_ver;

@@ -134,6 +134,7 @@ static void crash(const struct exc_frame *f, int kind)
     kprintf("ESR  0x%08x  EC 0x%02x\n", esr, ec);
     kprintf("FAR  0x%016llx\n", (unsigned long long)f->far);
     print_addr("ELR  ", -1, f->elr);
+    print_addr("LR   ", -1, f->x[30]);          /* the caller, when ELR is in a leaf */
     kprintf("SPSR 0x%016llx\n", (unsigned long long)f->spsr);
     for (int i = 0; i < 31; i += 2) {
         if (i < 30)

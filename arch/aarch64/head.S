@@ -151,8 +151,9 @@ el_setup:
     lsr     x0, x0, #2
     cmp     x0, #2
     b.ne    2f
-    mov     x1, #(1 << 31)          /* HCR_EL2.RW: EL1 is AArch64 */
+    mov     x1, #(1 << 31)          /* HCR_EL2.RW: EL1 is AArch64 (and E2H, TGE off) */
     msr     hcr_el2, x1
+    isb
     mrs     x1, cnthctl_el2
     orr     x1, x1, #3              /* EL1PCTEN, EL1PCEN */
     msr     cnthctl_el2, x1

@@ -94,6 +94,6 @@ SELFTEST(mmu_memory_attributes)
     if (fdt.uart_base)
         ST_CHECK(attr_of((void *)(uintptr_t)fdt.uart_base) == 0x04, "UART attr %#x, want device-nGnRE",
                  attr_of((void *)(uintptr_t)fdt.uart_base));
-    ST_CHECK(attr_of((void *)(uintptr_t)0xdead0000) == -1, "0xdead0000 should be unmapped");
+    ST_CHECK(attr_of((void *)(uintptr_t)0xdead00000000ull) == -1, "0xdead00000000 should be unmapped");
     ST_CHECK((read_sysreg(sctlr_el1) & 5) == 5, "MMU and data cache should be on");
 }

@@ -1,8 +1,17 @@
-/* arch/aarch64/smp.c: secondary cpus. smp_init() starts each DTB cpu with PSCI
- * CPU_ON at secondary_entry (head.S: own stacks, MMU, FP); it then parks in
- * WFI (QEMU really halts a vCPU in WFI, while WFE spins) until an SGI says a
- * new parallel_for job is posted. Work items are claimed with an atomic
- * counter by every online cpu, the caller included. */
+/* arch/aarch64/smp.c: secondary cpus and smp_parallel_for.
+ *
+ * smp_init() starts each DTB cpu with PSCI CPU_ON at secondary_entry (head.S:
+ * own stacks, MMU, FP). A secondary polls briefly for work, then parks in WFI
+ * (QEMU really halts a vCPU in WFI; WFE would spin) until an SGI says a job
+ * was posted.
+ *
+ * A job's items are claimed by compare-and-swap on one word holding
+ * (generation << 32 | next index), by every cpu including the caller. A cpu
+ * that wakes late sees a newer generation (or no items left) and claims
+ * nothing, so the caller waits only for items actually claimed (done == n),
+ * never for a cpu that is asleep or descheduled by the host. The job's
+ * fn/arg/n sit in one of two slots (by generation parity): a slot is rewritten
+ * only two jobs later, and a claim that succeeded pins its job as current. */
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/layout.h"
@@ -10,30 +19,68 @@
 #include "kernel/console.h"
 
 #define SGI_WAKE 0
+#define SPIN_NS  50000                  /* poll for the next job this long before WFI */
 
+struct job_slot {
+    void (*fn)(int i, void *arg);
+    void *arg;
+    uint32_t n;
+};
 
 static int online = 1;
 static volatile bool cpu_up[MAX_CPUS];
-
-static struct {
-    void (*fn)(int i, void *arg);
-    void *arg;
-    int n, next, finished;
-    unsigned gen;
-    int busy;                           /* a job is running: nested calls go serial */
-} job;
+static struct job_slot slots[2];
+static uint64_t claim;                  /* generation << 32 | next item */
+static uint32_t done;                   /* items finished in the current job */
+static int sleepers;                    /* secondaries in (or entering) WFI */
+static int busy;                        /* a job is running: nested calls go serial */
 
 int smp_cpu_id(void) { return (int)read_sysreg(tpidr_el1); }
 int smp_cpu_count(void) { return __atomic_load_n(&online, __ATOMIC_ACQUIRE); }
 
-static void run_items(void (*fn)(int, void *), void *arg, int n)
+static uint32_t gen_of(uint64_t w) { return (uint32_t)(w >> 32); }
+
+/* Claim and run items of job gen until none is left or a newer job started. */
+static void run_items(uint32_t gen)
 {
-    int i;
-    while ((i = __atomic_fetch_add(&job.next, 1, __ATOMIC_RELAXED)) < n)
-        fn(i, arg);
+    const struct job_slot *s = &slots[gen & 1];
+    uint64_t w = __atomic_load_n(&claim, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if (gen_of(w) != gen || (uint32_t)w >= s->n)
+            return;
+        if (!__atomic_compare_exchange_n(&claim, &w, w + 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            continue;                   /* w was reloaded */
+        s->fn((int)(uint32_t)w, s->arg);
+        __atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
+        w = __atomic_load_n(&claim, __ATOMIC_ACQUIRE);
+    }
 }
 
 static void sgi_wake(uint32_t intid, void *arg) { (void)intid; (void)arg; }
+
+/* The generation of a job newer than seen: poll first, then sleep in WFI. */
+static uint32_t wait_for_job(uint32_t seen)
+{
+    uint64_t spin_end = time_ns() + SPIN_NS;
+    uint32_t gen;
+    while ((gen = gen_of(__atomic_load_n(&claim, __ATOMIC_ACQUIRE))) == seen) {
+        if (time_ns() < spin_end) {
+            cpu_relax();
+            continue;
+        }
+        /* Announce the sleep before the last look (the poster reads sleepers
+         * after publishing); masked, a pending SGI still ends WFI, and
+         * unmasking then takes and acknowledges it. */
+        irq_disable();
+        __atomic_fetch_add(&sleepers, 1, __ATOMIC_SEQ_CST);
+        if (gen_of(__atomic_load_n(&claim, __ATOMIC_SEQ_CST)) == seen)
+            __asm__ volatile("wfi" ::: "memory");
+        __atomic_fetch_sub(&sleepers, 1, __ATOMIC_RELAXED);
+        irq_enable();
+        isb();
+    }
+    return gen;
+}
 
 void secondary_main(uint64_t cpu)
 {
@@ -41,47 +88,36 @@ void secondary_main(uint64_t cpu)
     timer_init_cpu();
     irq_register(SGI_WAKE, sgi_wake, NULL);
     irq_unmask(SGI_WAKE);
-    unsigned seen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
+    uint32_t seen = gen_of(__atomic_load_n(&claim, __ATOMIC_ACQUIRE));
     cpu_up[cpu] = true;
     __atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
     for (;;) {
-        /* Masked, a pending SGI still ends WFI; unmasking then takes and acks it. */
-        irq_disable();
-        if (__atomic_load_n(&job.gen, __ATOMIC_ACQUIRE) == seen)
-            __asm__ volatile("wfi" ::: "memory");
-        irq_enable();
-        isb();
-        unsigned gen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
-        if (gen == seen)
-            continue;
-        seen = gen;
-        run_items(job.fn, job.arg, job.n);
-        __atomic_fetch_add(&job.finished, 1, __ATOMIC_RELEASE);
+        seen = wait_for_job(seen);
+        run_items(seen);
     }
 }
 
 void smp_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
 {
-    int cpus = smp_cpu_count();
     if (n <= 0)
         return;
-    if (cpus == 1 || n == 1 || __atomic_exchange_n(&job.busy, 1, __ATOMIC_ACQUIRE)) {
+    if (smp_cpu_count() == 1 || n == 1 || __atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE)) {
         for (int i = 0; i < n; i++)
             fn(i, arg);
         return;
     }
-    job.fn = fn;
-    job.arg = arg;
-    job.n = n;
-    job.next = 0;
-    job.finished = 0;
-    __atomic_fetch_add(&job.gen, 1, __ATOMIC_RELEASE);
-    dsb(ish);
-    irq_send_sgi_others(SGI_WAKE);
-    run_items(fn, arg, n);
-    while (__atomic_load_n(&job.finished, __ATOMIC_ACQUIRE) < cpus - 1)
+    uint32_t gen = gen_of(claim) + 1;
+    slots[gen & 1] = (struct job_slot){ fn, arg, (uint32_t)n };
+    done = 0;
+    __atomic_store_n(&claim, (uint64_t)gen << 32, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&sleepers, __ATOMIC_SEQ_CST) > 0) {
+        dsb(ish);
+        irq_send_sgi_others(SGI_WAKE);
+    }
+    run_items(gen);
+    while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < (uint32_t)n)
         cpu_relax();
-    __atomic_store_n(&job.busy, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
 }
 
 void smp_init(void)
@@ -104,6 +140,6 @@ void smp_init(void)
         if (!cpu_up[cpu])
             kprintf("smp: cpu %d (mpidr %#llx) did not come up\n", cpu, (unsigned long long)mpidr);
     }
-    /* The boot cpu takes the wake SGI too (harmlessly) once interrupts are on. */
+    /* The boot cpu may take a wake SGI too (harmlessly) once interrupts are on. */
     irq_register(SGI_WAKE, sgi_wake, NULL);
 }

@@ -6,29 +6,54 @@
 #include "lib/string.h"
 
 struct pf_state {
-    int hits[256];
+    int hits[512];
     int by_cpu[MAX_CPUS];
-    int nested_sum;
+    int arrived;
+    bool timed_out;
 };
 
-static void slow_item(int i, void *arg)
+static void count_item(int i, void *arg)
 {
     struct pf_state *s = arg;
     __atomic_fetch_add(&s->hits[i], 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&s->by_cpu[smp_cpu_id()], 1, __ATOMIC_RELAXED);
-    delay_ns(500000);                   /* long enough that sleeping cpus wake and join */
+}
+
+SELFTEST(smp_parallel_for_each_item_once)
+{
+    static struct pf_state s;
+    memset(&s, 0, sizeof(s));
+    for (int round = 0; round < 20; round++)
+        smp_parallel_for(500, count_item, &s);
+    for (int i = 0; i < 500; i++)
+        ST_CHECK(s.hits[i] == 20, "item %d ran %d times in 20 rounds", i, s.hits[i]);
+}
+
+/* One item per cpu, each waiting for all the others: only if every online cpu
+ * takes an item at the same time do they all arrive. */
+static void barrier_item(int i, void *arg)
+{
+    struct pf_state *s = arg;
+    (void)i;
+    __atomic_fetch_add(&s->by_cpu[smp_cpu_id()], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->arrived, 1, __ATOMIC_ACQ_REL);
+    uint64_t deadline = time_ns() + 5000000000ull;
+    while (__atomic_load_n(&s->arrived, __ATOMIC_ACQUIRE) < smp_cpu_count())
+        if (time_ns() > deadline) {
+            s->timed_out = true;
+            return;
+        }
 }
 
 SELFTEST(smp_parallel_for_all_cpus)
 {
     static struct pf_state s;
-    int cpus = smp_cpu_count(), n = 16 * cpus;
+    int cpus = smp_cpu_count();
     memset(&s, 0, sizeof(s));
-    smp_parallel_for(n, slow_item, &s);
-    for (int i = 0; i < n; i++)
-        ST_CHECK(s.hits[i] == 1, "item %d ran %d times", i, s.hits[i]);
+    smp_parallel_for(cpus, barrier_item, &s);
+    ST_CHECK(!s.timed_out, "only %d of %d cpus joined within 5 s", s.arrived, cpus);
     for (int c = 0; c < cpus; c++)
-        ST_CHECK(s.by_cpu[c] > 0, "cpu %d of %d did no work", c, cpus);
+        ST_CHECK(s.by_cpu[c] == 1, "cpu %d ran %d items, want 1", c, s.by_cpu[c]);
 }
 
 static void inner_item(int i, void *arg)

@@ -54,6 +54,22 @@ void timer_oneshot(uint64_t ns, void (*fn)(void *arg), void *arg)
     isb();
 }
 
+void cpu_idle_ns(uint64_t ns)
+{
+    if (!freq) {
+        cpu_relax();
+        return;
+    }
+    /* Masked, an interrupt that fires before the WFI still ends it (instead of
+     * being taken first and leaving the WFI to sleep forever). */
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    timer_oneshot(ns, NULL, NULL);
+    __asm__ volatile("wfi" ::: "memory");   /* QEMU halts the vCPU: no host CPU burnt */
+    write_sysreg(daif, daif);
+    isb();
+}
+
 void timer_init_cpu(void)
 {
     write_sysreg(cntv_ctl_el0, 0);

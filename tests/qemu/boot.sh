@@ -38,6 +38,9 @@ check uefi_info 0 '^boot: +UEFI' '^ram: +[0-9]+ MiB' 'powering off'
 run uefi_cmdline '' --uefi --append 'selftest=mmu_' --timeout 60
 check uefi_cmdline 0 'cmdline "selftest=mmu_"' '^PASS mmu_text_is_read_only' 'selftest: [1-9][0-9]* passed, 0 failed'
 
+run uefi_smp_gicv3 '' --uefi --smp 4 --gic 3 --mem 2G --append 'selftest=smp' --timeout 60
+check uefi_smp_gicv3 0 'booting via UEFI' '4 cpus' 'GICv3' 'PASS smp_parallel_for_all_cpus' ', 0 failed'
+
 run selftest '' --smp 2 --append selftest --timeout 60
 n=$(grep -c '^PASS ' "$tmp/selftest.out")
 if [ "$n" -lt 10 ]; then fail selftest "only $n tests passed"; else check selftest 0 'selftest: [0-9]+ passed, 0 failed'; fi
@@ -52,7 +55,7 @@ run icount '' --icount --append 'selftest=timer' --timeout 60
 check icount 0 'PASS timer_interrupt' ', 0 failed'
 
 run fault 'fault\n' --timeout 30
-check fault nonzero 'KERNEL CRASH on cpu 0: data abort' 'write, translation fault' '^FAR +0x0*dead0000' \
+check fault nonzero 'KERNEL CRASH on cpu 0: data abort' 'write, translation fault' '^FAR +0x0*dead00000000' \
     '^ELR .*<fault_write' '^x30 ' '^backtrace:' '#1 .*<'
 
 run stack_overflow 'fault stack\n' --timeout 30

@@ -9,7 +9,7 @@
 # Every boot runs under scripts/run-qemu.sh --timeout.
 cd "$(dirname "$0")/../.." || exit 1
 w=build/test-llm
-models=../shared/models
+models=${LLM_TEST_MODELS:-../shared/models}   # override to test the path without ../shared
 ref=$models/reference
 prompt="Once upon a time"
 fails=0
@@ -116,20 +116,30 @@ if [ -n "$a" ] && [ "$a" = "$b" ]; then pass smp2_same_ids; else fail smp2_same_
 scripts/mkinitrd.sh -o "$w/bad.cpio" "$gen" "$w/truncated.gguf" "$w/garbage.gguf" >/dev/null ||
     { echo "FAIL llm_mkinitrd: failed"; exit 1; }
 {
-    printf '\nllm load /initrd/truncated.gguf\nllm info\nllm load /initrd/gen-q4_0.gguf\n'
+    printf '\nmem\nllm load /initrd/truncated.gguf\nllm info\nllm load /initrd/gen-q4_0.gguf\n'
     printf 'llm load /initrd/truncated.gguf\nllm load /initrd/garbage.gguf\nllm info\n'
     printf 'llm infer -n 8 --temp 0 "%s"\n' "$prompt"
+    printf 'llm infer -c 1048576 --kv-type f32 too big\nllm load /initrd/gen-q4_0.gguf\n'
+    printf 'llm unload\nmem\nllm load /initrd/gen-q4_0.gguf\n' 
     printf 'llm infer -n 100000 -c 8192 --ignore-eos "%s"\n' "$prompt"
     sleep "${CTRLC_DELAY:-8}"
     printf '\003'
     printf 'llm info\npoweroff\n'
-} | boot k_bad --initrd "$w/bad.cpio"
+} | boot k_bad --mem 256M --initrd "$w/bad.cpio"
 expect k_bad truncated_refused "llm: load failed: gguf:"
 expect k_bad garbage_refused   "bad magic"
 expect k_bad no_model_info     "llm: no model loaded (llm load PATH)"
 expect k_bad failed_load_keeps "llm: still loaded: /initrd/gen-q4_0.gguf"
 expect k_bad infer_after_errors "[llm] prompt 6 tok "
 expect k_bad ctrl_c_stops      "[llm] interrupted (Ctrl-C)"
+expect k_bad preflight_refuses "llm infer: not enough memory for ctx 1048576: the session needs"
+# hot swap and unload give every page back: free memory after = before
+free=$(sed -n 's/^free  *\([0-9]*\) KiB$/\1/p' "$w/k_bad.out")
+if [ "$(echo "$free" | wc -l)" = 2 ] && [ "$(echo "$free" | sort -u | wc -l)" = 1 ]; then
+    pass unload_frees_all
+else
+    fail unload_frees_all "free KiB before/after: $(echo $free)"
+fi
 n_gen=$(sed -n 's/.*| gen \([0-9]*\) tok.*/\1/p' "$w/k_bad.out" | tail -n 1)
 if [ -n "$n_gen" ] && [ "$n_gen" -lt 8000 ]; then pass ctrl_c_early; else fail ctrl_c_early "gen '$n_gen' tokens"; fi
 if [ "$(grep -c '^arch llama' "$w/k_bad.out")" -ge 3 ] && grep -q "powering off" "$w/k_bad.out"; then

@@ -309,8 +309,10 @@ static int run_perplexity(struct session *s, const char *path)
 {
     struct mapped f;
     struct llm_err err = {{0}};
-    if (map_file(path, &f))
-        return die("cannot read %s", path);
+    if (map_file(path, &f)) {
+        fprintf(stderr, "llm: cannot read %s: %s\n", path, strerror(errno));
+        return 1;
+    }
     double ppl;
     uint32_t n;
     if (perplexity(s, f.p, f.n, &ppl, &n, &err))
@@ -341,8 +343,7 @@ static int run_generate(struct session *s, const struct options *o, const struct
     gen_stats_format(&st, line, sizeof line);
     fprintf(stderr, "llm: %s\n", line);
     if (st.stop == GEN_STOP_CTX_FULL)
-        fprintf(stderr, "llm: context full (%u tokens): generation stopped; use -c to enlarge it\n",
-                st.kv_capacity);
+        fprintf(stderr, "llm: %s; -c enlarges it\n", err.msg);
     if (st.stop == GEN_STOP_NONFINITE)
         return die("%s", err.msg);
     return 0;
@@ -359,8 +360,10 @@ int main(int argc, char **argv)
         host_set_threads(o.threads);
 
     struct mapped f;
-    if (map_file(o.model, &f))
-        return die("cannot map model file %s", o.model);
+    if (map_file(o.model, &f)) {
+        fprintf(stderr, "llm: cannot map model file %s: %s\n", o.model, strerror(errno));
+        return 1;
+    }
     struct llm_err err = {{0}};
     struct gguf_file gf;
     struct model m;

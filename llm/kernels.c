@@ -1,0 +1,55 @@
+/* llm/kernels.c: the scalar kernel table (llm/quant.h, row by row) and the
+ * run-time choice between it and the NEON tables of quant_neon.c. */
+#include "llm/kernels.h"
+#include "llm/platform.h"
+
+float kernels_dot_scalar(enum mm_order o, enum ggml_type t, int64_t n, const void *w, const void *x)
+{
+    if (o == MM_ORDER_REPACKED)
+        return vec_dot_q4_0_repacked(n, w, x);
+    if (o == MM_ORDER_SGEMM)
+        return vec_dot_sgemm(t, n, w, x);
+    return vec_dot(t, n, w, x);
+}
+
+void kernels_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1)
+{
+    for (uint32_t r = r0; r < r1; r++)
+        for (uint32_t t = 0; t < a->n_tok; t++)
+            a->y[t * a->y_row + r] = kernels_dot_scalar(a->order, a->type, a->n,
+                                                        a->w + r * a->w_row, a->x + t * a->x_row);
+}
+
+const struct kernels kernels_scalar = {
+    .name = "scalar",
+    .quantize = quantize_row,
+    .matmul = kernels_matmul_scalar,
+    .vec_dot = vec_dot,
+    .vec_dot_sgemm = vec_dot_sgemm,
+};
+
+static const struct kernels *chosen;
+static bool force_scalar;
+
+static const struct kernels *kernels_pick(void)
+{
+#if defined(__aarch64__)
+    uint32_t f = llm_cpu_features();
+    if (!force_scalar && (f & LLM_CPU_ASIMD))
+        return (f & LLM_CPU_DOTPROD) ? &kernels_neon_dotprod : &kernels_neon;
+#endif
+    return &kernels_scalar;
+}
+
+const struct kernels *kernels(void)
+{
+    if (chosen == NULL)
+        chosen = kernels_pick();
+    return chosen;
+}
+
+void kernels_force_scalar(bool scalar)
+{
+    force_scalar = scalar;
+    chosen = kernels_pick();
+}

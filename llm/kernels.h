@@ -1,0 +1,64 @@
+/* llm/kernels.h: the hot loops of the forward pass behind one table, chosen
+ * once at run time: NEON with SDOT (FEAT_DotProd), NEON without it (widening
+ * multiplies), or the scalar reference of llm/quant.h (x86 host, or when
+ * asked for with kernels_force_scalar). Every NEON kernel is bit-identical to
+ * its scalar twin: same integer sums, same float operations in the same order,
+ * so the choice changes the speed and never a result (quant_neon_test.c
+ * checks it with memcmp). */
+#ifndef LLM_KERNELS_H
+#define LLM_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "llm/quant.h"
+
+/* Which of llama.cpp's summation orders a matmul follows (see llm/quant.h). */
+enum mm_order {
+    MM_ORDER_VEC_DOT,    /* vec_dot(): x in the type's vec_dot_type */
+    MM_ORDER_REPACKED,   /* vec_dot_q4_0_repacked(): Q4_0 only, x Q8_0 */
+    MM_ORDER_SGEMM,      /* vec_dot_sgemm(): x Q8_0 (Q8_0, Q4_0) or f32 (F32, F16) */
+};
+
+/* y[t * y_row + r] = dot(row r of w, activation t), t < n_tok, for the rows a
+ * call is given. Rows are w_row bytes apart, activations x_row bytes apart. */
+struct mm_args {
+    enum mm_order  order;
+    enum ggml_type type;     /* weight type */
+    uint32_t       n;        /* elements per row */
+    const uint8_t *w;
+    size_t         w_row;
+    const uint8_t *x;
+    size_t         x_row;
+    uint32_t       n_tok;
+    float         *y;
+    size_t         y_row;
+};
+
+struct kernels {
+    const char *name;   /* "scalar", "neon", "neon+dotprod" */
+    /* quantize_row() for the activation types (Q8_0, Q8_1, F16; others too). */
+    void  (*quantize)(enum ggml_type t, const float *x, void *y, int64_t n);
+    /* Rows r0 <= r < r1 of a matmul. */
+    void  (*matmul)(const struct mm_args *a, uint32_t r0, uint32_t r1);
+    /* vec_dot() and vec_dot_sgemm() of llm/quant.h, one dot at a time. */
+    float (*vec_dot)(enum ggml_type t, int64_t n, const void *w, const void *x);
+    float (*vec_dot_sgemm)(enum ggml_type t, int64_t n, const void *w, const void *x);
+};
+
+/* The table in use: chosen at the first call from llm_cpu_features(). Call it
+ * once from one thread before any llm_parallel_for (forward does). */
+const struct kernels *kernels(void);
+/* Use the scalar reference from now on (tests, CLI --scalar), or choose again. */
+void kernels_force_scalar(bool scalar);
+
+/* For the NEON tables: the scalar path of one dot and of a row range. */
+float kernels_dot_scalar(enum mm_order o, enum ggml_type t, int64_t n, const void *w, const void *x);
+void  kernels_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1);
+
+/* The tables themselves, for tests that compare them. */
+extern const struct kernels kernels_scalar;
+#if defined(__aarch64__)
+extern const struct kernels kernels_neon, kernels_neon_dotprod;
+#endif
+
+#endif

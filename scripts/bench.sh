@@ -1,0 +1,72 @@
+#!/bin/sh
+# scripts/bench.sh: speed of build/host-arm64/llm under qemu-aarch64, as a
+# markdown table on stdout (docs/bench.md keeps the latest one).
+#  - instructions per token, counted by the insncount QEMU plugin (exact and
+#    repeatable, unlike TCG wall time), 1 thread, greedy, --ignore-eos:
+#      decode = (I(-n 80) - I(-n 16)) / 64 with the prompt "Once upon a time";
+#      prompt = (I(long, -n 1) - I(short, -n 1)) / (token difference), the long
+#      prompt being the first 56 (synth15M) or 33 (stories260K) words of
+#      ../shared/models/reference/ppl-text.txt;
+#  - their ratio to llama.cpp's counts for the same runs (same commit, same QEMU);
+#  - wall-clock tok/s of a long-prompt -n 64 run with 1 and then 2 threads.
+# Usage: scripts/bench.sh [--cpu NAME] [--quick]   (--quick: stories260K q4_0 only)
+cd "$(dirname "$0")/.." || exit 1
+SHARED=../shared
+M=$SHARED/models
+LLM=build/host-arm64/llm
+PLUGIN=build/insncount.so
+CPU=max
+MODELS="synth/synth15M-random-q4_0:56:10.36:1.33 stories260K/stories260K-f32:33:1.34:0.60
+stories260K/stories260K-q8_0:33:1.40:0.55 stories260K/stories260K-q4_0:33:1.20:0.49"
+while [ $# -gt 0 ]; do
+    case $1 in
+    --cpu) CPU=$2; shift ;;
+    --quick) MODELS="stories260K/stories260K-q4_0:33:1.20:0.49" ;;
+    *) echo "usage: $0 [--cpu NAME] [--quick]" >&2; exit 2 ;;
+    esac
+    shift
+done
+for f in "$LLM" "$PLUGIN" "$M/reference/ppl-text.txt"; do
+    [ -e "$f" ] || { echo "bench: $f missing (make host-arm64 build/insncount.so; ../shared)" >&2; exit 1; }
+done
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+SHORT="Once upon a time"
+
+# run MODEL PROMPT N THREADS PLUGIN(0/1): stats line in $tmp/err, insns printed
+run() {
+    plug=
+    [ "$5" = 1 ] && plug="-plugin $PLUGIN -d plugin"
+    if ! timeout 900 qemu-aarch64 -cpu "$CPU" $plug "$LLM" -m "$1" -p "$2" -n "$3" --temp 0 \
+            --ignore-eos -t "$4" >/dev/null 2>"$tmp/err"; then
+        echo "bench: llm failed on $1: $(tail -n 1 "$tmp/err")" >&2
+        exit 1
+    fi
+    sed -n 's/^insns: //p' "$tmp/err"
+}
+prompt_tokens() { sed -n 's/.*prompt \([0-9]*\) tok.*/\1/p' "$tmp/err"; }
+# tok/s of "prompt" or "gen" from the stats line
+rate() { sed -n "s/.*$1 [0-9]* tok in [0-9.]* ms (\([0-9.]*\) tok\/s).*/\1/p" "$tmp/err"; }
+
+echo "| model | decode insn/tok | llama.cpp | ratio | prompt insn/tok | llama.cpp | ratio | wall t=1 pp / tg tok/s | wall t=2 pp / tg tok/s |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for spec in $MODELS; do
+    IFS=: read -r name words ref_dec ref_pp <<EOF
+$spec
+EOF
+    model=$M/$name.gguf
+    [ -f "$model" ] || { echo "| $(basename "$name") | missing | | | | | | | |"; continue; }
+    long=$(tr -s ' \n' '  ' <"$M/reference/ppl-text.txt" | cut -d' ' -f1-"$words")
+    i16=$(run "$model" "$SHORT" 16 1 1)
+    i80=$(run "$model" "$SHORT" 80 1 1)
+    is=$(run "$model" "$SHORT" 1 1 1); ns=$(prompt_tokens)
+    il=$(run "$model" "$long" 1 1 1); nl=$(prompt_tokens)
+    dec=$(( (i80 - i16) / 64 ))
+    pp=$(( (il - is) / (nl - ns) ))
+    run "$model" "$long" 64 1 0 >/dev/null; w1="$(rate prompt) / $(rate gen)"
+    run "$model" "$long" 64 2 0 >/dev/null; w2="$(rate prompt) / $(rate gen)"
+    awk -v n="$(basename "$name")" -v d="$dec" -v rd="$ref_dec" -v p="$pp" -v rp="$ref_pp" \
+        -v w1="$w1" -v w2="$w2" -v t="$((nl - ns))" 'BEGIN {
+        printf "| %s | %.3fM | %.2fM | %.2fx | %.3fM (%d tok) | %.2fM | %.2fx | %s | %s |\n",
+            n, d / 1e6, rd, d / 1e6 / rd, p / 1e6, t, rp, p / 1e6 / rp, w1, w2 }'
+done

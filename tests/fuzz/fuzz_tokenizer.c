@@ -1,0 +1,127 @@
+/* tests/fuzz/fuzz_tokenizer.c: libFuzzer target for SentencePiece tokenize and
+ * detokenize of arbitrary bytes. The vocabularies come from the GGUF files
+ * named in FUZZ_VOCABS (colon-separated; tests/fuzz/fuzz.sh passes a generated
+ * model and ../shared's llama-spm vocab when present). Input: one byte picking
+ * the vocab and add_bos, then the text. Checked: ids in range, decode within
+ * its buffer, and for text of valid UTF-8 without NUL on a vocab with all 256
+ * byte pieces and no user-defined tokens (and no U+2581, read back as a
+ * space), detokenize(tokenize(x)) == x. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "llm/gguf.h"
+#include "llm/platform.h"
+#include "llm/tokenizer.h"
+
+#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#define MAX_VOCABS 4
+#define MAX_TEXT 2048
+
+static struct tokenizer toks[MAX_VOCABS];
+static int n_toks;
+
+static void load_vocab(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(stderr, "fuzz_tokenizer: cannot open %s\n", path);
+        exit(1);
+    }
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *buf = malloc((size_t)n);      /* kept: pieces point into it */
+    static struct gguf_file files[MAX_VOCABS];
+    struct llm_err err;
+    if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n ||
+        gguf_open(&files[n_toks], buf, (size_t)n, &err) ||
+        tokenizer_init(&toks[n_toks], &files[n_toks], &err)) {
+        fprintf(stderr, "fuzz_tokenizer: %s: %s\n", path, err.msg);
+        exit(1);
+    }
+    fclose(fp);
+    n_toks++;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    const char *list = getenv("FUZZ_VOCABS");
+    if (!list || !*list) {
+        fprintf(stderr, "fuzz_tokenizer: set FUZZ_VOCABS=a.gguf[:b.gguf]\n");
+        exit(1);
+    }
+    char paths[4096];
+    snprintf(paths, sizeof paths, "%s", list);
+    for (char *p = strtok(paths, ":"); p && n_toks < MAX_VOCABS; p = strtok(NULL, ":"))
+        load_vocab(p);
+    return 0;
+}
+
+static int utf8_valid(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        size_t k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+        if (c == 0 || k == 9 || (k == 1 && c < 0xc2) || i + k >= n)
+            return 0;
+        for (size_t j = 1; j <= k; j++)
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+/* U+2581 is how SentencePiece stores a space: it decodes as ' '. */
+static bool has_space_mark(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 2 < n; i++)
+        if (s[i] == '\xe2' && s[i + 1] == '\x96' && s[i + 2] == '\x81')
+            return true;
+    return false;
+}
+
+static bool has_all_bytes(const struct tokenizer *t)
+{
+    for (int b = 0; b < 256; b++)
+        if (t->byte_ids[b] < 0)
+            return false;
+    return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int32_t ids[MAX_TEXT + 2];
+    static char out[8 * MAX_TEXT + 64];
+    if (size < 1 || size - 1 > MAX_TEXT)
+        return 0;
+    const struct tokenizer *t = &toks[data[0] % n_toks];
+    bool add_bos = (data[0] >> 4) & 1;
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    int n = tokenizer_encode(t, text, len, add_bos, ids, (int)(sizeof ids / sizeof ids[0]));
+    CHECK(n >= 0);
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        CHECK(ids[i] >= 0 && (uint32_t)ids[i] < t->n_vocab);
+        char piece[1024];
+        int cap = (int)(t->max_piece < sizeof piece ? t->max_piece : sizeof piece);
+        int k = tokenizer_decode(t, i ? ids[i - 1] : -1, ids[i], piece, cap);
+        CHECK(k >= 0 && k <= cap);
+        if (o + (size_t)k <= sizeof out)
+            memcpy(out + o, piece, (size_t)k);
+        o += (size_t)k;
+    }
+    /* Smaller buffers truncate, never overrun. */
+    for (int i = 0; i < n && i < 8; i++) {
+        char small[3];
+        int k = tokenizer_decode(t, -1, ids[i], small, (int)sizeof small);
+        CHECK(k >= 0 && k <= (int)sizeof small);
+    }
+    if (t->n_user == 0 && has_all_bytes(t) && !add_bos && utf8_valid((const uint8_t *)text, len) &&
+        !has_space_mark(text, len))
+        CHECK(o == len && memcmp(out, text, len) == 0);
+    return 0;
+}

@@ -170,7 +170,7 @@ $(HA)/test_%: $(HAO)/tests/host/test_%.o $(HA_CORE_OBJS)
 $(HA)/sweep_%: $(HAO)/tests/sweep/%.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HA_CORE_OBJS)
-	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread -lm
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 
 FZ           := $(B)/fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FZ)/%,$(wildcard tests/fuzz/fuzz_*.c))

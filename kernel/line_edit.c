@@ -67,7 +67,7 @@ static void set_line(struct line_edit *le, const char *text)
     emit(le, "\x1b[K", 3);
     le->len = (uint32_t)strlcpy(le->buf, text, sizeof le->buf);
     le->cursor = le->len;
-    le->too_long = false;
+    le->too_long = le->bad_utf8 = false;
     emit(le, le->buf, le->len);
 }
 
@@ -142,6 +142,8 @@ static enum line_edit_event end_line(struct line_edit *le, enum line_edit_event 
     emit(le, ev == LINE_EDIT_CANCEL ? "^C\n" : "\n", ev == LINE_EDIT_CANCEL ? 3 : 1);
     if (ev == LINE_EDIT_DONE && le->too_long)
         ev = LINE_EDIT_TOO_LONG;
+    else if (ev == LINE_EDIT_DONE && le->bad_utf8)
+        ev = LINE_EDIT_BAD_UTF8;
     if (ev == LINE_EDIT_DONE)
         hist_add(le);
     le->finished = true;
@@ -205,7 +207,8 @@ static void utf8_feed(struct line_edit *le, uint8_t c)
         le->utf8_need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
         le->utf8[0] = c;
         le->utf8_len = 1;
-        return;                                 /* a stray continuation or bad lead is dropped */
+        le->bad_utf8 |= le->utf8_need == 0;     /* a stray continuation or bad lead is dropped */
+        return;
     }
     uint8_t lead = le->utf8[0], lo = 0x80, hi = 0xbf;
     if (le->utf8_len == 1) {                    /* no overlongs, surrogates or > U+10FFFF */
@@ -214,6 +217,7 @@ static void utf8_feed(struct line_edit *le, uint8_t c)
     }
     if (c < lo || c > hi) {
         le->utf8_need = 0;                      /* malformed: dropped */
+        le->bad_utf8 = true;
         return;
     }
     le->utf8[le->utf8_len++] = c;
@@ -232,7 +236,7 @@ enum line_edit_event line_edit_feed(struct line_edit *le, uint8_t c)
 {
     le->out_len = 0;
     if (le->finished) {
-        le->finished = le->too_long = false;
+        le->finished = le->too_long = le->bad_utf8 = false;
         le->len = le->cursor = 0;
         le->buf[0] = '\0';
     }
@@ -240,8 +244,10 @@ enum line_edit_event line_edit_feed(struct line_edit *le, uint8_t c)
     le->after_cr = false;
     if (le->esc != ESC_NONE && escape_feed(le, c))
         return LINE_EDIT_NONE;
-    if (c < 0x80 || (c & 0xc0) != 0x80)
+    if ((c < 0x80 || (c & 0xc0) != 0x80) && le->utf8_need) {
         le->utf8_need = 0;                      /* an unfinished character is dropped */
+        le->bad_utf8 = true;
+    }
     if (c >= 0x80) {
         utf8_feed(le, c);
         return LINE_EDIT_NONE;

@@ -7,8 +7,10 @@
  * 0x08) and Delete (ESC [ 3 ~); Left/Right (ESC [ D / C); Home/End (Ctrl-A /
  * Ctrl-E, ESC [ H / F, ESC [ 1 ~ / 4 ~); Ctrl-U clears the line; Ctrl-C cancels
  * it; Up/Down (ESC [ A / B) walk the history. "\r", "\n" and "\r\n" each end a
- * line. Other control bytes and malformed UTF-8 are dropped. A line longer
- * than LINE_EDIT_MAX bytes is reported as LINE_EDIT_TOO_LONG when it ends. */
+ * line. Other control bytes are dropped. A line longer than LINE_EDIT_MAX
+ * bytes is reported as LINE_EDIT_TOO_LONG when it ends, one that had malformed
+ * UTF-8 (dropped from the text) as LINE_EDIT_BAD_UTF8: the caller rejects it
+ * rather than run what is left. */
 #ifndef KERNEL_LINE_EDIT_H
 #define KERNEL_LINE_EDIT_H
 #include <stdbool.h>
@@ -22,6 +24,7 @@ enum line_edit_event {
     LINE_EDIT_DONE,             /* le->buf holds the finished line (until the next feed) */
     LINE_EDIT_CANCEL,           /* Ctrl-C: the line was dropped */
     LINE_EDIT_TOO_LONG,         /* the line ended but overflowed: dropped */
+    LINE_EDIT_BAD_UTF8,         /* the line ended but had malformed UTF-8: dropped */
 };
 
 struct line_edit {
@@ -29,6 +32,7 @@ struct line_edit {
     uint32_t len, cursor;               /* bytes; cursor sits on a UTF-8 boundary */
     bool     finished;                  /* the next feed starts a new line */
     bool     too_long;
+    bool     bad_utf8;                  /* malformed UTF-8 was dropped from this line */
     bool     after_cr;                  /* a '\n' right after '\r' is not a second line */
     uint8_t  esc;                       /* escape sequence parser state */
     uint32_t esc_param;

@@ -122,6 +122,20 @@ SELFTEST(line_edit_utf8)
     CHECK_LINE("h\xc3\xa9\x1b[Dx\r", "hx\xc3\xa9");          /* left steps over the 2-byte char */
     ST_CHECK(strstr(out, "x\xc3\xa9\b") != NULL, "redraw counts one column per character: '%s'", out);
     CHECK_LINE("a\xe2\x82\xac\xf0\x9f\x99\x82\x7f\x7f" "b\r", "ab");   /* backspace removes whole characters */
-    CHECK_LINE("\xc3(\xff\xfe\x80\xed\xa0\x80\xe0\x80\x80\xf4\x90\x80\x80z\r", "(z");  /* malformed dropped */
-    CHECK_LINE("\xe2\x82" "A\xe2\x82\xac\r", "A\xe2\x82\xac");          /* a cut-off character is dropped */
+    /* Malformed bytes are dropped from the text and the line is rejected. */
+    static const char *const bad[] = { "\xff", "\xfe", "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xe0\x80\x80",
+                                       "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xe2\x82" "A", "\xc3" };
+    char line[32];
+    for (uint32_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t n = strlen(bad[i]);
+        line[0] = '(';
+        memcpy(line + 1, bad[i], n);
+        memcpy(line + 1 + n, "z\r", 3);
+        enum line_edit_event ev = feed(line);
+        ST_CHECK(ev == LINE_EDIT_BAD_UTF8 && le.buf[0] == '(' && strchr(le.buf, 'z') && !strchr(le.buf, (char)0xff),
+                 "malformed case %u: event %d, line '%s'", i, (int)ev, le.buf);
+    }
+    ST_CHECK(le.hist_count == 3, "rejected lines are not remembered: %u entries", le.hist_count);
+    CHECK_LINE("\xe2\x82\x15ok\r", "ok");                     /* Ctrl-U clears the line and its fault */
+    CHECK_LINE("\xf0\x9f\x99\x82\r", "\xf0\x9f\x99\x82");     /* and the next line starts clean */
 }

@@ -227,14 +227,14 @@ static char *join_words(int argc, char **argv, int from, size_t *len)
 
 /* ------------------------------------------------------------- infer */
 
-struct infer_run {
+struct id_log {
     int32_t *ids;       /* generated ids for --ids, or NULL */
     uint32_t n, cap;
 };
 
 static void infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
 {
-    struct infer_run *r = ctx;
+    struct id_log *r = ctx;
     llm_write(text, len);
     if (r->ids && r->n < r->cap)
         r->ids[r->n++] = id;
@@ -244,7 +244,7 @@ static void infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len
 static int infer_run(const struct gen_request *req, bool want_ids)
 {
     struct llm_err err = {{0}};
-    struct infer_run run = { 0 };
+    struct id_log run = { 0 };
     uint32_t n_ctx = cur->s.cfg.n_ctx;
     run.cap = req->n_predict >= 0 && (uint32_t)req->n_predict < n_ctx ? (uint32_t)req->n_predict : n_ctx;
     if (want_ids && !(run.ids = kmalloc((size_t)run.cap * sizeof(int32_t)))) {
@@ -293,10 +293,12 @@ static int cmd_infer(int argc, char **argv)
             break;
         } else if (a[0] == '-' && a[1]) {
             int r = cli_parse_gen_flag(argc, argv, &i, &o, &err);
-            if (r <= 0) {
-                kprintf("llm infer: %s\n", r < 0 ? err.msg : "unknown option (see llm help)");
+            if (r < 0)
+                kprintf("llm infer: %s\n", err.msg);
+            else if (r == 0)
+                kprintf("llm infer: unknown option '%s' (see llm help; -- ends the options)\n", a);
+            if (r <= 0)
                 return 1;
-            }
         } else {
             first_word = i;
             break;

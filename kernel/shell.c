@@ -5,7 +5,7 @@
  * belong to the shell itself: help and selftest.
  *
  * Status of a line: the command's return value; 1 for a malformed line
- * (unterminated quote, too many words, too long); 127 for an unknown command. */
+ * (unterminated quote, too many words, too long, not UTF-8); 127 for an unknown command. */
 #include "kernel/shell.h"
 #include "kernel/console.h"
 #include "kernel/line_edit.h"
@@ -67,6 +67,8 @@ void shell_run(void)
             shell_exec_line(editor.buf);
         else if (ev == LINE_EDIT_TOO_LONG)
             kprintf("error: line too long (max %d bytes)\n", LINE_EDIT_MAX);
+        else if (ev == LINE_EDIT_BAD_UTF8)
+            kprintf("error: line has bytes that are not UTF-8 (ignored)\n");
         console_write(SHELL_PROMPT, sizeof SHELL_PROMPT - 1);
     }
 }

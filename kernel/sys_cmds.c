@@ -1,5 +1,6 @@
 /* kernel/sys_cmds.c: shell commands about the machine: info, mem, uptime,
- * poweroff, reboot, and fault (a deliberate crash to show the report). */
+ * poweroff, reboot, and fault (a deliberate crash of a chosen kind, to show
+ * and test the crash report). */
 #include "kernel/shell.h"
 #include "kernel/console.h"
 #include "kernel/boot.h"
@@ -9,9 +10,19 @@
 #include "arch/aarch64/layout.h"
 #include "lib/string.h"
 
+/* The commands here take no arguments: anything after the name is a mistake. */
+static bool no_args(int argc, char **argv)
+{
+    if (argc == 1)
+        return true;
+    kprintf("usage: %s (no arguments)\n", argv[0]);
+    return false;
+}
+
 static int cmd_info(int argc, char **argv)
 {
-    (void)argc; (void)argv;
+    if (!no_args(argc, argv))
+        return 1;
     struct cpu_desc d;
     struct mem_stats ms;
     cpu_describe(&d);
@@ -41,7 +52,8 @@ static void print_kib(const char *label, uint64_t bytes)
 
 static int cmd_mem(int argc, char **argv)
 {
-    (void)argc; (void)argv;
+    if (!no_args(argc, argv))
+        return 1;
     struct mem_stats s;
     mem_get_stats(&s);
     print_kib("ram (usable)", s.ram_bytes);
@@ -58,7 +70,8 @@ SHELL_COMMAND("mem", "memory: RAM, free, page allocator and heap use", cmd_mem);
 
 static int cmd_uptime(int argc, char **argv)
 {
-    (void)argc; (void)argv;
+    if (!no_args(argc, argv))
+        return 1;
     uint64_t ns = time_ns();
     kprintf("up %llu.%03llu s\n", (unsigned long long)(ns / 1000000000ull),
             (unsigned long long)(ns / 1000000ull % 1000));
@@ -68,7 +81,8 @@ SHELL_COMMAND("uptime", "time since boot", cmd_uptime);
 
 static int cmd_poweroff(int argc, char **argv)
 {
-    (void)argc; (void)argv;
+    if (!no_args(argc, argv))
+        return 1;
     kprintf("powering off\n");
     platform_exit(0);
 }
@@ -76,7 +90,8 @@ SHELL_COMMAND("poweroff", "power off (QEMU exits with status 0)", cmd_poweroff);
 
 static int cmd_reboot(int argc, char **argv)
 {
-    (void)argc; (void)argv;
+    if (!no_args(argc, argv))
+        return 1;
     kprintf("rebooting\n");
     platform_reboot();
 }
@@ -99,11 +114,37 @@ static int __attribute__((noinline)) fault_write(volatile uint64_t *p)
     return 0;
 }
 
+/* A `ret` in .data: were data executable it would just return, so the crash
+ * can only come from the mapping's execute-never bit. */
+static uint32_t ret_in_data[1] = { 0xd65f03c0 };
+
+static int __attribute__((noinline)) fault_undef(void)
+{
+    __asm__ volatile("udf #0" ::: "memory");
+    return 0;
+}
+
 static int cmd_fault(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "stack") == 0)
+    const char *kind = argc > 1 ? argv[1] : "data";
+    if (argc > 2)
+        kind = "";
+    if (strcmp(kind, "data") == 0) {
+        kprintf("fault: writing to address 0xdead00000000 (outside the 39-bit address space)\n");
+        return fault_write((volatile uint64_t *)0xdead00000000ull);
+    }
+    if (strcmp(kind, "exec") == 0) {
+        kprintf("fault: calling %p (.data, execute-never)\n", (void *)ret_in_data);
+        int (*fn)(void) = (int (*)(void))(uintptr_t)ret_in_data;
+        return fn();
+    }
+    if (strcmp(kind, "undef") == 0) {
+        kprintf("fault: executing udf #0\n");
+        return fault_undef();
+    }
+    if (strcmp(kind, "stack") == 0)
         return recurse(0);
-    kprintf("fault: writing to address 0xdead00000000 (outside the 39-bit address space)\n");
-    return fault_write((volatile uint64_t *)0xdead00000000ull);
+    kprintf("usage: fault [data|exec|undef|stack]\n");
+    return 1;
 }
-SHELL_COMMAND("fault", "crash on purpose: data abort ('fault stack': stack overflow)", cmd_fault);
+SHELL_COMMAND("fault", "crash on purpose: fault [data|exec|undef|stack] (default data abort)", cmd_fault);

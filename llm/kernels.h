@@ -43,6 +43,10 @@ struct kernels {
     /* vec_dot() and vec_dot_sgemm() of llm/quant.h, one dot at a time. */
     float (*vec_dot)(enum ggml_type t, int64_t n, const void *w, const void *x);
     float (*vec_dot_sgemm)(enum ggml_type t, int64_t n, const void *w, const void *x);
+    /* Twins of ops_softmax, ops_swiglu, ops_rmsnorm; NULL: ops.c's own loop. */
+    void  (*softmax)(float *x, uint32_t n, uint32_t n_valid, float scale);
+    void  (*swiglu)(float *gate, const float *up, uint32_t n);
+    void  (*rmsnorm)(float *y, const float *x, const float *w, uint32_t n, float eps);
 };
 
 /* The table in use: chosen at the first call from llm_cpu_features(). Call it
@@ -59,6 +63,9 @@ void  kernels_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1);
 extern const struct kernels kernels_scalar;
 #if defined(__aarch64__)
 extern const struct kernels kernels_neon, kernels_neon_dotprod;
+void neon_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
+void neon_swiglu(float *gate, const float *up, uint32_t n);
+void neon_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);
 #endif
 
 #endif

@@ -8,6 +8,7 @@
 #include "lib/selftest.h"
 #include "lib/string.h"
 #include "llm/kernels.h"
+#include "llm/ops.h"
 #include "llm/platform.h"
 #include "llm/quant_impl.h"
 
@@ -213,6 +214,56 @@ SELFTEST(neon_matmul_float)
                             !ok_matmul(t, k[j], ty, MM_ORDER_SGEMM, ns[ni], rows, tok))
                             return;
                     }
+}
+
+/* Wide-range values: e^x over its whole range, both scale branches of the exp. */
+static void fill_wide(float *x, int n, int rep)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rnd() % 40;
+        x[i] = r == 0 ? rnd_float(-150.0f, 120.0f) : r == 1 ? 0.0f : rnd_float(-12.0f, 9.0f);
+    }
+    if (rep == 1 && n > 2) {
+        x[1] = 1.0f / 0.0f;
+        x[2] = -1.0f / 0.0f;
+    }
+}
+
+SELFTEST(neon_softmax_swiglu_rmsnorm)
+{
+    static float a[300], b[300], up[300], w[300];
+    static const uint32_t ns[] = { 1, 3, 4, 7, 32, 64, 65, 172, 288 };
+    for (int rep = 0; rep < 4; rep++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+            const uint32_t n = ns[ni];
+            fill_wide(a, (int)n, rep);
+            fill_asym(up, (int)n);
+            fill_asym(w, (int)n);
+            for (uint32_t nv = 1; nv <= n; nv += 1 + n / 5) {
+                memcpy(b, a, sizeof a);
+                float c[300];
+                memcpy(c, a, sizeof a);
+                kernels_force_scalar(true);
+                ops_softmax(b, n, nv, 0.35f);
+                kernels_force_scalar(false);
+                neon_softmax(c, n, nv, 0.35f);
+                ST_CHECK(memcmp(b, c, n * 4) == 0, "softmax n %u valid %u rep %d", (unsigned)n, (unsigned)nv, rep);
+            }
+            memcpy(b, a, sizeof a);
+            float c[300];
+            memcpy(c, a, sizeof a);
+            kernels_force_scalar(true);
+            ops_swiglu(b, up, n);
+            kernels_force_scalar(false);
+            neon_swiglu(c, up, n);
+            ST_CHECK(memcmp(b, c, n * 4) == 0, "swiglu n %u rep %d", (unsigned)n, rep);
+            fill_asym(a, (int)n);
+            kernels_force_scalar(true);
+            ops_rmsnorm(b, a, w, n, 1e-5f);
+            kernels_force_scalar(false);
+            neon_rmsnorm(c, a, w, n, 1e-5f);
+            ST_CHECK(memcmp(b, c, n * 4) == 0, "rmsnorm n %u rep %d", (unsigned)n, rep);
+        }
 }
 
 /* The choice itself: scalar when forced, else the best table the CPU runs. */

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < size; i++) {
         enum line_edit_event ev = line_edit_feed(&le, data[i]);
         CHECK(ev == LINE_EDIT_NONE || ev == LINE_EDIT_DONE || ev == LINE_EDIT_CANCEL ||
-              ev == LINE_EDIT_TOO_LONG);
+              ev == LINE_EDIT_TOO_LONG || ev == LINE_EDIT_BAD_UTF8);
         check_state(&le);
         for (uint32_t k = 0; k < LINE_EDIT_HISTORY; k++)
             CHECK(memchr(le.hist[k], 0, sizeof le.hist[k]) != NULL);

@@ -45,13 +45,13 @@ expect() {   # expect NAME CHECK STRING
     if grep -qF -- "$3" "$w/$1.out"; then pass "$2"; else fail "$2" "no '$3' in $w/$1.out"; fi
 }
 
-# check_ids NAME CHECK N JSONL MODE: the Nth "ids:" line of NAME's output
-# against the record of JSONL for $prompt with n_predict 64 and F16 KV.
+# check_ids NAME CHECK N JSONL MODE [PROMPT]: the Nth "ids:" line of NAME's
+# output against JSONL's record for PROMPT (default $prompt), n_predict 64, F16 KV.
 # MODE exact: equal. MODE tie: equal up to the first difference, which is only
 # allowed where the reference's top-2 logit margin is <= 0.25 and ours is its
 # second choice (the summation order of quantized dot products may flip it).
 check_ids() {
-    why=$(python3 - "$w/$1.out" "$3" "$4" "$5" "$prompt" <<'EOF'
+    why=$(python3 - "$w/$1.out" "$3" "$4" "$5" "${6:-$prompt}" <<'EOF'
 import json, sys
 out, nth, jsonl, mode, prompt = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 lines = [l[5:].split() for l in open(out, errors="replace") if l.startswith("ids: ")]
@@ -81,8 +81,19 @@ EOF
     if [ -z "$why" ]; then pass "$2"; else fail "$2" "$why"; fi
 }
 
-session_ids() {   # the commands of a plain ids run
-    printf '\nllm infer -n 64 --temp 0 --ids "%s"\npoweroff\n' "$prompt"
+session_ids() {   # the commands of a plain ids run: each prompt given, else $prompt
+    printf '\n'
+    [ $# -gt 0 ] || set -- "$prompt"
+    for p in "$@"; do printf 'llm infer -n 64 --temp 0 --ids "%s"\n' "$p"; done
+    printf 'poweroff\n'
+}
+# check_all NAME CHECK JSONL MODE: every prompt of JSONL, in the order ref_prompts gives
+check_all() {
+    n=0
+    while IFS= read -r p; do
+        n=$((n + 1))
+        check_ids "$1" "$2_$n" "$n" "$3" "$4" "$p"
+    done <"$w/prompts.txt"
 }
 
 have_shared=0
@@ -92,13 +103,19 @@ have_shared=0
 
 # ---- -kernel: --model puts the file into the initrd and sets llm.model.
 if [ "$have_shared" = 1 ]; then
-    session_ids | boot k_f32 --model "$models/stories260K/stories260K-f32.gguf"
+    python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("n_predict") == 64 and r.get("kv_cache_type", "f16") == "f16": print(r["prompt"])' \
+        "$ref/stories260K-f32.arm64.jsonl" >"$w/prompts.txt"
+    while IFS= read -r p; do set -- "$@" "$p"; done <"$w/prompts.txt"
+    session_ids "$@" | boot k_f32 --model "$models/stories260K/stories260K-f32.gguf"
     expect k_f32 kernel_boot_load "llm: loading /initrd/stories260K-f32.gguf (boot argument llm.model)"
     expect k_f32 kernel_zero_copy "/initrd/stories260K-f32.gguf: 1185376 bytes mapped, 0 bytes copied"
     expect k_f32 kernel_stats_line "[llm] prompt 5 tok "
-    check_ids k_f32 kernel_f32_ids 1 "$ref/stories260K-f32.arm64.jsonl" exact
-    session_ids | boot k_q4 --model "$models/stories260K/stories260K-q4_0.gguf"
-    check_ids k_q4 kernel_q4_0_ids 1 "$ref/stories260K-q4_0.arm64.jsonl" tie
+    check_all k_f32 kernel_f32_ids "$ref/stories260K-f32.arm64.jsonl" exact
+    session_ids "$@" | boot k_q4 --model "$models/stories260K/stories260K-q4_0.gguf"
+    check_all k_q4 kernel_q4_0_ids "$ref/stories260K-q4_0.arm64.jsonl" tie
     session_ids | boot k_smp2 --smp 2 --model "$models/stories260K/stories260K-f32.gguf"
     expect k_smp2 smp2_two_cpus "kernel: 2 cpus"
     check_ids k_smp2 smp2_f32_ids 1 "$ref/stories260K-f32.arm64.jsonl" exact
@@ -113,12 +130,17 @@ if [ -n "$a" ] && [ "$a" = "$b" ]; then pass smp2_same_ids; else fail smp2_same_
 
 # ---- bad files, hot swap, Ctrl-C: one boot, the 0x03 sent while the last
 # command (a long generation) runs; it is queued behind that command's line.
-scripts/mkinitrd.sh -o "$w/bad.cpio" "$gen" "$w/truncated.gguf" "$w/garbage.gguf" >/dev/null ||
+printf 'Once upon a time, there was a little dog. The dog liked to run in the park with his friend, %s\n' \
+    'a small cat. One day they found a big red ball under a tree and played until the sun went down.' >"$w/text.txt"
+host_ppl=$(build/host/llm -m "$gen" --perplexity "$w/text.txt" -c 32 2>/dev/null | sed -n 's/^ppl = //p')
+host_tok=$(build/host/llm -m "$gen" -p "$prompt" --tokenize 2>/dev/null)
+scripts/mkinitrd.sh -o "$w/bad.cpio" "$gen" "$w/truncated.gguf" "$w/garbage.gguf" "$w/text.txt" >/dev/null ||
     { echo "FAIL llm_mkinitrd: failed"; exit 1; }
 {
     printf '\nmem\nllm load /initrd/truncated.gguf\nllm info\nllm load /initrd/gen-q4_0.gguf\n'
     printf 'llm load /initrd/truncated.gguf\nllm load /initrd/garbage.gguf\nllm info\n'
     printf 'llm infer -n 8 --temp 0 "%s"\n' "$prompt"
+    printf 'llm tokenize %s\nllm perplexity /initrd/text.txt -c 32\nllm bench\n' "$prompt"
     printf 'llm infer -c 1048576 --kv-type f32 too big\nllm load /initrd/gen-q4_0.gguf\n'
     printf 'llm unload\nmem\nllm load /initrd/gen-q4_0.gguf\n' 
     printf 'llm infer -n 100000 -c 8192 --ignore-eos "%s"\n' "$prompt"
@@ -132,13 +154,24 @@ expect k_bad no_model_info     "llm: no model loaded (llm load PATH)"
 expect k_bad failed_load_keeps "llm: still loaded: /initrd/gen-q4_0.gguf"
 expect k_bad infer_after_errors "[llm] prompt 6 tok "
 expect k_bad ctrl_c_stops      "[llm] interrupted (Ctrl-C)"
+ours=$(sed -n 's/^ids: //p' "$w/k_bad.out" | head -n 1)
+if [ -n "$host_tok" ] && [ "$ours" = "$host_tok" ]; then pass tokenize_vs_host; else
+    fail tokenize_vs_host "ours '$ours', host '$host_tok'"; fi
+ours=$(sed -n 's/^\[llm\] ppl \([0-9.]*\) over.*/\1/p' "$w/k_bad.out")
+if [ -n "$ours" ] && [ -n "$host_ppl" ] &&
+   python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(a - b) > 1e-3 * b)" "$ours" "$host_ppl"
+then pass perplexity_vs_host; else fail perplexity_vs_host "ours '$ours', host '$host_ppl'"; fi
+if grep -q '^llm bench: ' "$w/k_bad.out" && grep -q '^\[llm\] prompt [0-9]* tok .* | gen 63 tok ' "$w/k_bad.out"
+then pass bench_runs; else fail bench_runs "no bench statistics in $w/k_bad.out"; fi
 expect k_bad preflight_refuses "llm infer: not enough memory for ctx 1048576: the session needs"
-# hot swap and unload give every page back: free memory after = before
-free=$(sed -n 's/^free  *\([0-9]*\) KiB$/\1/p' "$w/k_bad.out")
-if [ "$(echo "$free" | wc -l)" = 2 ] && [ "$(echo "$free" | sort -u | wc -l)" = 1 ]; then
+# hot swap and unload give every page and heap block back: pages in use
+# outside the heap, and live heap allocations, the same after as before
+used=$(awk '/^page_alloc in use/ { u = $4 } /^  heap pages/ { h = $3 } /^heap allocations/ { print u - h, $3 }' \
+    "$w/k_bad.out")
+if [ "$(echo "$used" | wc -l)" = 2 ] && [ "$(echo "$used" | sort -u | wc -l)" = 1 ]; then
     pass unload_frees_all
 else
-    fail unload_frees_all "free KiB before/after: $(echo $free)"
+    fail unload_frees_all "pages in use outside the heap (KiB), heap allocations, before/after: $(echo $used)"
 fi
 n_gen=$(sed -n 's/.*| gen \([0-9]*\) tok.*/\1/p' "$w/k_bad.out" | tail -n 1)
 if [ -n "$n_gen" ] && [ "$n_gen" -lt 8000 ]; then pass ctrl_c_early; else fail ctrl_c_early "gen '$n_gen' tokens"; fi

@@ -10,10 +10,11 @@
  * the fields a parser trusts (counts, lengths, types, dims, offsets, the
  * alignment, hyperparameter values), found by walking the good file here.
  * Then a NaN or Inf weight must stop generation with "non-finite logits"
- * before any token is produced.
+ * before any token is produced, and norms of extreme finite values must not
+ * upset the quantized matmuls.
  *
  *   sweep_corrupt [--mutations N] [--seed S] [--crash-dir D] model.gguf...
- * Prints "PASS/FAIL sweep <file>: ..." and "PASS/FAIL nonfinite <file>: ...". */
+ * Prints "PASS/FAIL sweep|nonfinite|extreme <file>: ..." lines. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,14 +286,16 @@ static uint64_t rnd(void)   /* splitmix64 */
 struct mutation {
     uint64_t off, value;
     unsigned width;            /* bytes of value written at off */
+    uint64_t repeat;           /* times written back to back (0: once) */
     char     what[96];
 };
 
 static void apply_mutation(uint8_t *buf, size_t len, void *arg)
 {
     const struct mutation *m = arg;
-    for (unsigned i = 0; i < m->width && m->off + i < len; i++)
-        buf[m->off + i] = (uint8_t)(m->value >> (8 * i));
+    for (uint64_t r = 0; r < m->repeat || r == 0; r++)
+        for (unsigned i = 0; i < m->width && m->off + r * m->width + i < len; i++)
+            buf[m->off + r * m->width + i] = (uint8_t)(m->value >> (8 * i));
 }
 
 /* A new value for a field: a bit flip, a boundary value, a near miss, or noise. */
@@ -427,6 +430,40 @@ static void mutation_sweep(const char *name, const uint8_t *good, size_t len, ui
     }
 }
 
+/* Every weight of an F32 tensor (a norm) set to one extreme but finite value:
+ * zero, a tiny normal (activations whose block scale is subnormal, so 1/d is
+ * Inf and the q8 conversion saturates) or a huge one. Anything but a crash or
+ * sanitizer report is fine: it loads, or stops on non-finite logits. */
+static void extreme_test(const char *name, const uint8_t *good, size_t len, const char *tensor,
+                         uint32_t bits, const char *label)
+{
+    struct gguf_file f;
+    struct llm_err err;
+    if (gguf_open(&f, good, len, &err))
+        return;
+    const struct gguf_tensor *t = gguf_find_tensor(&f, tensor);
+    struct mutation m = { .width = 4, .value = bits };
+    if (t && t->type == GGML_TYPE_F32) {
+        m.off = (uint64_t)((const uint8_t *)t->data - good);
+        m.repeat = t->nbytes / 4;
+    }
+    gguf_close(&f);
+    if (!m.repeat) {
+        printf("SKIP extreme %s %s: no F32 tensor of that name\n", name, tensor);
+        return;
+    }
+    struct result r;
+    snprintf(cur_what, sizeof cur_what, "%s with every %s weight %s", name, tensor, label);
+    try_variant(good, len, apply_mutation, &m, &r);
+    if (r.o != O_LOADED && r.o != O_NONFINITE) {
+        printf("FAIL extreme %s: %s = %s: outcome %s \"%s\"\n", name, tensor, label,
+               outcome_names[r.o], r.err.msg);
+        n_fail++;
+        return;
+    }
+    printf("PASS extreme %s: every %s weight %s: %s\n", name, tensor, label, outcome_names[r.o]);
+}
+
 /* Poison the first weight (or block scale) of a tensor with NaN or Inf. */
 static void nonfinite_test(const char *name, const uint8_t *good, size_t len, const char *tensor, bool inf)
 {
@@ -509,6 +546,13 @@ static void sweep_file(const char *path, uint32_t n_mut)
     /* row 0 of the output matrix: the logit of token 0 (token_embd when tied) */
     nonfinite_test(name, good, len, has_tensor(good, len, "output.weight") ? "output.weight"
                                                                           : "token_embd.weight", false);
+    static const struct { uint32_t bits; const char *label; } extremes[] = {
+        { 0x00000000u, "0" }, { 0x00800000u, "1.2e-38 (tiny)" }, { 0x7f7fffffu, "3.4e38 (huge)" },
+    };
+    for (unsigned e = 0; e < sizeof extremes / sizeof extremes[0]; e++) {
+        extreme_test(name, good, len, "blk.0.attn_norm.weight", extremes[e].bits, extremes[e].label);
+        extreme_test(name, good, len, "blk.0.ffn_norm.weight", extremes[e].bits, extremes[e].label);
+    }
     free(fs.v);
     free(good);
 }

@@ -229,4 +229,14 @@ host-arm64: $(A64_BINS)
 # `make test` also runs the NEON twins and golden runs under qemu-aarch64.
 test: host-arm64
 bench: host-arm64 $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
-	scripts/bench.sh
+	scripts/bench.sh --out docs/bench.md
+
+# ---------------------------------------------------------------- soak
+# `make soak`: one boot, SOAK_CALLS `llm infer` calls with model swaps between
+# them; at the end every page and heap block must be back (scripts/soak.sh).
+# Not part of `make test`, which runs a 60-call one (tests/qemu/soak.sh).
+SOAK_CALLS ?= 1000
+.PHONY: soak
+soak: deps
+	@$(MAKE) --no-print-directory kernel $(B)/host/gen_gguf
+	KERNEL=$(B)/kernel.bin SOAK_DIR=$(B)/soak scripts/soak.sh $(SOAK_CALLS)

@@ -3,6 +3,8 @@
  * K/V stored in the cache first, then per head softmax(K q * scale + mask) V. */
 #include "llm/forward.h"
 #include "llm/ops.h"
+#include "llm/platform.h"
+#include "llm/kernels.h"
 #include "llm/quant.h"
 #include "lib/math.h"
 #include "lib/string.h"
@@ -50,9 +52,10 @@ static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, ui
     CARVE(v, b * model_kv_dim(hp) * f);
     CARVE(hb, b * hp->n_ff * f);
     CARVE(hb2, b * hp->n_ff * f);
-    CARVE(att, ((size_t)n_ctx + 32) * f);
+    s->att_stride = n_ctx + 32;
+    CARVE(att, (size_t)hp->n_head * s->att_stride * f);
     CARVE(q16, (size_t)hp->n_embd * sizeof(uint16_t));
-    CARVE(att16, ((size_t)n_ctx + 32) * sizeof(uint16_t));
+    CARVE(att16, (size_t)hp->n_head * s->att_stride * sizeof(uint16_t));
     CARVE(rope, b * hp->n_rot * f);
     CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
     CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
@@ -78,38 +81,63 @@ int forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uin
     return 0;
 }
 
-/* Causal attention of the token at pos over cells 0..pos, every head, as
- * llama.cpp computes it (src/llama.cpp llm_build_kqv, non-flash):
+/* Causal attention of the batch's tokens (at p0, p0+1, ...) over cells
+ * 0..pos, as llama.cpp computes it (src/llama.cpp llm_build_kqv, non-flash):
  *  - kq = K q: q is a permuted view there, never contiguous, so llamafile is
  *    skipped and q is converted to the cache type for ggml's vec_dot;
  *  - kqv = V softmax(kq): a matmul of the V rows (stored transposed, one per
  *    dimension) with the weights as its activations, so the order follows the
  *    matmul rules for n_tok rows (llamafile on f32 weights for a prompt batch,
  *    vec_dot on weights rounded to the cache type for one token).
- * Masked cells weigh exactly 0. */
-static void attend(const struct model_hparams *hp, struct fwd_state *s, const struct kv_cache *kv,
-                   uint32_t il, uint32_t pos, const float *q, float *out, uint32_t n_tok)
+ * Masked cells weigh exactly 0. Heads are independent (each has its own
+ * scratch rows), so they run in parallel. */
+struct att_job {
+    const struct model_hparams *hp;
+    struct fwd_state           *s;
+    const struct kv_cache      *kv;
+    uint32_t                    il, n, p0, n_kv;
+};
+
+static void attend_head(int hi, void *arg)
 {
-    const uint32_t hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
-    const uint32_t n_kv = kv_cache_n_kv(kv);
+    const struct att_job *j = arg;
+    const struct model_hparams *hp = j->hp;
+    const struct kv_cache *kv = j->kv;
+    struct fwd_state *s = j->s;
+    const uint32_t h = (uint32_t)hi, hd = hp->head_dim, off = (h / (hp->n_head / hp->n_head_kv)) * hd;
     const float scale = 1.0f / sqrtf((float)hd);
     const bool f16 = kv->type == GGML_TYPE_F16;
-    const enum ops_order vo = ops_order_of(kv->type, n_kv, hd, n_tok);
+    const enum ops_order vo = ops_order_of(kv->type, j->n_kv, hd, j->n);
     const bool att_f16 = ops_x_type(vo, kv->type) == GGML_TYPE_F16;
-    if (f16)
-        quantize_row(GGML_TYPE_F16, q, s->q16, hp->n_embd);
-    for (uint32_t h = 0; h < hp->n_head; h++) {
-        const uint32_t off = (h / group) * hd;
-        const void *qh = f16 ? (const void *)(s->q16 + (size_t)h * hd) : (const void *)(q + (size_t)h * hd);
-        for (uint32_t j = 0; j <= pos; j++)
-            s->att[j] = vec_dot(kv->type, hd, kv_cache_k(kv, il, j, off), qh);
-        ops_softmax(s->att, n_kv, pos + 1, scale);
+    float *att = s->att + (size_t)h * s->att_stride;
+    uint16_t *att16 = s->att16 + (size_t)h * s->att_stride, *q16 = s->q16 + (size_t)h * hd;
+    for (uint32_t t = 0; t < j->n; t++) {
+        const float *q = s->q + (size_t)t * hp->n_embd + (size_t)h * hd;
+        if (f16)
+            kernels()->quantize(GGML_TYPE_F16, q, q16, hd);
+        const uint32_t pos = j->p0 + t;
+        ops_dot_rows(OPS_VEC_DOT, kv->type, hd, kv_cache_k(kv, j->il, 0, off), (size_t)kv->kv_dim * kv->elt,
+                     pos + 1, f16 ? (const void *)q16 : (const void *)q, att);
+        ops_softmax(att, j->n_kv, pos + 1, scale);
         if (att_f16)
-            quantize_row(GGML_TYPE_F16, s->att, s->att16, n_kv);
-        const void *w = att_f16 ? (const void *)s->att16 : (const void *)s->att;
-        for (uint32_t d = 0; d < hd; d++)
-            out[h * hd + d] = ops_dot(vo, kv->type, n_kv, kv_cache_v(kv, il, off + d), w);
+            kernels()->quantize(GGML_TYPE_F16, att, att16, j->n_kv);
+        ops_dot_rows(vo, kv->type, j->n_kv, kv_cache_v(kv, j->il, off), (size_t)kv->n_cells * kv->elt, hd,
+                     att_f16 ? (const void *)att16 : (const void *)att,
+                     s->xb + (size_t)t * hp->n_embd + (size_t)h * hd);
     }
+}
+
+static void attend(const struct model_hparams *hp, struct fwd_state *s, const struct kv_cache *kv,
+                   uint32_t il, uint32_t n, uint32_t p0)
+{
+    struct att_job j = { .hp = hp, .s = s, .kv = kv, .il = il, .n = n, .p0 = p0, .n_kv = kv_cache_n_kv(kv) };
+    /* Small attention is not worth waking other cores. */
+    if ((uint64_t)n * j.n_kv * hp->n_embd < (1u << 15)) {
+        for (uint32_t h = 0; h < hp->n_head; h++)
+            attend_head((int)h, &j);
+        return;
+    }
+    llm_parallel_for((int)hp->n_head, attend_head, &j);
 }
 
 /* One transformer block over rows 0..n-1 of s->x. With last_only, rows are
@@ -135,8 +163,7 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
         ops_rope(s->k + (size_t)t * kvd, rc, hp->n_head_kv, hp->head_dim, hp->n_rot);
         kv_cache_store(kv, il, p0 + t, s->k + (size_t)t * kvd, s->v + (size_t)t * kvd);
     }
-    for (uint32_t t = 0; t < n; t++)
-        attend(hp, s, kv, il, p0 + t, s->q + (size_t)t * d, s->xb + (size_t)t * d, n);
+    attend(hp, s, kv, il, n, p0);
     ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
     if (last_only && n > 1) {
         memmove(s->x, s->x + (size_t)(n - 1) * d, d * sizeof(float));

@@ -17,9 +17,10 @@ struct fwd_state {
     float    *x, *xb, *xb2;   /* [n_batch][n_embd]: residual, normed, projection out */
     float    *q, *k, *v;      /* [n_batch][n_embd], [n_batch][kv_dim] x 2 */
     float    *hb, *hb2;       /* [n_batch][n_ff] */
-    float    *att;            /* [n_ctx cells] attention weights of one head */
+    uint32_t  att_stride;     /* n_ctx + 32: floats per head in att, att16 */
+    float    *att;            /* [n_head][att_stride] attention weights, per head */
     uint16_t *q16;            /* [n_embd] query rounded to the f16 cache type */
-    uint16_t *att16;          /* [n_ctx cells] attention weights rounded to f16 */
+    uint16_t *att16;          /* [n_head][att_stride] attention weights rounded to f16 */
     float    *rope;           /* [n_batch][n_rot] cos/sin per position */
     void     *mm_scratch;     /* converted activations for the largest matmul */
     float    *logits;         /* [n_logit_rows][n_vocab] */

@@ -3,7 +3,7 @@
 #include "llm/kernels.h"
 #include "llm/platform.h"
 
-float kernels_dot_scalar(enum mm_order o, enum ggml_type t, int64_t n, const void *w, const void *x)
+static float dot_scalar(enum mm_order o, enum ggml_type t, int64_t n, const void *w, const void *x)
 {
     if (o == MM_ORDER_REPACKED)
         return vec_dot_q4_0_repacked(n, w, x);
@@ -16,16 +16,14 @@ void kernels_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1)
 {
     for (uint32_t r = r0; r < r1; r++)
         for (uint32_t t = 0; t < a->n_tok; t++)
-            a->y[t * a->y_row + r] = kernels_dot_scalar(a->order, a->type, a->n,
-                                                        a->w + r * a->w_row, a->x + t * a->x_row);
+            a->y[t * a->y_row + r] = dot_scalar(a->order, a->type, a->n,
+                                                a->w + r * a->w_row, a->x + t * a->x_row);
 }
 
 const struct kernels kernels_scalar = {
     .name = "scalar",
     .quantize = quantize_row,
     .matmul = kernels_matmul_scalar,
-    .vec_dot = vec_dot,
-    .vec_dot_sgemm = vec_dot_sgemm,
 };
 
 static const struct kernels *chosen;

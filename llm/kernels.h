@@ -40,9 +40,6 @@ struct kernels {
     void  (*quantize)(enum ggml_type t, const float *x, void *y, int64_t n);
     /* Rows r0 <= r < r1 of a matmul. */
     void  (*matmul)(const struct mm_args *a, uint32_t r0, uint32_t r1);
-    /* vec_dot() and vec_dot_sgemm() of llm/quant.h, one dot at a time. */
-    float (*vec_dot)(enum ggml_type t, int64_t n, const void *w, const void *x);
-    float (*vec_dot_sgemm)(enum ggml_type t, int64_t n, const void *w, const void *x);
     /* Twins of ops_softmax, ops_swiglu, ops_rmsnorm; NULL: ops.c's own loop. */
     void  (*softmax)(float *x, uint32_t n, uint32_t n_valid, float scale);
     void  (*swiglu)(float *gate, const float *up, uint32_t n);
@@ -55,14 +52,14 @@ const struct kernels *kernels(void);
 /* Use the scalar reference from now on (tests, CLI --scalar), or choose again. */
 void kernels_force_scalar(bool scalar);
 
-/* For the NEON tables: the scalar path of one dot and of a row range. */
-float kernels_dot_scalar(enum mm_order o, enum ggml_type t, int64_t n, const void *w, const void *x);
-void  kernels_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1);
+/* For the NEON tables: the scalar path of a row range (types they lack). */
+void kernels_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1);
 
 /* The tables themselves, for tests that compare them. */
 extern const struct kernels kernels_scalar;
 #if defined(__aarch64__)
 extern const struct kernels kernels_neon, kernels_neon_dotprod;
+void neon_quantize(enum ggml_type t, const float *x, void *y, int64_t n);
 void neon_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
 void neon_swiglu(float *gate, const float *up, uint32_t n);
 void neon_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);

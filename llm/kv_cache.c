@@ -1,6 +1,7 @@
 /* llm/kv_cache.c: per-layer K and V storage (see llm/kv_cache.h). Values are
  * rounded to F16 on the way in, as ggml_cpy does into llama.cpp's cache. */
 #include "llm/kv_cache.h"
+#include "llm/kernels.h"
 #include "lib/string.h"
 
 static size_t elt_size(enum ggml_type t)
@@ -58,24 +59,20 @@ bool kv_cache_full(const struct kv_cache *c)
     return c->n_used >= c->n_ctx;
 }
 
-static void put(const struct kv_cache *c, uint8_t *p, float x)
-{
-    if (c->type == GGML_TYPE_F16) {
-        uint16_t h = fp32_to_fp16(x);
-        memcpy(p, &h, 2);
-    } else {
-        memcpy(p, &x, 4);
-    }
-}
-
+/* K is a row per position, V a column: both rounded a chunk at a time by
+ * the kernels' quantize (the same f16 rounding on every path). */
 void kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t pos, const float *k, const float *v)
 {
     size_t layer = (size_t)c->n_cells * c->kv_dim * c->elt;
     uint8_t *kp = c->k + il * layer + (size_t)pos * c->kv_dim * c->elt;
     uint8_t *vp = c->v + il * layer + (size_t)pos * c->elt;
-    for (uint32_t d = 0; d < c->kv_dim; d++) {
-        put(c, kp + d * c->elt, k[d]);
-        put(c, vp + (size_t)d * c->n_cells * c->elt, v[d]);
+    kernels()->quantize(c->type, k, kp, c->kv_dim);
+    for (uint32_t d0 = 0; d0 < c->kv_dim; d0 += 64) {
+        uint8_t tmp[64 * sizeof(float)];
+        const uint32_t n = c->kv_dim - d0 < 64 ? c->kv_dim - d0 : 64;
+        kernels()->quantize(c->type, v + d0, tmp, n);
+        for (uint32_t d = 0; d < n; d++)
+            memcpy(vp + (size_t)(d0 + d) * c->n_cells * c->elt, tmp + d * c->elt, c->elt);
     }
     if (pos + 1 > c->n_used)
         c->n_used = pos + 1;

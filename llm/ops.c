@@ -3,6 +3,7 @@
  * DOTPROD and without FP16 vector arithmetic (the llama.cpp reference build). */
 #include "llm/ops.h"
 #include "llm/quant.h"
+#include "llm/kernels.h"
 #include "llm/quant_impl.h"   /* fma_f32, hsum4_f32: shared with quant.c */
 #include "llm/platform.h"
 #include "lib/math.h"
@@ -12,6 +13,10 @@
  * in float, x scaled first, then multiplied by the weight (a separate ggml_mul). */
 void ops_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps)
 {
+    if (kernels()->rmsnorm) {   /* the NEON twin: same result */
+        kernels()->rmsnorm(y, x, w, n, eps);
+        return;
+    }
     double sum = 0.0;
     for (uint32_t i = 0; i < n; i++)
         sum += (double)(x[i] * x[i]);
@@ -98,6 +103,10 @@ static float expf_neon(float x)
  * Finally multiplied by the float of 1/sum. */
 void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale)
 {
+    if (kernels()->softmax) {   /* the NEON twin: same result */
+        kernels()->softmax(x, n, n_valid, scale);
+        return;
+    }
     float max = -INFINITY;
     for (uint32_t i = 0; i < n_valid; i++) {
         x[i] *= scale;
@@ -125,6 +134,10 @@ void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale)
  * this commit has no fused swiglu. */
 void ops_swiglu(float *gate, const float *up, uint32_t n)
 {
+    if (kernels()->swiglu) {   /* the NEON twin: same result */
+        kernels()->swiglu(gate, up, n);
+        return;
+    }
     const uint32_t n4 = n & ~3u;
     for (uint32_t i = 0; i < n; i++) {
         const float g = gate[i];
@@ -180,26 +193,38 @@ struct mm_job {
     const uint8_t *x;         /* activations, converted when the order needs it */
     size_t         x_row;
     float         *y;
+    const struct kernels *k;
 };
+
+_Static_assert((int)OPS_VEC_DOT == (int)MM_ORDER_VEC_DOT && (int)OPS_REPACKED == (int)MM_ORDER_REPACKED &&
+               (int)OPS_SGEMM == (int)MM_ORDER_SGEMM, "ops_order mirrors mm_order");
+
+void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, size_t w_row,
+                  uint32_t rows, const void *x, float *y)
+{
+    const struct mm_args a = { .order = (enum mm_order)o, .type = type, .n = n, .w = w,
+                               .w_row = w_row, .x = x, .n_tok = 1, .y = y };
+    kernels()->matmul(&a, 0, rows);
+}
 
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x)
 {
-    switch (o) {
-    case OPS_REPACKED: return vec_dot_q4_0_repacked(n, w, x);
-    case OPS_SGEMM:    return vec_dot_sgemm(type, n, w, x);
-    default:          return vec_dot(type, n, w, x);
-    }
+    float y;
+    ops_dot_rows(o, type, n, w, 0, 1, x, &y);
+    return y;
 }
 
+/* A chunk is whole groups of 4 rows: the NEON kernels read 4 rows per pass. */
 static void mm_chunk(int c, void *arg)
 {
     const struct mm_job *j = arg;
     uint32_t r0 = (uint32_t)c * j->chunk;
     uint32_t r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
-    for (uint32_t r = r0; r < r1; r++)
-        for (uint32_t t = 0; t < j->n_tok; t++)
-            j->y[(size_t)t * j->rows + r] =
-                ops_dot(j->order, j->type, j->n, j->w + r * j->w_row, j->x + t * j->x_row);
+    const struct mm_args a = {
+        .order = (enum mm_order)j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
+        .x = j->x, .x_row = j->x_row, .n_tok = j->n_tok, .y = j->y, .y_row = j->rows,
+    };
+    j->k->matmul(&a, r0, r1);
 }
 
 size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
@@ -218,6 +243,7 @@ void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, flo
         .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .y = y,
     };
     j.order = ops_order_of(w->type, j.n, j.rows, n_tok);
+    j.k = kernels();
     const enum ggml_type xt = ops_x_type(j.order, w->type);
     j.x = (const uint8_t *)x;
     j.x_row = (size_t)j.n * sizeof(float);
@@ -225,14 +251,14 @@ void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, flo
         j.x = scratch;
         j.x_row = (size_t)type_row_bytes(xt, j.n);
         for (uint32_t t = 0; t < n_tok; t++)
-            quantize_row(xt, x + (size_t)t * j.n, (uint8_t *)scratch + t * j.x_row, j.n);
+            j.k->quantize(xt, x + (size_t)t * j.n, (uint8_t *)scratch + t * j.x_row, j.n);
     }
     /* Small products are not worth waking other cores. */
     uint64_t work = (uint64_t)j.rows * j.n * n_tok;
     int n_chunks = work < (1u << 16) ? 1 : llm_cpu_count() * 4;
     if ((uint32_t)n_chunks > j.rows)
         n_chunks = (int)j.rows;
-    j.chunk = (j.rows + (uint32_t)n_chunks - 1) / (uint32_t)n_chunks;
+    j.chunk = ((j.rows + (uint32_t)n_chunks - 1) / (uint32_t)n_chunks + 3) & ~3u;
     n_chunks = (int)((j.rows + j.chunk - 1) / j.chunk);
     llm_parallel_for(n_chunks, mm_chunk, &j);
 }

@@ -36,6 +36,10 @@ enum ops_order {
  * `rows` rows times n_tok activation rows, and the activation type it wants. */
 enum ops_order ops_order_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok);
 enum ggml_type ops_x_type(enum ops_order o, uint32_t type);
+/* y[r] = ops_dot(o, type, n, w + r * w_row, x) for r < rows (attention's K
+ * and V products), through the kernel table. */
+void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, size_t w_row,
+                  uint32_t rows, const void *x, float *y);
 /* One dot product in that order (x already in the order's activation type). */
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x);
 

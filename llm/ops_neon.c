@@ -1,12 +1,14 @@
-/* llm/ops_neon.c: NEON twins of ops.c's softmax, SwiGLU and RMSNorm, four
- * lanes at a time with the same operations in the same order (one FMA where
- * the scalar code has fma_f32, a rounded product and add elsewhere, and the
- * sequential double sums kept sequential), so results are bit-identical
- * (quant_neon_test.c compares them). Used by both NEON kernel tables. */
+/* llm/ops_neon.c: NEON twins of ops.c's softmax, SwiGLU and RMSNorm and of
+ * the activation quantizers (Q8_0, Q8_1, F16), four lanes at a time with the
+ * same operations in the same order (one FMA where the scalar code has
+ * fma_f32, a rounded product and add elsewhere, sequential double sums kept
+ * sequential), so results are bit-identical (quant_neon_test.c compares
+ * them). Shared by both NEON kernel tables (nothing here needs DotProd). */
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #include "llm/kernels.h"
 #include "lib/math.h"
+#include "llm/quant_impl.h"
 
 /* expf_neon of ops.c (ggml_v_expf) on four lanes. */
 static inline float32x4_t exp4(float32x4_t x)
@@ -115,5 +117,66 @@ void neon_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float ep
         vst1q_f32(y + i, vmulq_f32(vmulq_n_f32(vld1q_f32(x + i), scale), vld1q_f32(w + i)));
     for (; i < n; i++)
         y[i] = (x[i] * scale) * w[i];
+}
+
+/* ---------------------------------------------------------------- activations */
+
+/* quantize_q8_block_neon of quant_ref.c: FMAXV of |x| (any NaN gives NaN, made
+ * the default NaN as there), d = amax / 127, FCVTNS(x * id), truncated to int8;
+ * the int32 sum before truncation. */
+static int32_t q8_block(const float *x, int8_t *q, uint16_t *dh, float *dout)
+{
+    float32x4_t v[8], m = vdupq_n_f32(0.0f);
+    UNROLL
+    for (int k = 0; k < 8; k++) {
+        v[k] = vld1q_f32(x + 4 * k);
+        m = vmaxq_f32(m, vabsq_f32(v[k]));
+    }
+    float amax = vmaxvq_f32(m);
+    if (amax != amax)
+        amax = __builtin_nanf("");
+    const float d = amax / 127;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    int32x4_t sum = vdupq_n_s32(0);
+    int16x8_t h[4];
+    UNROLL
+    for (int k = 0; k < 4; k++) {
+        int32x4_t a = vcvtnq_s32_f32(vmulq_n_f32(v[2 * k], id));
+        int32x4_t b = vcvtnq_s32_f32(vmulq_n_f32(v[2 * k + 1], id));
+        sum = vaddq_s32(sum, vaddq_s32(a, b));
+        h[k] = vcombine_s16(vmovn_s32(a), vmovn_s32(b));
+    }
+    vst1q_s8(q, vcombine_s8(vmovn_s16(h[0]), vmovn_s16(h[1])));
+    vst1q_s8(q + 16, vcombine_s8(vmovn_s16(h[2]), vmovn_s16(h[3])));
+    __fp16 hd = (__fp16)d;
+    __builtin_memcpy(dh, &hd, 2);
+    *dout = d;
+    return vaddvq_s32(sum);
+}
+
+void neon_quantize(enum ggml_type t, const float *x, void *y, int64_t n)
+{
+    if (t == GGML_TYPE_Q8_0) {
+        struct block_q8_0 *b = y;
+        float d;
+        for (int64_t i = 0; i < n / QK; i++)
+            q8_block(x + i * QK, b[i].qs, &b[i].d, &d);
+    } else if (t == GGML_TYPE_Q8_1) {
+        struct block_q8_1 *b = y;
+        for (int64_t i = 0; i < n / QK; i++) {
+            float d;
+            int32_t s = q8_block(x + i * QK, b[i].qs, &b[i].d, &d);
+            __fp16 hs = (__fp16)(d * (float)s);
+            __builtin_memcpy(&b[i].s, &hs, 2);
+        }
+    } else if (t == GGML_TYPE_F16) {
+        int64_t i = 0;
+        for (; i + 4 <= n; i += 4)
+            vst1_f16((__fp16 *)y + i, vcvt_f16_f32(vld1q_f32(x + i)));
+        for (; i < n; i++)
+            ((__fp16 *)y)[i] = (__fp16)x[i];
+    } else {
+        quantize_row(t, x, y, n);
+    }
 }
 #endif

@@ -9,20 +9,24 @@
 #      ../shared/models/reference/ppl-text.txt;
 #  - their ratio to llama.cpp's counts for the same runs (same commit, same QEMU);
 #  - wall-clock tok/s of a long-prompt -n 64 run with 1 and then 2 threads.
-# Usage: scripts/bench.sh [--cpu NAME] [--quick]   (--quick: stories260K q4_0 only)
+# Usage: scripts/bench.sh [--cpu NAME] [--quick] [--out FILE]
+#   --quick: stories260K q4_0 only; --out: also write the report to FILE
+#   (make bench: docs/bench.md) once every run has succeeded.
 cd "$(dirname "$0")/.." || exit 1
 SHARED=../shared
 M=$SHARED/models
 LLM=build/host-arm64/llm
 PLUGIN=build/insncount.so
 CPU=max
+OUT=
 MODELS="synth/synth15M-random-q4_0:56:10.36:1.33 stories260K/stories260K-f32:33:1.34:0.60
 stories260K/stories260K-q8_0:33:1.40:0.55 stories260K/stories260K-q4_0:33:1.20:0.49"
 while [ $# -gt 0 ]; do
     case $1 in
     --cpu) CPU=$2; shift ;;
     --quick) MODELS="stories260K/stories260K-q4_0:33:1.20:0.49" ;;
-    *) echo "usage: $0 [--cpu NAME] [--quick]" >&2; exit 2 ;;
+    --out) OUT=$2; shift ;;
+    *) echo "usage: $0 [--cpu NAME] [--quick] [--out FILE]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -48,25 +52,54 @@ prompt_tokens() { sed -n 's/.*prompt \([0-9]*\) tok.*/\1/p' "$tmp/err"; }
 # tok/s of "prompt" or "gen" from the stats line
 rate() { sed -n "s/.*$1 [0-9]* tok in [0-9.]* ms (\([0-9.]*\) tok\/s).*/\1/p" "$tmp/err"; }
 
-echo "| model | decode insn/tok | llama.cpp | ratio | prompt insn/tok | llama.cpp | ratio | wall t=1 pp / tg tok/s | wall t=2 pp / tg tok/s |"
-echo "|---|---|---|---|---|---|---|---|---|"
+report() {
+    echo "# Speed: instructions per token under qemu-aarch64"
+    echo
+    echo "Made by \`scripts/bench.sh\` (\`make bench\`) on $(date -u '+%Y-%m-%d %H:%M UTC'):"
+    echo "$(qemu-aarch64 --version | head -n 1), guest CPU \`-cpu $CPU\`, host CPU"
+    echo "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1) ($(nproc) cores)."
+    echo
+    echo "- insn/tok: guest instructions per token counted by the insncount plugin, 1 thread,"
+    echo "  greedy, --ignore-eos. decode = (I(-n 80) - I(-n 16)) / 64 after \"$SHORT\"; prompt ="
+    echo "  (I(long prompt, -n 1) - I(\"$SHORT\", -n 1)) / token difference, the long prompt being"
+    echo "  the first 56 (synth15M) or 33 (stories260K) words of reference/ppl-text.txt."
+    echo "- llama.cpp: the same counts for llama.cpp c392e50 (arm64, 1 thread, -cpu max)."
+    echo "  Targets: decode <= 0.8x, prompt <= 1.0x."
+    echo "- wall: tok/s of one long-prompt -n 64 run (prompt / generation), 1 then 2 threads;"
+    echo "  TCG wall time on a shared machine is noisy: compare only within one table."
+    echo
+    echo "| model | decode insn/tok | llama.cpp | ratio | prompt insn/tok | llama.cpp | ratio | wall t=1 pp / tg tok/s | wall t=2 pp / tg tok/s |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    cat "$tmp/rows"
+}
+
+: >"$tmp/rows"
 for spec in $MODELS; do
     IFS=: read -r name words ref_dec ref_pp <<EOF
 $spec
 EOF
     model=$M/$name.gguf
-    [ -f "$model" ] || { echo "| $(basename "$name") | missing | | | | | | | |"; continue; }
+    if [ ! -f "$model" ]; then
+        echo "| $(basename "$name") | missing | | | | | | | |" >>"$tmp/rows"
+        continue
+    fi
     long=$(tr -s ' \n' '  ' <"$M/reference/ppl-text.txt" | cut -d' ' -f1-"$words")
-    i16=$(run "$model" "$SHORT" 16 1 1)
-    i80=$(run "$model" "$SHORT" 80 1 1)
-    is=$(run "$model" "$SHORT" 1 1 1); ns=$(prompt_tokens)
-    il=$(run "$model" "$long" 1 1 1); nl=$(prompt_tokens)
+    i16=$(run "$model" "$SHORT" 16 1 1) || exit 1
+    i80=$(run "$model" "$SHORT" 80 1 1) || exit 1
+    is=$(run "$model" "$SHORT" 1 1 1) || exit 1
+    ns=$(prompt_tokens)
+    il=$(run "$model" "$long" 1 1 1) || exit 1
+    nl=$(prompt_tokens)
     dec=$(( (i80 - i16) / 64 ))
     pp=$(( (il - is) / (nl - ns) ))
-    run "$model" "$long" 64 1 0 >/dev/null; w1="$(rate prompt) / $(rate gen)"
-    run "$model" "$long" 64 2 0 >/dev/null; w2="$(rate prompt) / $(rate gen)"
+    run "$model" "$long" 64 1 0 >/dev/null || exit 1
+    w1="$(rate prompt) / $(rate gen)"
+    run "$model" "$long" 64 2 0 >/dev/null || exit 1
+    w2="$(rate prompt) / $(rate gen)"
     awk -v n="$(basename "$name")" -v d="$dec" -v rd="$ref_dec" -v p="$pp" -v rp="$ref_pp" \
         -v w1="$w1" -v w2="$w2" -v t="$((nl - ns))" 'BEGIN {
         printf "| %s | %.3fM | %.2fM | %.2fx | %.3fM (%d tok) | %.2fM | %.2fx | %s | %s |\n",
-            n, d / 1e6, rd, d / 1e6 / rd, p / 1e6, t, rp, p / 1e6 / rp, w1, w2 }'
+            n, d / 1e6, rd, d / 1e6 / rd, p / 1e6, t, rp, p / 1e6 / rp, w1, w2 }' >>"$tmp/rows"
 done
+report
+[ -z "$OUT" ] || report >"$OUT"

@@ -15,6 +15,12 @@ check cpio cpio
 check python3 python3
 check make make
 check gcc gcc
+# make test's sanitizer builds and fuzz replay (tests/sanitize, tests/fuzz, tests/sweep):
+# clang-14 with its runtimes (ASan, UBSan, libFuzzer: libclang-rt-14-dev, which
+# clang-14 only recommends).
+check clang-14 clang-14
+ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 ||
+    need="$need libclang-rt-14-dev"
 [ -z "$need" ] && exit 0
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/fuzz/fuzz.sh: the libFuzzer targets tests/fuzz/fuzz_*.c (ASan + UBSan).
 #   tests/fuzz/fuzz.sh          (make test) per target: replay the regression
-#                               corpus tests/fuzz/corpus/<target>/, then FUZZ_RUNS
-#                               (default 2000) executions from the seed corpus
-#                               with a fixed seed, in a fresh work directory
+#                               corpus tests/fuzz/corpus/<target>/, then a fixed
+#                               number of executions (runs_of below, or FUZZ_RUNS)
+#                               from the seed corpus with a fixed seed, in a fresh
+#                               work directory: about 20 s in all
 #   tests/fuzz/fuzz.sh --long   (make fuzz) FUZZ_SECONDS (default 300) per target;
 #                               the corpus grows in build/fuzz/corpus/<target>/
 # Seeds (build/fuzz/seeds/): generated models and broken variants (gen_gguf),
@@ -14,7 +15,6 @@
 cd "$(dirname "$0")/../.." || exit 1
 mode=short
 [ "${1:-}" = --long ] && mode=long
-runs=${FUZZ_RUNS:-2000}
 seconds=${FUZZ_SECONDS:-300}
 F=build/fuzz
 S=../shared/models
@@ -26,7 +26,7 @@ mkdir -p $F
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }' >$F/probe.c
 $cc -fsanitize=fuzzer,address,undefined $F/probe.c -o $F/probe 2>/dev/null ||
     skip_all "$cc cannot link a libFuzzer + ASan program (scripts/install-deps.sh installs libclang-rt-14-dev)"
-if ! make -s fuzz-build host >$F/build.log 2>&1; then
+if ! make -s -j2 fuzz-build >$F/build.log 2>&1; then
     echo "FAIL fuzz build: make fuzz-build failed (log: $F/build.log)"; tail -n 20 $F/build.log
     exit 1
 fi
@@ -75,6 +75,9 @@ printf 'abc\033[D\033[D\177x\033[3~\001\005\025caf\303\251\r\n' >$keys/edit
 printf 'xyz\033[1~\033[4~\033OH\033OF\003\r' >$keys/keys
 
 # ---------------------------------------------------------------- runs
+runs_of() {   # executions per target in a make test run: the cheap ones get more
+    case $1 in gguf|model) echo 2000 ;; tokenizer|line_edit) echo 20000 ;; *) echo 50000 ;; esac
+}
 failed=0
 run_target() {   # target, then libFuzzer arguments; prints one line
     t=$1; shift
@@ -104,13 +107,13 @@ for t in $targets; do
             failed=1
         fi
     fi
+    [ -d $reg ] || reg=
     if [ $mode = long ]; then
         mkdir -p $F/corpus/$t
-        [ -d $reg ] || reg=
         run_target $t -max_total_time=$seconds $F/corpus/$t $F/seeds/$t $reg
     else
         rm -rf $F/work/$t && mkdir -p $F/work/$t
-        run_target $t -runs=$runs $F/work/$t $F/seeds/$t
+        run_target $t -runs=${FUZZ_RUNS:-$(runs_of $t)} $F/work/$t $F/seeds/$t $reg
     fi
 done
 exit $failed

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SHARED=../shared
 MODELS=$SHARED/models/stories260K
 REF=$SHARED/models/reference
-LLM=build/host/llm
+LLM=${LLM:-build/host/llm}   # tests/arm64/golden.sh runs it on the arm64 build
 TYPES="f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1"
 
 if [ ! -d "$REF" ] || [ ! -d "$MODELS" ]; then

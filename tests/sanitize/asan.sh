@@ -6,7 +6,7 @@
 # sanitizer report. Leaks count too (LeakSanitizer).
 cd "$(dirname "$0")/../.." || exit 1
 H=build/host-asan
-if ! make -s host-asan >$H.build.log 2>&1; then
+if ! make -s -j2 host-asan >$H.build.log 2>&1; then
     echo "FAIL asan build: make host-asan failed (log: $H.build.log)"; tail -n 20 $H.build.log
     exit 1
 fi

@@ -130,11 +130,11 @@ static void try_variant(const uint8_t *src, size_t len, void (*mutate)(uint8_t *
         fprintf(stdout, "FAIL sweep: out of memory\n");
         exit(1);
     }
+    alarm(HANG_SECS);
     memcpy(buf, src, len);
     if (mutate)
         mutate(buf, len, arg);
     cur_buf = buf, cur_len = len;
-    alarm(HANG_SECS);
     run_variant(buf, len, res);
     alarm(0);
     cur_buf = NULL;
@@ -331,6 +331,7 @@ static void pick_mutation(const struct fields *fs, const uint8_t *good, size_t l
 {
     const char *how = "byte";
     unsigned r = (unsigned)(rnd() % 10);
+    memset(m, 0, sizeof *m);
     if (r == 0) {                   /* any byte of the header and metadata */
         m->off = rnd() % meta_end, m->width = 1, m->value = rnd() & 0xff;
         snprintf(m->what, sizeof m->what, "byte %llu := 0x%02llx", (unsigned long long)m->off,

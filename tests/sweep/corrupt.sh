@@ -9,7 +9,7 @@ H=build/host-asan
 W=build/sweep
 n=${SWEEP_MUTATIONS:-5000}
 mkdir -p $W
-if ! make -s $H/sweep_corrupt host >$W/build.log 2>&1; then
+if ! make -s -j2 $H/sweep_corrupt build/host/gen_gguf >$W/build.log 2>&1; then
     echo "FAIL sweep build: make failed (log: $W/build.log)"; tail -n 20 $W/build.log
     exit 1
 fi

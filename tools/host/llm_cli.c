@@ -16,6 +16,7 @@
 #include "llm/model.h"
 #include "llm/tokenizer.h"
 #include "tools/host/host.h"
+#include "llm/kernels.h"
 
 #define TOP_N 10
 
@@ -24,7 +25,7 @@ struct options {
     int32_t     n_predict;
     uint32_t    n_ctx, n_batch;
     int         threads;
-    bool        json, tokenize, info, ignore_eos;
+    bool        json, tokenize, info, ignore_eos, scalar;
     enum ggml_type kv_type;
     struct sampler_params sp;
 };
@@ -42,6 +43,7 @@ static void usage(FILE *out)
         "  --top-k K  --top-p P  --min-p P  --repeat-penalty R  --repeat-last-n N  --seed S\n"
         "  --kv-type f16|f32       KV cache type (default f16)\n"
         "  --ignore-eos            never stop at end-of-sequence\n"
+        "  --scalar                scalar kernels only (no NEON: same results, slower)\n"
         "  --json                  print one JSON object (ids, pieces, top logits)\n"
         "  --tokenize              print the prompt's token ids and exit\n"
         "  --info                  print the model summary and exit\n"
@@ -103,6 +105,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             else { die("--kv-type must be f16 or f32, not %s", v); return 1; }
         }
         else if (FLAG("--ignore-eos", "")) o->ignore_eos = true;
+        else if (FLAG("--scalar", "")) o->scalar = true;
         else if (FLAG("--json", "")) o->json = true;
         else if (FLAG("--tokenize", "")) o->tokenize = true;
         else if (FLAG("--info", "")) o->info = true;
@@ -358,6 +361,7 @@ int main(int argc, char **argv)
     host_setup_sigint();
     if (o.threads)
         host_set_threads(o.threads);
+    kernels_force_scalar(o.scalar);
 
     struct mapped f;
     if (map_file(o.model, &f)) {

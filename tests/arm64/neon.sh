@@ -1,0 +1,70 @@
+#!/bin/sh
+# tests/arm64/neon.sh: the NEON kernels against their scalar twins, under
+# qemu-aarch64 with SDOT (-cpu max) and without it (-cpu cortex-a72):
+#  - the SELFTESTs of llm/quant_neon_test.c in build/host-arm64/selftest
+#    (memcmp of kernel outputs on random asymmetric data, odd sizes);
+#  - whole runs: build/host-arm64/llm --json (ids and logits) with the NEON
+#    kernels must be byte-identical to the same run with --scalar.
+# (the scalar reference runs on 1 thread, the NEON runs on all: threads must
+# not change a bit either). Prints PASS/FAIL/SKIP lines.
+cd "$(dirname "$0")/../.." || exit 1
+ST=build/host-arm64/selftest
+LLM=build/host-arm64/llm
+MODELS=../shared/models/stories260K
+CPUS="max cortex-a72"
+
+if ! command -v qemu-aarch64 >/dev/null 2>&1; then
+    echo "SKIP neon: qemu-aarch64 not installed"
+    exit 0
+fi
+if [ ! -x "$ST" ] || [ ! -x "$LLM" ]; then
+    echo "FAIL neon: $ST or $LLM not built (make host-arm64)"
+    exit 1
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+for cpu in $CPUS; do
+    timeout 300 qemu-aarch64 -cpu "$cpu" "$ST" neon >"$tmp/st" 2>&1
+    rc=$?
+    sed -n "s/^PASS \([^ ]*\)/PASS \1 [$cpu]/p; s/^FAIL \([^:]*\):/FAIL \1 [$cpu]:/p" "$tmp/st"
+    if [ $rc -ne 0 ] || ! grep -q '^PASS ' "$tmp/st"; then
+        grep -q '^FAIL ' "$tmp/st" || echo "FAIL neon selftest [$cpu]: exit $rc: $(tail -n 1 "$tmp/st")"
+        fails=$((fails + 1))
+    fi
+done
+
+if [ ! -d "$MODELS" ]; then
+    echo "SKIP neon whole runs: $MODELS not present"
+    exit $((fails > 0))
+fi
+prompt="Once upon a time there was a big dog named"
+run() {   # cpu model kv out [--scalar]
+    timeout 120 qemu-aarch64 -cpu "$1" "$LLM" -m "$2" -p "$prompt" -n 24 --temp 0 --json \
+        --kv-type "$3" $5 >"$4" 2>"$tmp/err"
+}
+for t in f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1; do
+    model=$MODELS/stories260K-$t.gguf
+    [ -f "$model" ] || { echo "SKIP neon run $t: $model missing"; continue; }
+    for kv in f16 f32; do
+        if ! run max "$model" "$kv" "$tmp/scalar" "--scalar -t 1"; then
+            echo "FAIL neon run $t kv $kv: scalar run failed: $(tail -n 1 "$tmp/err")"
+            fails=$((fails + 1))
+            continue
+        fi
+        for cpu in $CPUS; do
+            name="neon run $t kv $kv [$cpu]"
+            if ! run "$cpu" "$model" "$kv" "$tmp/neon"; then
+                echo "FAIL $name: run failed: $(tail -n 1 "$tmp/err")"
+                fails=$((fails + 1))
+            elif cmp -s "$tmp/neon" "$tmp/scalar"; then
+                echo "PASS $name: --json output identical to --scalar"
+            else
+                echo "FAIL $name: --json output differs from --scalar"
+                fails=$((fails + 1))
+            fi
+        done
+    done
+done
+[ $fails -eq 0 ]

@@ -150,7 +150,7 @@ HA_CORE_OBJS := $(filter-out %_test.o,$(HA_LIB_OBJS) $(HA_LLM_OBJS)) $(HAO)/tool
 HA_TEST_OBJS := $(filter %_test.o,$(HA_LIB_OBJS) $(HA_LLM_OBJS))
 HA_BINS      := $(HA)/selftest $(patsubst tests/host/%.c,$(HA)/%,$(wildcard tests/host/test_*.c)) \
 	$(patsubst tests/sweep/%.c,$(HA)/sweep_%,$(wildcard tests/sweep/*.c)) \
-	$(if $(wildcard scripts/gen_gguf.c),$(HA)/gen_gguf)
+	$(if $(wildcard scripts/gen_gguf.c),$(HA)/gen_gguf) $(if $(wildcard tools/host/llm_cli.c),$(HA)/llm)
 
 $(HAO)/lib/string.o: lib/string.c
 	@mkdir -p $(dir $@)
@@ -171,6 +171,8 @@ $(HA)/sweep_%: $(HAO)/tests/sweep/%.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
+$(HA)/llm: $(HAO)/tools/host/llm_cli.o $(HA_CORE_OBJS)
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 
 FZ           := $(B)/fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FZ)/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -184,8 +186,9 @@ $(FZ)/%: $(HAO)/tests/fuzz/%.o $(HA_CORE_OBJS)
 .PHONY: host-asan fuzz-build fuzz
 host-asan: $(HA_BINS)
 fuzz-build: $(FUZZ_TARGETS) $(B)/host/gen_gguf
+# `make fuzz`: FUZZ_SECONDS per target (tests/fuzz/fuzz.sh builds what it needs).
+# `make test` runs the same script's short form, and tests/sanitize, tests/sweep.
 fuzz: deps
-	@$(MAKE) --no-print-directory fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz.sh --long
 
 # ---------------------------------------------------------------- host-arm64 (NEON, speed)

@@ -122,6 +122,14 @@ static const struct gguf_tensor *find_weight(const struct gguf_file *f, const ch
                  (unsigned long long)t->nbytes);
         return NULL;
     }
+    /* general.alignment may be as small as 1, but the kernels read floats and
+     * fp16 block scales in place. */
+    if ((uintptr_t)t->data % 4) {
+        llm_errf(err, "tensor %s: data at byte %llu is not 4-byte aligned (general.alignment %llu)",
+                 name, (unsigned long long)((const uint8_t *)t->data - f->buf),
+                 (unsigned long long)f->alignment);
+        return NULL;
+    }
     return t;
 }
 

@@ -10,6 +10,9 @@
 #include "lib/math.h"
 #include "llm/quant_impl.h"
 
+/* Loops over a block's 8 vectors must unroll fully to stay in registers. */
+#define UNROLL _Pragma("GCC unroll 8")
+
 /* expf_neon of ops.c (ggml_v_expf) on four lanes. */
 static inline float32x4_t exp4(float32x4_t x)
 {

@@ -66,7 +66,9 @@ report() {
     echo "- llama.cpp: the same counts for llama.cpp c392e50 (arm64, 1 thread, -cpu max)."
     echo "  Targets: decode <= 0.8x, prompt <= 1.0x."
     echo "- wall: tok/s of one long-prompt -n 64 run (prompt / generation), 1 then 2 threads;"
-    echo "  TCG wall time on a shared machine is noisy: compare only within one table."
+    echo "  TCG wall time on a shared machine is noisy: compare only within one table"
+    echo "  (load average when this run started: $LOAD; with other jobs on the cores a"
+    echo "  second thread finds no free core, and t=2 cannot beat t=1)."
     echo
     echo "| model | decode insn/tok | llama.cpp | ratio | prompt insn/tok | llama.cpp | ratio | wall t=1 pp / tg tok/s | wall t=2 pp / tg tok/s |"
     echo "|---|---|---|---|---|---|---|---|---|"
@@ -74,6 +76,7 @@ report() {
 }
 
 : >"$tmp/rows"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 for spec in $MODELS; do
     IFS=: read -r name words ref_dec ref_pp <<EOF
 $spec

@@ -30,4 +30,21 @@ for t in $H/selftest $H/test_*; do
         failed=1
     fi
 done
+# The sanitizer build (clang, libc's string functions) must compute the same
+# bits as the plain host build: same greedy ids and the same top logits. (The
+# CLI is one-shot: its --json buffers live until exit, so leaks are not checked.)
+if [ -x $H/llm ] && [ -x build/host/llm ]; then
+    build/host/gen_gguf --type q4_1 --mixed -o $H/logs/mixed.gguf >/dev/null || failed=1
+    for m in $H/logs/mixed.gguf ../shared/models/stories260K/stories260K-q4_0.gguf; do
+        [ -f $m ] || continue
+        set -- -m $m -p "Once upon a time" -n 16 --temp 0 --json -t 1
+        if build/host/llm "$@" >$H/logs/plain.json 2>/dev/null && ASAN_OPTIONS=detect_leaks=0 $H/llm "$@" >$H/logs/asan.json 2>$H/logs/asan.err &&
+            cmp -s $H/logs/plain.json $H/logs/asan.json; then
+            echo "PASS asan llm $(basename $m): same ids and logits as the plain build"
+        else
+            echo "FAIL asan llm $(basename $m): output differs from build/host/llm (see $H/logs/*.json)"
+            failed=1
+        fi
+    done
+fi
 exit $failed

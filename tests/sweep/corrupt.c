@@ -386,13 +386,18 @@ struct tally {
     uint32_t tried, by[O_N];
 };
 
-/* Count one result; a refusal without a message is a failure. */
+/* Count one result; a refusal without a message, or a run that loaded but
+ * did not produce the tokens asked for, is a failure. */
 static void count(struct tally *t, const struct result *r, const char *name)
 {
     t->tried++;
     t->by[r->o]++;
     if (r->o < O_LOADED && (r->err.msg[0] == '\0' || !memchr(r->err.msg, 0, sizeof r->err.msg))) {
         printf("FAIL sweep %s: %s refused with no message\n", name, cur_what);
+        n_fail++;
+    }
+    if (r->o == O_LOADED && r->n_tokens != N_PREDICT) {
+        printf("FAIL sweep %s: %s loaded but gave %u tokens\n", name, cur_what, r->n_tokens);
         n_fail++;
     }
 }
@@ -431,6 +436,25 @@ static void mutation_sweep(const char *name, const uint8_t *good, size_t len, ui
     }
 }
 
+/* Where a tensor's data lies in the good file, and its type and size. */
+struct tensor_loc {
+    uint64_t off, nbytes;
+    uint32_t type;
+};
+
+static bool locate_tensor(const uint8_t *good, size_t len, const char *name, struct tensor_loc *loc)
+{
+    struct gguf_file f;
+    struct llm_err err;
+    if (gguf_open(&f, good, len, &err))
+        return false;
+    const struct gguf_tensor *t = gguf_find_tensor(&f, name);
+    if (t)
+        *loc = (struct tensor_loc){ (uint64_t)((const uint8_t *)t->data - good), t->nbytes, t->type };
+    gguf_close(&f);
+    return t != NULL;
+}
+
 /* Every weight of an F32 tensor (a norm) set to one extreme but finite value:
  * zero, a tiny normal (activations whose block scale is subnormal, so 1/d is
  * Inf and the q8 conversion saturates) or a huge one. Anything but a crash or
@@ -438,17 +462,10 @@ static void mutation_sweep(const char *name, const uint8_t *good, size_t len, ui
 static void extreme_test(const char *name, const uint8_t *good, size_t len, const char *tensor,
                          uint32_t bits, const char *label)
 {
-    struct gguf_file f;
-    struct llm_err err;
-    if (gguf_open(&f, good, len, &err))
-        return;
-    const struct gguf_tensor *t = gguf_find_tensor(&f, tensor);
+    struct tensor_loc loc;
     struct mutation m = { .width = 4, .value = bits };
-    if (t && t->type == GGML_TYPE_F32) {
-        m.off = (uint64_t)((const uint8_t *)t->data - good);
-        m.repeat = t->nbytes / 4;
-    }
-    gguf_close(&f);
+    if (locate_tensor(good, len, tensor, &loc) && loc.type == GGML_TYPE_F32)
+        m.off = loc.off, m.repeat = loc.nbytes / 4;
     if (!m.repeat) {
         printf("SKIP extreme %s %s: no F32 tensor of that name\n", name, tensor);
         return;
@@ -468,25 +485,17 @@ static void extreme_test(const char *name, const uint8_t *good, size_t len, cons
 /* Poison the first weight (or block scale) of a tensor with NaN or Inf. */
 static void nonfinite_test(const char *name, const uint8_t *good, size_t len, const char *tensor, bool inf)
 {
-    struct gguf_file f;
-    struct llm_err err;
-    if (gguf_open(&f, good, len, &err)) {
-        printf("FAIL nonfinite %s: %s\n", name, err.msg);
-        n_fail++;
-        return;
-    }
-    const struct gguf_tensor *t = gguf_find_tensor(&f, tensor);
+    struct tensor_loc loc;
     struct mutation m = { .width = 0 };
-    if (t) {
-        m.off = (uint64_t)((const uint8_t *)t->data - good);
-        if (t->type == GGML_TYPE_F32)
+    if (locate_tensor(good, len, tensor, &loc)) {
+        m.off = loc.off;
+        if (loc.type == GGML_TYPE_F32)
             m.width = 4, m.value = inf ? 0x7f800000u : 0x7fc00000u;
-        else if (t->type == GGML_TYPE_BF16)
+        else if (loc.type == GGML_TYPE_BF16)
             m.width = 2, m.value = inf ? 0x7f80u : 0x7fc0u;
-        else if (t->type <= GGML_TYPE_Q8_0)   /* F16 and the legacy blocks start with an F16 */
+        else if (loc.type <= GGML_TYPE_Q8_0)   /* F16 and the legacy blocks start with an F16 */
             m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;
     }
-    gguf_close(&f);
     if (!m.width) {
         printf("SKIP nonfinite %s %s: no such tensor of a simple type\n", name, tensor);
         return;
@@ -502,17 +511,6 @@ static void nonfinite_test(const char *name, const uint8_t *good, size_t len, co
     }
     printf("PASS nonfinite %s: %s in %s stops with \"%s\", no token printed\n", name,
            inf ? "Inf" : "NaN", tensor, r.err.msg);
-}
-
-static bool has_tensor(const uint8_t *good, size_t len, const char *tensor)
-{
-    struct gguf_file f;
-    struct llm_err err;
-    if (gguf_open(&f, good, len, &err))
-        return false;
-    bool found = gguf_find_tensor(&f, tensor) != NULL;
-    gguf_close(&f);
-    return found;
 }
 
 static void sweep_file(const char *path, uint32_t n_mut)
@@ -545,8 +543,9 @@ static void sweep_file(const char *path, uint32_t n_mut)
     nonfinite_test(name, good, len, "output_norm.weight", true);
     nonfinite_test(name, good, len, "blk.0.attn_q.weight", false);
     /* row 0 of the output matrix: the logit of token 0 (token_embd when tied) */
-    nonfinite_test(name, good, len, has_tensor(good, len, "output.weight") ? "output.weight"
-                                                                          : "token_embd.weight", false);
+    struct tensor_loc out;
+    nonfinite_test(name, good, len, locate_tensor(good, len, "output.weight", &out) ? "output.weight"
+                                                                                   : "token_embd.weight", false);
     static const struct { uint32_t bits; const char *label; } extremes[] = {
         { 0x00000000u, "0" }, { 0x00800000u, "1.2e-38 (tiny)" }, { 0x7f7fffffu, "3.4e38 (huge)" },
     };

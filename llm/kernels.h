@@ -40,10 +40,11 @@ struct kernels {
     void  (*quantize)(enum ggml_type t, const float *x, void *y, int64_t n);
     /* Rows r0 <= r < r1 of a matmul. */
     void  (*matmul)(const struct mm_args *a, uint32_t r0, uint32_t r1);
-    /* Twins of ops_softmax, ops_swiglu, ops_rmsnorm; NULL: ops.c's own loop. */
+    /* Twins of ops_softmax, ops_swiglu, ops_rmsnorm, ops_rope; NULL: ops.c's own loop. */
     void  (*softmax)(float *x, uint32_t n, uint32_t n_valid, float scale);
     void  (*swiglu)(float *gate, const float *up, uint32_t n);
     void  (*rmsnorm)(float *y, const float *x, const float *w, uint32_t n, float eps);
+    void  (*rope)(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot);
 };
 
 /* The table in use: chosen at the first call from llm_cpu_features(). Call it
@@ -63,6 +64,7 @@ void neon_quantize(enum ggml_type t, const float *x, void *y, int64_t n);
 void neon_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
 void neon_swiglu(float *gate, const float *up, uint32_t n);
 void neon_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);
+void neon_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot);
 #endif
 
 #endif

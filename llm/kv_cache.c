@@ -71,8 +71,13 @@ void kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t pos, const float *
         uint8_t tmp[64 * sizeof(float)];
         const uint32_t n = c->kv_dim - d0 < 64 ? c->kv_dim - d0 : 64;
         kernels()->quantize(c->type, v + d0, tmp, n);
-        for (uint32_t d = 0; d < n; d++)
-            memcpy(vp + (size_t)(d0 + d) * c->n_cells * c->elt, tmp + d * c->elt, c->elt);
+        for (uint32_t d = 0; d < n; d++) {   /* constant sizes: copied inline */
+            uint8_t *dst = vp + (size_t)(d0 + d) * c->n_cells * c->elt;
+            if (c->elt == 2)
+                __builtin_memcpy(dst, tmp + d * 2, 2);
+            else
+                __builtin_memcpy(dst, tmp + d * 4, 4);
+        }
     }
     if (pos + 1 > c->n_used)
         c->n_used = pos + 1;

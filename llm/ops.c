@@ -46,6 +46,10 @@ void ops_rope_cache(float *cache, uint32_t n_rot, uint32_t pos, float base)
  * it is what keeps F16-cached keys bit-identical to llama.cpp's. */
 void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot)
 {
+    if (kernels()->rope) {   /* the NEON twin: same result */
+        kernels()->rope(x, cache, n_heads, head_dim, n_rot);
+        return;
+    }
     for (uint32_t h = 0; h < n_heads; h++) {
         float *v = x + (size_t)h * head_dim;
         for (uint32_t i = 0; i < n_rot; i += 2) {

@@ -1,4 +1,4 @@
-/* llm/ops_neon.c: NEON twins of ops.c's softmax, SwiGLU and RMSNorm and of
+/* llm/ops_neon.c: NEON twins of ops.c's softmax, SwiGLU, RMSNorm, RoPE and of
  * the activation quantizers (Q8_0, Q8_1, F16), four lanes at a time with the
  * same operations in the same order (one FMA where the scalar code has
  * fma_f32, a rounded product and add elsewhere, sequential double sums kept
@@ -120,6 +120,28 @@ void neon_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float ep
         vst1q_f32(y + i, vmulq_f32(vmulq_n_f32(vld1q_f32(x + i), scale), vld1q_f32(w + i)));
     for (; i < n; i++)
         y[i] = (x[i] * scale) * w[i];
+}
+
+/* ops_rope: per pair x0*c - x1*s and x0*s + x1*c, the first product of each
+ * fused (fma_f32 there, FMLA here); pairs de-interleaved four at a time. */
+void neon_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot)
+{
+    for (uint32_t h = 0; h < n_heads; h++) {
+        float *v = x + (size_t)h * head_dim;
+        uint32_t i = 0;
+        for (; i + 8 <= n_rot; i += 8) {
+            const float32x4x2_t cs = vld2q_f32(cache + i), p = vld2q_f32(v + i);
+            float32x4x2_t r;
+            r.val[0] = vfmaq_f32(vnegq_f32(vmulq_f32(p.val[1], cs.val[1])), p.val[0], cs.val[0]);
+            r.val[1] = vfmaq_f32(vmulq_f32(p.val[1], cs.val[0]), p.val[0], cs.val[1]);
+            vst2q_f32(v + i, r);
+        }
+        for (; i < n_rot; i += 2) {
+            const float c = cache[i], s = cache[i + 1], x0 = v[i], x1 = v[i + 1];
+            v[i] = __builtin_fmaf(x0, c, -(x1 * s));
+            v[i + 1] = __builtin_fmaf(x0, s, x1 * c);
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- activations */

@@ -235,7 +235,7 @@ static void fill_wide(float *x, int n, int rep)
     }
 }
 
-SELFTEST(neon_softmax_swiglu_rmsnorm)
+SELFTEST(neon_softmax_swiglu_rmsnorm_rope)
 {
     static float a[300], b[300], up[300], w[300];
     static const uint32_t ns[] = { 1, 3, 4, 7, 32, 64, 65, 172, 288 };
@@ -269,6 +269,17 @@ SELFTEST(neon_softmax_swiglu_rmsnorm)
             kernels_force_scalar(false);
             neon_rmsnorm(c, a, w, n, 1e-5f);
             ST_CHECK(memcmp(b, c, n * 4) == 0, "rmsnorm n %u rep %d", (unsigned)n, rep);
+            for (uint32_t n_rot = 2; n_rot <= 20 && n_rot <= n; n_rot += 6) {   /* heads of n/2 */
+                fill_asym(a, (int)n);
+                fill_wide(up, (int)n_rot, 0);
+                memcpy(b, a, sizeof a);
+                memcpy(c, a, sizeof a);
+                kernels_force_scalar(true);
+                ops_rope(b, up, 2, n / 2, n_rot / 2 * 2 <= n / 2 ? n_rot : 0);
+                kernels_force_scalar(false);
+                neon_rope(c, up, 2, n / 2, n_rot / 2 * 2 <= n / 2 ? n_rot : 0);
+                ST_CHECK(memcmp(b, c, n * 4) == 0, "rope n %u n_rot %u rep %d", (unsigned)n, (unsigned)n_rot, rep);
+            }
         }
 }
 

@@ -121,9 +121,13 @@ run-uefi: deps
 	@$(MAKE) --no-print-directory kernel $(RUN_MODEL)
 	$(RUN_NOTE)
 	scripts/run-qemu.sh --timeout 0 --uefi --model $(RUN_MODEL)
+# deps first: on a fresh machine the cross compiler arrives with it.
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all host-arm64
 	tests/run.sh
+# Keep every built file: make would otherwise delete intermediate objects after
+# the test run, and its "rm" line would follow the suite's closing count.
+.SECONDARY:
 clean:
 	rm -rf $(B)
 
@@ -229,8 +233,6 @@ $(B)/insncount.so: $(INSNCOUNT_SRC)
 
 .PHONY: host-arm64 bench
 host-arm64: $(A64_BINS)
-# `make test` also runs the NEON twins and golden runs under qemu-aarch64.
-test: host-arm64
 bench: host-arm64 $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
 	scripts/bench.sh --out docs/bench.md
 

@@ -5,6 +5,7 @@
  * built beside the current one and replaces it only once it is complete, so
  * a failed load leaves the previous model working. */
 #include "kernel/llm_cmd.h"
+#include "kernel/llm_platform.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/mm.h"
@@ -324,15 +325,30 @@ static int cmd_infer(int argc, char **argv)
     return rc;
 }
 
-static void bench_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
-{
-    (void)ctx, (void)id, (void)text, (void)len;
-}
-
-/* Prompt processing of 64 tokens, then 64 generated ones (EOS ignored, greedy). */
+/* llm bench [-p N] [-n N] [-r N] [-t N]: llama-bench's pp and tg tests on
+ * the loaded model (llm/cli.c prints the table: the kernel has no FP). */
 static int cmd_bench(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    struct cli_bench_opts o = { .n_prompt = 64, .n_gen = 64, .reps = 3, .threads = llm_cpu_count() };
+    char flag[8];
+    o.icount = cmdline_get("icount", flag, sizeof flag);
+    for (int i = 2; i < argc; i += 2) {
+        int64_t v;
+        const char *a = argv[i];
+        bool ok = i + 1 < argc && cli_parse_int(argv[i + 1], 0, 1 << 20, &v);
+        if (ok && strcmp(a, "-p") == 0)
+            o.n_prompt = (uint32_t)v;
+        else if (ok && strcmp(a, "-n") == 0)
+            o.n_gen = (uint32_t)v;
+        else if (ok && strcmp(a, "-r") == 0)
+            o.reps = (uint32_t)v;
+        else if (ok && strcmp(a, "-t") == 0 && (v == 1 || v == smp_cpu_count()))
+            o.threads = (int)v;
+        else {
+            kprintf("usage: llm bench [-p N] [-n N] [-r N] [-t 1|%d]\n", smp_cpu_count());
+            return 1;
+        }
+    }
     if (!need_model())
         return 1;
     struct llm_err err = {{0}};
@@ -341,30 +357,17 @@ static int cmd_bench(int argc, char **argv)
         kprintf("llm bench: %s\n", err.msg);
         return 1;
     }
-    /* 63 words and BOS: 64 tokens for vocabularies that know "▁the". */
-    static char prompt[3 + 62 * 4 + 1] = "the";
-    for (int i = 0; i < 62; i++)
-        memcpy(prompt + 3 + 4 * i, " the", 4);
-    uint32_t room = cur->s.cfg.n_ctx > 65 ? cur->s.cfg.n_ctx - 65 : 1;
-    static char *greedy[] = { "--temp", "0" };
-    struct cli_gen_opts o;
-    int at = 0;
-    cli_gen_opts_default(&o, room < 64 ? (int32_t)room : 64);
-    cli_parse_gen_flag(2, greedy, &at, &o, &err);
-    struct gen_request req = { .prompt = prompt, .prompt_len = strlen(prompt), .n_predict = o.n_predict,
-                               .ignore_eos = true, .sp = o.sp };
-    kprintf("llm bench: %s, %d cpu%s, cpu features %#x\n", cur->path, llm_cpu_count(),
-            llm_cpu_count() > 1 ? "s" : "", (unsigned)llm_cpu_features());
-    struct gen_stats st;
-    struct gen_callbacks quiet = { .on_token = bench_on_token };
-    if (generate(&cur->s, &req, &quiet, &st, &err)) {
+    const char *name = strrchr(cur->path, '/');
+    o.model = name ? name + 1 : cur->path;
+    kprintf("llm bench: %s, %d of %d cpu%s, cpu features %#x%s\n", cur->path, o.threads, smp_cpu_count(),
+            smp_cpu_count() > 1 ? "s" : "", (unsigned)llm_cpu_features(),
+            o.icount ? ", icount (1 ns = 1 instruction)" : "");
+    llm_threads_set(o.threads);
+    int rc = cli_bench(&cur->s, &o, &err);
+    llm_threads_set(0);
+    if (rc)
         kprintf("llm bench: %s\n", err.msg);
-        return 1;
-    }
-    char line[256];
-    cli_stats_line(&st, line, sizeof line);
-    kprintf("[llm] %s\n", line);
-    return 0;
+    return rc != 0;
 }
 
 /* ------------------------------------------------------------- the rest */
@@ -448,7 +451,9 @@ static const char usage_text[] =
     "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
     "  llm tokenize TEXT...   ids and pieces\n"
     "  llm perplexity PATH [-c N]\n"
-    "  llm bench              64 prompt tokens, 64 generated, tok/s\n";
+    "  llm bench [-p 64] [-n 64] [-r 3] [-t N]\n"
+    "                         prompt (pp) and generation (tg) speed, llama-bench style;\n"
+    "                         insn/tok when booted with icount (run-qemu.sh --icount)\n";
 
 static int cmd_llm(int argc, char **argv)
 {

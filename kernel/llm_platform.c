@@ -3,6 +3,7 @@
  * timer, output the serial console, parallelism the SMP job of arch/, and
  * Ctrl-C is a 0x03 byte polled from the UART between tokens. */
 #include "llm/platform.h"
+#include "kernel/llm_platform.h"
 #include "kernel/console.h"
 #include "kernel/mm.h"
 #include "arch/aarch64/arch.h"
@@ -71,13 +72,25 @@ void llm_write(const char *s, size_t n)
 
 /* ------------------------------------------------------------- cpus */
 
+static int threads;   /* llm_threads_set: 1 = serial, else all cpus */
+
+void llm_threads_set(int n)
+{
+    threads = n;
+}
+
 int llm_cpu_count(void)
 {
-    return smp_cpu_count();
+    return threads == 1 ? 1 : smp_cpu_count();
 }
 
 void llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
 {
+    if (threads == 1) {
+        for (int i = 0; i < n; i++)
+            fn(i, arg);
+        return;
+    }
     smp_parallel_for(n, fn, arg);
 }
 

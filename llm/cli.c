@@ -2,6 +2,7 @@
  * and the kernel's `llm` command (see llm/cli.h). */
 #include "llm/cli.h"
 #include "llm/platform.h"
+#include "lib/math.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -154,5 +155,78 @@ int cli_perplexity_line(struct session *s, const char *text, size_t len, char *l
         return -1;
     snprintf(line, cap, "ppl %.4f over %u predictions, ctx %u, %.1f s", ppl, n_scored, s->cfg.n_ctx,
              (double)(llm_now_ns() - t0) / 1e9);
+    return 0;
+}
+
+/* ------------------------------------------------------------- bench */
+
+/* ns for n tokens through the forward pass from an empty cache: in batches
+ * of n_batch (prompt processing) or one at a time (generation); 0 on failure. */
+static uint64_t bench_once(struct session *s, uint32_t n, bool batch, struct llm_err *err)
+{
+    kv_cache_clear(&s->kv);
+    uint64_t t0 = llm_now_ns();
+    for (uint32_t done = 0; done < n;) {
+        uint32_t step = !batch ? 1 : n - done < s->cfg.n_batch ? n - done : s->cfg.n_batch;
+        if (forward(s->m, &s->fwd, &s->kv, s->ids + done, step, false)) {
+            llm_errf(err, "forward pass failed at token %u", done);
+            return 0;
+        }
+        done += step;
+    }
+    uint64_t ns = llm_now_ns() - t0;
+    return ns ? ns : 1;
+}
+
+static void bench_row(const struct cli_bench_opts *o, const struct session *s, const char *test,
+                      uint32_t n, const uint64_t *ns)
+{
+    double mean = 0, var = 0, ns_mean = 0;
+    for (uint32_t r = 0; r < o->reps; r++) {
+        mean += (double)n * 1e9 / (double)ns[r] / o->reps;
+        ns_mean += (double)ns[r] / o->reps;
+    }
+    for (uint32_t r = 0; o->reps > 1 && r < o->reps; r++) {
+        double d = (double)n * 1e9 / (double)ns[r] - mean;
+        var += d * d / (o->reps - 1);
+    }
+    char line[256], insn[32] = "-";
+    if (o->icount)
+        snprintf(insn, sizeof insn, "%.3fM", ns_mean / n / 1e6);
+    snprintf(line, sizeof line, "| %s | %.1f MiB | %d | %s%u | %.2f \u00b1 %.2f | %s |\n", o->model,
+             (double)s->m->weight_bytes / (1024.0 * 1024.0), o->threads, test, n, mean, sqrt(var), insn);
+    llm_write(line, strlen(line));
+}
+
+int cli_bench(struct session *s, const struct cli_bench_opts *o, struct llm_err *err)
+{
+    const uint32_t most = o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen;
+    if (most == 0 || most > s->cfg.n_ctx)
+        return llm_errf(err, "-p and -n must be 1..%u (the context)", s->cfg.n_ctx);
+    if (o->reps == 0 || o->reps > CLI_BENCH_MAX_REPS)
+        return llm_errf(err, "-r must be 1..%u", CLI_BENCH_MAX_REPS);
+    uint32_t x = 12345;   /* pseudo-random tokens, as llama-bench feeds */
+    for (uint32_t i = 0; i < most; i++) {
+        x = x * 1103515245u + 12345u;
+        s->ids[i] = (int32_t)((x >> 8) % s->m->hp.n_vocab);
+    }
+    static const char head[] = "| model | size | threads | test | t/s | insn/tok |\n|---|---|---|---|---|---|\n";
+    llm_write(head, sizeof head - 1);
+    for (int test = 0; test < 2; test++) {
+        const uint32_t n = test == 0 ? o->n_prompt : o->n_gen;
+        uint64_t ns[CLI_BENCH_MAX_REPS];
+        if (n == 0)
+            continue;
+        if (!bench_once(s, n, test == 0, err))   /* warm-up, not counted */
+            return -1;
+        for (uint32_t r = 0; r < o->reps; r++) {
+            if (llm_interrupted())
+                return llm_errf(err, "interrupted");
+            if (!(ns[r] = bench_once(s, n, test == 0, err)))
+                return -1;
+        }
+        bench_row(o, s, test == 0 ? "pp" : "tg", n, ns);
+    }
+    kv_cache_clear(&s->kv);
     return 0;
 }

@@ -53,9 +53,9 @@ static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, ui
     CARVE(hb, b * hp->n_ff * f);
     CARVE(hb2, b * hp->n_ff * f);
     s->att_stride = n_ctx + 32;
-    CARVE(att, (size_t)hp->n_head * s->att_stride * f);
-    CARVE(q16, (size_t)hp->n_embd * sizeof(uint16_t));
-    CARVE(att16, (size_t)hp->n_head * s->att_stride * sizeof(uint16_t));
+    CARVE(att, (size_t)hp->n_head * FWD_ATT_GROUP * s->att_stride * f);
+    CARVE(q16, (size_t)hp->n_embd * FWD_ATT_GROUP * sizeof(uint16_t));
+    CARVE(att16, (size_t)hp->n_head * FWD_ATT_GROUP * s->att_stride * sizeof(uint16_t));
     CARVE(rope, b * hp->n_rot * f);
     CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
     CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
@@ -109,21 +109,29 @@ static void attend_head(int hi, void *arg)
     const bool f16 = kv->type == GGML_TYPE_F16;
     const enum ops_order vo = ops_order_of(kv->type, j->n_kv, hd, j->n);
     const bool att_f16 = ops_x_type(vo, kv->type) == GGML_TYPE_F16;
-    float *att = s->att + (size_t)h * s->att_stride;
-    uint16_t *att16 = s->att16 + (size_t)h * s->att_stride, *q16 = s->q16 + (size_t)h * hd;
-    for (uint32_t t = 0; t < j->n; t++) {
-        const float *q = s->q + (size_t)t * hp->n_embd + (size_t)h * hd;
-        if (f16)
-            kernels()->quantize(GGML_TYPE_F16, q, q16, hd);
-        const uint32_t pos = j->p0 + t;
+    const size_t as = s->att_stride;
+    float *att = s->att + (size_t)h * FWD_ATT_GROUP * as;
+    uint16_t *att16 = s->att16 + (size_t)h * FWD_ATT_GROUP * as, *q16 = s->q16 + (size_t)h * FWD_ATT_GROUP * hd;
+    /* Tokens go FWD_ATT_GROUP at a time, so the kernels load each K and V
+     * row once per group; a group's K products run to its last token's
+     * position, and its earlier tokens' softmax masks the extra cells. */
+    for (uint32_t t0 = 0; t0 < j->n; t0 += FWD_ATT_GROUP) {
+        const uint32_t g = j->n - t0 < FWD_ATT_GROUP ? j->n - t0 : FWD_ATT_GROUP;
+        const float *q = s->q + (size_t)t0 * hp->n_embd + (size_t)h * hd;
+        for (uint32_t t = 0; f16 && t < g; t++)
+            kernels()->quantize(GGML_TYPE_F16, q + (size_t)t * hp->n_embd, q16 + (size_t)t * hd, hd);
         ops_dot_rows(OPS_VEC_DOT, kv->type, hd, kv_cache_k(kv, j->il, 0, off), (size_t)kv->kv_dim * kv->elt,
-                     pos + 1, f16 ? (const void *)q16 : (const void *)q, att);
-        ops_softmax(att, j->n_kv, pos + 1, scale);
-        if (att_f16)
-            kernels()->quantize(GGML_TYPE_F16, att, att16, j->n_kv);
+                     j->p0 + t0 + g, f16 ? (const void *)q16 : (const void *)q,
+                     f16 ? hd * sizeof(uint16_t) : hp->n_embd * sizeof(float), g, att, as);
+        for (uint32_t t = 0; t < g; t++) {
+            ops_softmax(att + t * as, j->n_kv, j->p0 + t0 + t + 1, scale);
+            if (att_f16)
+                kernels()->quantize(GGML_TYPE_F16, att + t * as, att16 + t * as, j->n_kv);
+        }
         ops_dot_rows(vo, kv->type, j->n_kv, kv_cache_v(kv, j->il, off), (size_t)kv->n_cells * kv->elt, hd,
                      att_f16 ? (const void *)att16 : (const void *)att,
-                     s->xb + (size_t)t * hp->n_embd + (size_t)h * hd);
+                     att_f16 ? as * sizeof(uint16_t) : as * sizeof(float), g,
+                     s->xb + (size_t)t0 * hp->n_embd + (size_t)h * hd, hp->n_embd);
     }
 }
 
@@ -154,9 +162,9 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
     for (uint32_t t = 0; t < n; t++)
         ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->attn_norm->data, d,
                     hp->norm_eps);
-    ops_matmul(l->wq, s->xb, n, s->q, s->mm_scratch);
-    ops_matmul(l->wk, s->xb, n, s->k, s->mm_scratch);
-    ops_matmul(l->wv, s->xb, n, s->v, s->mm_scratch);
+    const struct gguf_tensor *qkv[] = { l->wq, l->wk, l->wv };
+    float *const qkv_out[] = { s->q, s->k, s->v };
+    ops_matmul_n(qkv, qkv_out, 3, s->xb, n, s->mm_scratch);
     for (uint32_t t = 0; t < n; t++) {
         const float *rc = s->rope + (size_t)t * hp->n_rot;
         ops_rope(s->q + (size_t)t * d, rc, hp->n_head, hp->head_dim, hp->n_rot);
@@ -175,8 +183,9 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
         ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->ffn_norm->data, d,
                     hp->norm_eps);
     }
-    ops_matmul(l->w_gate, s->xb, n, s->hb, s->mm_scratch);
-    ops_matmul(l->w_up, s->xb, n, s->hb2, s->mm_scratch);
+    const struct gguf_tensor *gate_up[] = { l->w_gate, l->w_up };
+    float *const gate_up_out[] = { s->hb, s->hb2 };
+    ops_matmul_n(gate_up, gate_up_out, 2, s->xb, n, s->mm_scratch);
     for (uint32_t t = 0; t < n; t++)
         ops_swiglu(s->hb + (size_t)t * ff, s->hb2 + (size_t)t * ff, ff);
     ops_matmul(l->w_down, s->hb, n, s->xb2, s->mm_scratch);

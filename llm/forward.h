@@ -11,16 +11,19 @@
 #include "llm/kv_cache.h"
 #include "llm/model.h"
 
+/* Tokens of a batch that attention handles together (per head). */
+#define FWD_ATT_GROUP 4
+
 struct fwd_state {
     uint32_t  n_batch;        /* most tokens one forward() call takes */
     uint32_t  n_logit_rows;   /* n_batch when all-position logits were asked for, else 1 */
     float    *x, *xb, *xb2;   /* [n_batch][n_embd]: residual, normed, projection out */
     float    *q, *k, *v;      /* [n_batch][n_embd], [n_batch][kv_dim] x 2 */
     float    *hb, *hb2;       /* [n_batch][n_ff] */
-    uint32_t  att_stride;     /* n_ctx + 32: floats per head in att, att16 */
-    float    *att;            /* [n_head][att_stride] attention weights, per head */
-    uint16_t *q16;            /* [n_embd] query rounded to the f16 cache type */
-    uint16_t *att16;          /* [n_head][att_stride] attention weights rounded to f16 */
+    uint32_t  att_stride;     /* n_ctx + 32: floats per token row in att, att16 */
+    float    *att;            /* [n_head][FWD_ATT_GROUP][att_stride] attention weights */
+    uint16_t *q16;            /* [n_head][FWD_ATT_GROUP][head_dim] queries rounded to f16 */
+    uint16_t *att16;          /* [n_head][FWD_ATT_GROUP][att_stride] weights rounded to f16 */
     float    *rope;           /* [n_batch][n_rot] cos/sin per position */
     void     *mm_scratch;     /* converted activations for the largest matmul */
     float    *logits;         /* [n_logit_rows][n_vocab] */

@@ -76,12 +76,22 @@ const char *gen_stop_name(enum gen_stop stop)
     return "?";
 }
 
+/* Checked for every token over the whole vocabulary: four lanes at a time
+ * (GCC vector extensions), an exponent of all ones meaning inf or NaN. */
 static bool all_finite(const float *x, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++)
+    typedef uint32_t u32x4 __attribute__((vector_size(16)));
+    u32x4 bad = { 0, 0, 0, 0 };
+    uint32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        u32x4 v;
+        memcpy(&v, x + i, sizeof v);
+        bad |= (u32x4)((v & 0x7f800000u) == 0x7f800000u);
+    }
+    for (; i < n; i++)
         if (!isfinite(x[i]))
             return false;
-    return true;
+    return (bad[0] | bad[1] | bad[2] | bad[3]) == 0;
 }
 
 /* Tokenize into s->ids and run the prompt through in batches of n_batch. */

@@ -204,25 +204,38 @@ _Static_assert((int)OPS_VEC_DOT == (int)MM_ORDER_VEC_DOT && (int)OPS_REPACKED ==
                (int)OPS_SGEMM == (int)MM_ORDER_SGEMM, "ops_order mirrors mm_order");
 
 void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, size_t w_row,
-                  uint32_t rows, const void *x, float *y)
+                  uint32_t rows, const void *x, size_t x_row, uint32_t n_tok, float *y, size_t y_row)
 {
-    const struct mm_args a = { .order = (enum mm_order)o, .type = type, .n = n, .w = w,
-                               .w_row = w_row, .x = x, .n_tok = 1, .y = y };
+    const struct mm_args a = { .order = (enum mm_order)o, .type = type, .n = n, .w = w, .w_row = w_row,
+                               .x = x, .x_row = x_row, .n_tok = n_tok, .y = y, .y_row = y_row };
     kernels()->matmul(&a, 0, rows);
 }
 
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x)
 {
     float y;
-    ops_dot_rows(o, type, n, w, 0, 1, x, &y);
+    ops_dot_rows(o, type, n, w, 0, 1, x, 0, 1, &y, 0);
     return y;
 }
 
-/* A chunk is whole groups of 4 rows: the NEON kernels read 4 rows per pass. */
+/* One parallel_for covers the chunks of up to OPS_MATMUL_MAX weights; a
+ * chunk is whole groups of 4 rows (the NEON kernels read 4 rows per pass). */
+struct mm_set {
+    struct mm_job job[OPS_MATMUL_MAX];
+    int           first[OPS_MATMUL_MAX + 1];   /* chunk index of each job's first chunk */
+    int           count;
+    uint64_t      work;                        /* multiply-adds of the set */
+};
+#define MM_SMALL (1u << 16)   /* multiply-adds below which one core does it all */
+
 static void mm_chunk(int c, void *arg)
 {
-    const struct mm_job *j = arg;
-    uint32_t r0 = (uint32_t)c * j->chunk;
+    const struct mm_set *set = arg;
+    int i = 0;
+    while (c >= set->first[i + 1])
+        i++;
+    const struct mm_job *j = &set->job[i];
+    uint32_t r0 = (uint32_t)(c - set->first[i]) * j->chunk;
     uint32_t r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
     const struct mm_args a = {
         .order = (enum mm_order)j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
@@ -239,30 +252,70 @@ size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
     return (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
 }
 
-void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y,
-                void *scratch)
+/* Job i of the set for weight w; x is converted into scratch by job 0 (the
+ * others of a set want the same type and share it). Returns the job's chunk
+ * count. */
+static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, const float *x,
+                       uint32_t n_tok, float *y, void *scratch)
 {
-    struct mm_job j = {
+    struct mm_job *j = &set->job[i];
+    *j = (struct mm_job){
         .type = w->type, .n = (uint32_t)w->ne[0], .rows = (uint32_t)w->ne[1], .n_tok = n_tok,
-        .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .y = y,
+        .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .y = y, .k = kernels(),
     };
-    j.order = ops_order_of(w->type, j.n, j.rows, n_tok);
-    j.k = kernels();
-    const enum ggml_type xt = ops_x_type(j.order, w->type);
-    j.x = (const uint8_t *)x;
-    j.x_row = (size_t)j.n * sizeof(float);
+    j->order = ops_order_of(w->type, j->n, j->rows, n_tok);
+    const enum ggml_type xt = ops_x_type(j->order, w->type);
+    j->x = (const uint8_t *)x;
+    j->x_row = (size_t)j->n * sizeof(float);
     if (xt != GGML_TYPE_F32) {
-        j.x = scratch;
-        j.x_row = (size_t)type_row_bytes(xt, j.n);
-        for (uint32_t t = 0; t < n_tok; t++)
-            j.k->quantize(xt, x + (size_t)t * j.n, (uint8_t *)scratch + t * j.x_row, j.n);
+        j->x = scratch;
+        j->x_row = (size_t)type_row_bytes(xt, j->n);
+        for (uint32_t t = 0; i == 0 && t < n_tok; t++)
+            j->k->quantize(xt, x + (size_t)t * j->n, (uint8_t *)scratch + t * j->x_row, j->n);
     }
     /* Small products are not worth waking other cores. */
-    uint64_t work = (uint64_t)j.rows * j.n * n_tok;
-    int n_chunks = work < (1u << 16) ? 1 : llm_cpu_count() * 4;
-    if ((uint32_t)n_chunks > j.rows)
-        n_chunks = (int)j.rows;
-    j.chunk = ((j.rows + (uint32_t)n_chunks - 1) / (uint32_t)n_chunks + 3) & ~3u;
-    n_chunks = (int)((j.rows + j.chunk - 1) / j.chunk);
-    llm_parallel_for(n_chunks, mm_chunk, &j);
+    uint64_t work = (uint64_t)j->rows * j->n * n_tok;
+    int n_chunks = work < MM_SMALL ? 1 : llm_cpu_count() * 4;
+    set->work += work;
+    if ((uint32_t)n_chunks > j->rows)
+        n_chunks = (int)j->rows;
+    j->chunk = ((j->rows + (uint32_t)n_chunks - 1) / (uint32_t)n_chunks + 3) & ~3u;
+    return (int)((j->rows + j->chunk - 1) / j->chunk);
+}
+
+static enum ggml_type mm_x_type(const struct gguf_tensor *w, uint32_t n_tok)
+{
+    return ops_x_type(ops_order_of(w->type, w->ne[0], w->ne[1], n_tok), w->type);
+}
+
+void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
+                  uint32_t n_tok, void *scratch)
+{
+    struct mm_set set = { .count = 0 };
+    int i = 0;
+    while (i < count) {
+        /* Weights that share the input and its converted type share one
+         * conversion and one parallel_for; any other runs on its own. */
+        const enum ggml_type xt = mm_x_type(w[i], n_tok);
+        set.count = 0;
+        set.work = 0;
+        set.first[0] = 0;
+        do {
+            set.first[set.count + 1] = set.first[set.count] +
+                                       mm_job_init(&set, set.count, w[i], x, n_tok, y[i], scratch);
+            set.count++;
+            i++;
+        } while (i < count && set.count < OPS_MATMUL_MAX && w[i]->ne[0] == w[i - 1]->ne[0] &&
+                 mm_x_type(w[i], n_tok) == xt);
+        if (set.work < MM_SMALL)
+            for (int c = 0; c < set.first[set.count]; c++)
+                mm_chunk(c, &set);
+        else
+            llm_parallel_for(set.first[set.count], mm_chunk, &set);
+    }
+}
+
+void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y, void *scratch)
+{
+    ops_matmul_n(&w, &y, 1, x, n_tok, scratch);
 }

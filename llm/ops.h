@@ -36,10 +36,11 @@ enum ops_order {
  * `rows` rows times n_tok activation rows, and the activation type it wants. */
 enum ops_order ops_order_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok);
 enum ggml_type ops_x_type(enum ops_order o, uint32_t type);
-/* y[r] = ops_dot(o, type, n, w + r * w_row, x) for r < rows (attention's K
- * and V products), through the kernel table. */
+/* y[t * y_row + r] = ops_dot(o, type, n, w + r * w_row, x + t * x_row) for
+ * r < rows, t < n_tok (attention's K and V products), through the kernel
+ * table: x_row and y_row count bytes and floats. */
 void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, size_t w_row,
-                  uint32_t rows, const void *x, float *y);
+                  uint32_t rows, const void *x, size_t x_row, uint32_t n_tok, float *y, size_t y_row);
 /* One dot product in that order (x already in the order's activation type). */
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x);
 
@@ -49,5 +50,11 @@ size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok);
  * weight of ne = [n, rows]. scratch holds ops_matmul_scratch() bytes. */
 void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y,
                 void *scratch);
+/* y[i] = w[i] x for count weights of one input (Q/K/V, FFN gate/up), as
+ * ops_matmul each, but x is converted once and one llm_parallel_for runs
+ * them all (a token's few sync points matter on small models). */
+#define OPS_MATMUL_MAX 4
+void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
+                  uint32_t n_tok, void *scratch);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include "llm/sampler.h"
 #include "lib/math.h"
+#include "lib/string.h"
 
 void sampler_params_default(struct sampler_params *p)
 {
@@ -73,13 +74,35 @@ void sampler_accept(struct sampler *s, int32_t id)
         s->n_recent++;
 }
 
+/* The first id of the largest non-NaN logit (0 when all are NaN): the
+ * maximum four lanes at a time (NaN never compares greater), then the first
+ * id equal to it. Greedy decoding runs this over the whole vocabulary for
+ * every token, so it is written for the vector unit (GCC vector extensions:
+ * NEON on arm64, SSE on x86). */
+typedef float   f32x4 __attribute__((vector_size(16)));
+typedef int32_t i32x4 __attribute__((vector_size(16)));
+
 int32_t sampler_argmax(const float *logits, uint32_t n)
 {
-    int32_t best = -1;
-    for (uint32_t i = 0; i < n; i++)
-        if (!isnan(logits[i]) && (best < 0 || logits[i] > logits[best]))
-            best = (int32_t)i;
-    return best < 0 ? 0 : best;
+    f32x4 m = { -INFINITY, -INFINITY, -INFINITY, -INFINITY };
+    uint32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        f32x4 v;
+        memcpy(&v, logits + i, sizeof v);
+        i32x4 gt = v > m;
+        m = (f32x4)(((i32x4)v & gt) | ((i32x4)m & ~gt));
+    }
+    float max = -INFINITY;
+    for (int l = 0; l < 4; l++)
+        if (m[l] > max)
+            max = m[l];
+    for (; i < n; i++)
+        if (logits[i] > max)
+            max = logits[i];
+    for (i = 0; i < n; i++)
+        if (logits[i] == max)
+            return (int32_t)i;
+    return 0;
 }
 
 /* llama.cpp's penalties sampler, repeat part: once per distinct recent token. */

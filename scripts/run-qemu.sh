@@ -11,7 +11,8 @@
 #   --append ARGS     kernel command line       --initrd F   initial ramdisk (cpio)
 #   --disk FILE       raw disk image on virtio-blk (FAT: /disk; scripts/mkdisk.sh)
 #   --timeout S       kill QEMU after S seconds (default 60), exit 124
-#   --cpu MODEL       default max               --icount     deterministic time (-icount shift=0)
+#   --cpu MODEL       default max               --icount     deterministic time (-icount shift=0,
+#                                                            boot argument icount: 1 ns = 1 insn)
 #   --gic 2|3         GIC version (default: QEMU's)
 #   --el2             start at EL2 (virtualization=on)
 #   --no-semihosting  without it a failing guest cannot report a status
@@ -51,6 +52,8 @@ done
 [ -f "$kernel" ] || die "$kernel missing: run 'make kernel'"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "initrd $initrd missing"
 [ -z "$disk" ] || [ -f "$disk" ] || die "disk $disk missing"
+# The kernel reads the boot argument icount: its clock then counts instructions.
+[ "$icount" = 1 ] && append="${append:+$append }icount"
 if [ -n "$model" ]; then
     [ -f "$model" ] || die "model $model missing"
     if [ "$uefi" = 1 ]; then

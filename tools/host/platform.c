@@ -172,42 +172,76 @@ uint32_t llm_cpu_features(void)
 
 /* ------------------------------------------------------------- thread pool */
 
-#define POOL_MAX 64
+/* As arch/aarch64/smp.c: items are claimed by compare-and-swap on one word
+ * (generation << 32 | next index) by every thread including the caller, so
+ * the caller waits only for items actually claimed, never for a worker that
+ * is still asleep. A job's fn/arg/n sit in one of two slots (by generation
+ * parity): a claim that succeeded pins its job as current. Workers poll for
+ * the next job a while before sleeping on the condition variable: a token
+ * runs dozens of small jobs back to back, and a futex wake-up per job (a
+ * host syscall under qemu-user) would cost as much as the job. */
+#define POOL_MAX  64
+#define SPIN_NS   200000
+
+struct pool_slot {
+    void (*fn)(int i, void *arg);
+    void *arg;
+    uint32_t n;
+};
 
 static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t  wake, done;
-    int             n_workers;
-    uint64_t        generation;   /* bumped once per job */
-    int             busy;         /* workers still inside the current job */
-    void          (*fn)(int i, void *arg);
-    void           *arg;
-    int             n;
-    atomic_int      next;         /* next index to claim */
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
-            .done = PTHREAD_COND_INITIALIZER };
+    pthread_mutex_t  lock;
+    pthread_cond_t   wake;
+    int              n_workers;
+    int              sleepers;      /* workers in (or entering) the wait, under lock */
+    struct pool_slot slots[2];
+    _Atomic uint64_t claim;         /* generation << 32 | next item */
+    _Atomic uint32_t done;          /* items finished in the current job */
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
-static void pool_drain(void)
+static uint32_t gen_of(uint64_t w) { return (uint32_t)(w >> 32); }
+
+/* Claim and run items of job gen until none is left or a newer job started. */
+static void pool_run(uint32_t gen)
 {
-    int i;
-    while ((i = atomic_fetch_add(&pool.next, 1)) < pool.n)
-        pool.fn(i, pool.arg);
+    const struct pool_slot *s = &pool.slots[gen & 1];
+    uint64_t w = atomic_load(&pool.claim);
+    for (;;) {
+        if (gen_of(w) != gen || (uint32_t)w >= s->n)
+            return;
+        if (!atomic_compare_exchange_weak(&pool.claim, &w, w + 1))
+            continue;                   /* w was reloaded */
+        s->fn((int)(uint32_t)w, s->arg);
+        atomic_fetch_add(&pool.done, 1);
+        w = atomic_load(&pool.claim);
+    }
+}
+
+/* The generation of a job newer than seen: poll first, then sleep. */
+static uint32_t pool_wait(uint32_t seen)
+{
+    uint64_t spin_end = llm_now_ns() + SPIN_NS;
+    uint32_t gen;
+    while ((gen = gen_of(atomic_load(&pool.claim))) == seen) {
+        if (llm_now_ns() < spin_end)
+            continue;
+        pthread_mutex_lock(&pool.lock);
+        pool.sleepers++;
+        while ((gen = gen_of(atomic_load(&pool.claim))) == seen)
+            pthread_cond_wait(&pool.wake, &pool.lock);
+        pool.sleepers--;
+        pthread_mutex_unlock(&pool.lock);
+    }
+    return gen;
 }
 
 static void *pool_worker(void *unused)
 {
     (void)unused;
-    uint64_t seen = 0;
-    pthread_mutex_lock(&pool.lock);
+    uint32_t seen = gen_of(atomic_load(&pool.claim));
     for (;;) {
-        while (pool.generation == seen)
-            pthread_cond_wait(&pool.wake, &pool.lock);
-        seen = pool.generation;
-        pthread_mutex_unlock(&pool.lock);
-        pool_drain();
-        pthread_mutex_lock(&pool.lock);
-        if (--pool.busy == 0)
-            pthread_cond_signal(&pool.done);
+        seen = pool_wait(seen);
+        pool_run(seen);
     }
     return NULL;
 }
@@ -238,18 +272,16 @@ void llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
             fn(i, arg);
         return;
     }
+    uint32_t gen = gen_of(atomic_load(&pool.claim)) + 1;
+    pool.slots[gen & 1] = (struct pool_slot){ fn, arg, (uint32_t)n };
+    atomic_store(&pool.done, 0);
+    /* The mutex orders the publication against a worker deciding to sleep. */
     pthread_mutex_lock(&pool.lock);
-    pool.fn = fn;
-    pool.arg = arg;
-    pool.n = n;
-    atomic_store(&pool.next, 0);
-    pool.busy = pool.n_workers;
-    pool.generation++;
-    pthread_cond_broadcast(&pool.wake);
+    atomic_store(&pool.claim, (uint64_t)gen << 32);
+    if (pool.sleepers > 0)
+        pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
-    pool_drain();
-    pthread_mutex_lock(&pool.lock);
-    while (pool.busy > 0)
-        pthread_cond_wait(&pool.done, &pool.lock);
-    pthread_mutex_unlock(&pool.lock);
+    pool_run(gen);
+    while (atomic_load(&pool.done) < (uint32_t)n)
+        ;
 }

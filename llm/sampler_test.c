@@ -62,6 +62,14 @@ SELFTEST(sampler_argmax_ties_lowest)
     ST_CHECK(sampler_argmax(b, 4) == 0, "all equal: got %d", (int)sampler_argmax(b, 4));
     float c[3] = { NAN, -2.0f, -1.0f };
     ST_CHECK(sampler_argmax(c, 3) == 2, "NaN first: got %d", (int)sampler_argmax(c, 3));
+    /* Lengths past the 4-lane part: NaN in every lane, ties across lanes and
+     * in the tail, -inf only, NaN only. */
+    float d[11] = { NAN, -5.0f, 7.0f, NAN, 2.0f, NAN, -0.0f, 7.0f, NAN, 9.0f, 9.0f };
+    ST_CHECK(sampler_argmax(d, 11) == 9, "tail max: got %d", (int)sampler_argmax(d, 11));
+    ST_CHECK(sampler_argmax(d, 9) == 2, "tie across lanes: got %d", (int)sampler_argmax(d, 9));
+    float e[9] = { NAN, -INFINITY, NAN, -INFINITY, NAN, NAN, NAN, NAN, NAN };
+    ST_CHECK(sampler_argmax(e, 9) == 1, "-inf only: got %d", (int)sampler_argmax(e, 9));
+    ST_CHECK(sampler_argmax(e + 4, 5) == 0, "NaN only: got %d", (int)sampler_argmax(e + 4, 5));
 
     struct sampler s;
     struct arena ar;

@@ -8,7 +8,11 @@
 #      prompt being the first 56 (synth15M) or 33 (stories260K) words of
 #      ../shared/models/reference/ppl-text.txt;
 #  - their ratio to llama.cpp's counts for the same runs (same commit, same QEMU);
-#  - wall-clock tok/s of a long-prompt -n 64 run with 1 and then 2 threads.
+#  - wall-clock tok/s of a long-prompt -n 64 run with 1 and then 2 threads;
+#  - thread scaling: synth15M decode tok/s, -t 1 and -t 2 alternating, 3 times;
+#  - the kernel (build/kernel.bin, if built): `llm bench` under
+#    run-qemu.sh --icount (insn/tok from the guest clock) for the q4_0 models,
+#    and with --smp 2 at -t 1 and -t 2 (wall time).
 # Usage: scripts/bench.sh [--cpu NAME] [--quick] [--out FILE]
 #   --quick: stories260K q4_0 only; --out: also write the report to FILE
 #   (make bench: docs/bench.md) once every run has succeeded.
@@ -19,12 +23,13 @@ LLM=build/host-arm64/llm
 PLUGIN=build/insncount.so
 CPU=max
 OUT=
+QUICK=
 MODELS="synth/synth15M-random-q4_0:56:10.36:1.33 stories260K/stories260K-f32:33:1.34:0.60
 stories260K/stories260K-q8_0:33:1.40:0.55 stories260K/stories260K-q4_0:33:1.20:0.49"
 while [ $# -gt 0 ]; do
     case $1 in
     --cpu) CPU=$2; shift ;;
-    --quick) MODELS="stories260K/stories260K-q4_0:33:1.20:0.49" ;;
+    --quick) MODELS="stories260K/stories260K-q4_0:33:1.20:0.49" QUICK=1 ;;
     --out) OUT=$2; shift ;;
     *) echo "usage: $0 [--cpu NAME] [--quick] [--out FILE]" >&2; exit 2 ;;
     esac
@@ -73,6 +78,67 @@ report() {
     echo "| model | decode insn/tok | llama.cpp | ratio | prompt insn/tok | llama.cpp | ratio | wall t=1 pp / tg tok/s | wall t=2 pp / tg tok/s |"
     echo "|---|---|---|---|---|---|---|---|---|"
     cat "$tmp/rows"
+    [ -s "$tmp/threads" ] && cat "$tmp/threads"
+    [ -s "$tmp/kernel" ] && cat "$tmp/kernel"
+}
+
+# Decode tok/s of synth15M at -t 1 and -t 2, back to back, 3 times.
+threads() {
+    model=$M/synth/synth15M-random-q4_0.gguf
+    [ -f "$model" ] || return 0
+    l0=$(cut -d' ' -f1-3 /proc/loadavg)
+    r1= r2=
+    for rep in 1 2 3; do
+        run "$model" "$SHORT" 48 1 0 >/dev/null || exit 1
+        r1="$r1 $(rate gen)"
+        run "$model" "$SHORT" 48 2 0 >/dev/null || exit 1
+        r2="$r2 $(rate gen)"
+    done
+    l1=$(cut -d' ' -f1-3 /proc/loadavg)
+    {
+        echo
+        echo "## Threads (host build, qemu-aarch64)"
+        echo
+        echo "synth15M-random-q4_0 decode (\"$SHORT\", -n 48), gen tok/s, -t 1 and -t 2 alternating;"
+        echo "load average $l0 before, $l1 after (2 host cores: a load above 1 leaves the"
+        echo "second thread no free core)."
+        echo
+        echo "| -t 1 tok/s | -t 2 tok/s | speed-up (means) |"
+        echo "|---|---|---|"
+        echo "$r1" "|" "$r2" | awk -F'|' '{ n = split($1, a, " "); split($2, b, " "); s1 = s2 = 0
+            for (i = 1; i <= n; i++) { s1 += a[i]; s2 += b[i] }
+            printf "| %s | %s | %.2fx |\n", $1, $2, s2 / s1 }'
+    } >>"$tmp/threads"
+}
+
+# The kernel's `llm bench` table rows for MODEL under run-qemu.sh ARGS.
+kbench() {
+    model=$1 cmds=$2
+    shift 2
+    timeout 900 scripts/run-qemu.sh --timeout 800 "$@" --model "$model" \
+        --append "init=\"$cmds;poweroff\"" 2>&1 | grep '^| [^m-]'
+}
+
+kernel() {
+    [ -f build/kernel.bin ] || return 0
+    {
+        echo
+        echo "## The kernel (\`llm bench\`, qemu-system-aarch64 -M virt -cpu $CPU)"
+        echo
+        echo "Instructions per token from \`scripts/run-qemu.sh --icount\` (-icount shift=0: the guest"
+        echo "clock counts one ns per instruction; 1 vCPU). pp64: 64 pseudo-random tokens in one batch"
+        echo "(the last one's logits included); tg64: 64 single-token passes from an empty cache,"
+        echo "no sampling (as llama-bench). Then --smp 2 without icount: wall tok/s at -t 1 and -t 2"
+        echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))."
+        echo
+        echo "| model | size | threads | test | t/s | insn/tok |"
+        echo "|---|---|---|---|---|---|"
+        for name in synth/synth15M-random-q4_0 stories260K/stories260K-q4_0; do
+            [ -f "$M/$name.gguf" ] && kbench "$M/$name.gguf" "llm bench -p 64 -n 64 -r 1" --icount
+        done
+        name=$M/synth/synth15M-random-q4_0.gguf
+        [ -f "$name" ] && kbench "$name" "llm bench -t 1 -p 64 -n 32 -r 3;llm bench -t 2 -p 64 -n 32 -r 3" --smp 2
+    } >>"$tmp/kernel"
 }
 
 : >"$tmp/rows"
@@ -104,5 +170,9 @@ EOF
         printf "| %s | %.3fM | %.2fM | %.2fx | %.3fM (%d tok) | %.2fM | %.2fx | %s | %s |\n",
             n, d / 1e6, rd, d / 1e6 / rd, p / 1e6, t, rp, p / 1e6 / rp, w1, w2 }' >>"$tmp/rows"
 done
+if [ -z "$QUICK" ]; then
+    threads
+    kernel
+fi
 report
 [ -z "$OUT" ] || report >"$OUT"

@@ -82,7 +82,7 @@ $(B)/host/selftest: $(HO)/tests/host/selftest_main.o $(HOST_TEST_OBJS) $(HOST_CO
 	$(HOSTCC) -o $@ $^ -lpthread
 $(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HOST_CORE_OBJS)
 	$(HOSTCC) -o $@ $^ -lpthread
-$(B)/host/test_%: $(HO)/tests/host/test_%.o $(HOST_CORE_OBJS)
+$(B)/host/test_%: $(HO)/tests/host/test_%.o $(HO)/tests/host/testutil.o $(HOST_CORE_OBJS)
 	$(HOSTCC) -o $@ $^ -lpthread
 # The golden forward pass: a generated model and the logits and ids the host
 # build computes for it, as C data linked into every selftest build.
@@ -169,9 +169,9 @@ $(HAO)/%.o: %.c
 
 $(HA)/selftest: $(HAO)/tests/host/selftest_main.o $(HA_TEST_OBJS) $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
-$(HA)/test_%: $(HAO)/tests/host/test_%.o $(HA_CORE_OBJS)
+$(HA)/test_%: $(HAO)/tests/host/test_%.o $(HAO)/tests/host/testutil.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
-$(HA)/sweep_%: $(HAO)/tests/sweep/%.o $(HA_CORE_OBJS)
+$(HA)/sweep_%: $(HAO)/tests/sweep/%.o $(HAO)/tests/host/testutil.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
@@ -222,7 +222,7 @@ $(A64)/llm: $(A64O)/tools/host/llm_cli.o $(A64_CORE_OBJS)
 	$(A64_LD) -o $@ $^ -lpthread
 $(A64)/selftest: $(A64O)/tests/host/selftest_main.o $(A64_TEST_OBJS) $(A64_CORE_OBJS)
 	$(A64_LD) -o $@ $^ -lpthread
-$(A64)/test_%: $(A64O)/tests/host/test_%.o $(A64_CORE_OBJS)
+$(A64)/test_%: $(A64O)/tests/host/test_%.o $(A64O)/tests/host/testutil.o $(A64_CORE_OBJS)
 	$(A64_LD) -o $@ $^ -lpthread
 
 # QEMU plugin that counts executed guest instructions (../shared/tools).
@@ -233,7 +233,7 @@ $(B)/insncount.so: $(INSNCOUNT_SRC)
 
 .PHONY: host-arm64 bench
 host-arm64: $(A64_BINS)
-bench: host-arm64 $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
+bench: host-arm64 kernel $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
 	scripts/bench.sh --out docs/bench.md
 
 # ---------------------------------------------------------------- soak

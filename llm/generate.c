@@ -5,7 +5,6 @@
 #include "llm/generate.h"
 #include "llm/platform.h"
 #include "lib/math.h"
-#include "lib/printf.h"
 #include "lib/string.h"
 
 #define SESSION_SLACK 4096   /* alignment padding of the handful of arena blocks */
@@ -195,20 +194,4 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
     st->arena_peak = s->arena.peak;
     st->arena_size = s->arena.size;
     return 0;
-}
-
-static double per_second(uint32_t n, uint64_t ns)
-{
-    return ns ? (double)n * 1e9 / (double)ns : 0.0;
-}
-
-int gen_stats_format(const struct gen_stats *st, char *buf, size_t cap)
-{
-    return snprintf(buf, cap,
-                    "prompt %u tok in %.2f ms (%.1f tok/s), gen %u tok in %.2f ms (%.1f tok/s), "
-                    "stop %s, kv %u/%u (%zu KiB), arena peak %zu of %zu KiB",
-                    st->n_prompt, (double)st->prompt_ns / 1e6, per_second(st->n_prompt, st->prompt_ns),
-                    st->n_gen, (double)st->gen_ns / 1e6, per_second(st->n_gen, st->gen_ns),
-                    gen_stop_name(st->stop), st->kv_used, st->kv_capacity, st->kv_bytes / 1024,
-                    st->arena_peak / 1024, st->arena_size / 1024);
 }

@@ -82,8 +82,6 @@ struct gen_stats {
  * or -1 with err. */
 int  generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
               struct gen_stats *st, struct llm_err *err);
-/* "prompt 5 tok in 1.2 ms (4166.7 tok/s), gen 64 tok ..." one line, no newline. */
-int  gen_stats_format(const struct gen_stats *st, char *buf, size_t cap);
 
 /* llama.cpp's perplexity: the text (BOS first) in non-overlapping chunks of
  * n_ctx tokens, each chunk's first token replaced by BOS, scoring positions

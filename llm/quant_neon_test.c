@@ -14,7 +14,7 @@
 
 #define MAX_N    (41 * QK)
 #define MAX_ROWS 9
-#define MAX_TOK  13
+#define MAX_TOK  21
 
 static uint32_t rng = 0x9e3779b9u;
 
@@ -186,7 +186,7 @@ SELFTEST(neon_matmul_quantized)
     static const enum ggml_type types[] = { GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
                                             GGML_TYPE_Q5_1, GGML_TYPE_Q8_0 };
     static const uint32_t ns[] = { QK, 2 * QK, 3 * QK, 11 * QK, 41 * QK };
-    static const uint32_t toks[] = { 1, 3, 6, 13 };   /* every tile width: 8 + 4 + 1 */
+    static const uint32_t toks[] = { 1, 3, 6, 21 };   /* every tile width: 12 + 8 + 1, 4 + 1 */
     const struct kernels *k[2];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)
         for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++)

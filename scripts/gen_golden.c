@@ -9,30 +9,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "llm/generate.h"
 #include "llm/golden.h"
 
 struct capture {
-    float   *logits;      /* [GOLDEN_STEPS][n_vocab] */
-    int32_t  ids[GOLDEN_STEPS];
-    uint32_t n_vocab, n_steps, n_ids;
+    float   *logits;      /* [GOLDEN_STEPS][n_vocab], made at step 0 */
+    uint32_t n_vocab, n_steps;
 };
 
 static void on_logits(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab)
 {
     struct capture *c = ctx;
-    if (step < GOLDEN_STEPS) {
+    if (step == 0 && !c->logits) {
+        c->logits = calloc((size_t)GOLDEN_STEPS * n_vocab, sizeof *c->logits);
+        c->n_vocab = n_vocab;
+    }
+    if (c->logits && n_vocab == c->n_vocab) {
         memcpy(c->logits + (size_t)step * n_vocab, logits, n_vocab * sizeof *logits);
         c->n_steps = step + 1;
     }
-}
-
-static void on_token(void *ctx, int32_t id, const char *text, uint32_t len)
-{
-    struct capture *c = ctx;
-    (void)text, (void)len;
-    if (c->n_ids < GOLDEN_STEPS)
-        c->ids[c->n_ids++] = id;
 }
 
 static unsigned char *read_file(const char *path, size_t *n)
@@ -67,26 +61,13 @@ int main(int argc, char **argv)
     if (!bytes)
         return fail(argv[1], "cannot read");
     struct llm_err err = {{0}};
-    struct gguf_file gf;
-    struct model m;
-    struct tokenizer tok;
-    struct session s;
-    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
-    if (gguf_open(&gf, bytes, size, &err) || model_load(&m, &gf, &err) || tokenizer_init(&tok, &gf, &err) ||
-        session_init(&s, &m, &tok, &cfg, &err))
-        return fail(argv[1], err.msg);
-
-    struct capture c = { .n_vocab = m.hp.n_vocab };
-    c.logits = calloc((size_t)GOLDEN_STEPS * c.n_vocab, sizeof *c.logits);
-    struct gen_request r = { .prompt = GOLDEN_PROMPT, .prompt_len = strlen(GOLDEN_PROMPT),
-                             .n_predict = GOLDEN_STEPS, .ignore_eos = true };
-    struct gen_callbacks cb = { .ctx = &c, .on_logits = on_logits, .on_token = on_token };
-    struct gen_stats st;
-    sampler_params_default(&r.sp);
-    r.sp.temp = 0;
-    if (!c.logits || generate(&s, &r, &cb, &st, &err))
-        return fail("generate", c.logits ? err.msg : "out of memory");
-    if (c.n_steps != GOLDEN_STEPS || c.n_ids != GOLDEN_STEPS)
+    struct capture c = { 0 };
+    struct golden_run run = { .on_logits = on_logits, .ctx = &c };
+    if (golden_generate(bytes, size, &run, &err))
+        return fail("generate", err.msg);
+    if (!c.logits)
+        return fail("generate", "out of memory");
+    if (c.n_steps != GOLDEN_STEPS || run.n_ids != GOLDEN_STEPS)
         return fail("generate", "stopped early");
 
     FILE *o = fopen(argv[2], "w");
@@ -100,17 +81,13 @@ int main(int argc, char **argv)
             c.n_vocab);
     fprintf(o, "const int32_t golden_ids[GOLDEN_STEPS] = {");
     for (uint32_t i = 0; i < GOLDEN_STEPS; i++)
-        fprintf(o, " %d,", c.ids[i]);
+        fprintf(o, " %d,", run.ids[i]);
     fprintf(o, " };\nconst float golden_logits[] = {");
     for (size_t i = 0; i < (size_t)GOLDEN_STEPS * c.n_vocab; i++)
         fprintf(o, "%s%.9g,", i % 8 ? " " : "\n", (double)c.logits[i]);
     fprintf(o, "\n};\n");
     if (fclose(o) != 0)
         return fail(argv[2], "write failed");
-    session_free(&s);
-    tokenizer_free(&tok);
-    model_free(&m);
-    gguf_close(&gf);
     free(c.logits);
     free(bytes);
     return 0;

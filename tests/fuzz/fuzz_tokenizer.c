@@ -93,7 +93,9 @@ static bool has_all_bytes(const struct tokenizer *t)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int32_t ids[MAX_TEXT + 2];
+    /* Worst case: a space becomes U+2581 (3 bytes), each byte falls back to
+     * its own <0xXX> piece; plus the dummy prefix and BOS. */
+    static int32_t ids[3 * MAX_TEXT + 4];
     static char out[8 * MAX_TEXT + 64];
     if (size < 1 || size - 1 > MAX_TEXT)
         return 0;

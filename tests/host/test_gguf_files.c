@@ -8,80 +8,15 @@
  * the message gen_gguf --list-broken announces (or, for model-level defects,
  * parse and show the defect). */
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "llm/gguf.h"
 #include "llm/quant.h"
+#include "tests/host/testutil.h"
 
 #define MODELS "../shared/models"
-
-static int n_fail;
-
-static void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    printf("FAIL %s: ", name);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    n_fail++;
-}
-
-static uint8_t *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
-/* A loaded file: the buffer stays alive as long as the parsed view. */
-struct loaded {
-    uint8_t         *buf;
-    size_t           size;
-    struct gguf_file f;
-    struct llm_err   err;
-    bool             ok;
-};
-
-static bool load(struct loaded *l, const char *path)
-{
-    memset(l, 0, sizeof *l);
-    l->buf = read_file(path, &l->size);
-    if (!l->buf) {
-        snprintf(l->err.msg, sizeof l->err.msg, "cannot read %s", path);
-        return false;
-    }
-    l->ok = gguf_open(&l->f, l->buf, l->size, &l->err) == 0;
-    return l->ok;
-}
-
-static void unload(struct loaded *l)
-{
-    if (l->ok)
-        gguf_close(&l->f);
-    free(l->buf);
-}
 
 static uint32_t key_u32(const struct gguf_file *f, const char *key)
 {
@@ -149,10 +84,10 @@ static void check_family(const char *rel, const struct gguf_file *f)
                   K("attention.head_count") == m->heads && K("feed_forward_length") == m->ffn &&
                   (!m->kv_heads || K("attention.head_count_kv") == m->kv_heads) &&
                   f->n_tensors == m->n_tensors && arr_count(f, "tokenizer.ggml.tokens") == m->vocab;
-        check(ok, name, "dim %u layers %u heads %u ffn %u tensors %llu vocab %llu",
-              K("embedding_length"), K("block_count"), K("attention.head_count"),
-              K("feed_forward_length"), (unsigned long long)f->n_tensors,
-              (unsigned long long)arr_count(f, "tokenizer.ggml.tokens"));
+        tu_check(ok, name, "dim %u layers %u heads %u ffn %u tensors %llu vocab %llu",
+                 K("embedding_length"), K("block_count"), K("attention.head_count"),
+                 K("feed_forward_length"), (unsigned long long)f->n_tensors,
+                 (unsigned long long)arr_count(f, "tokenizer.ggml.tokens"));
 #undef K
     }
     static const struct { const char *file; int embd, q, down, out; } types[] = {
@@ -171,8 +106,8 @@ static void check_family(const char *rel, const struct gguf_file *f)
             d = tensor_type(f, "blk.2.ffn_down.weight"), o = tensor_type(f, "output.weight"),
             n = tensor_type(f, "blk.0.attn_norm.weight");
         snprintf(name, sizeof name, "gguf_files/%s/tensor_types", rel);
-        check(e == types[i].embd && q == types[i].q && d == types[i].down && o == types[i].out && n == 0,
-              name, "token_embd %d attn_q %d ffn_down %d output %d norm %d", e, q, d, o, n);
+        tu_check(e == types[i].embd && q == types[i].q && d == types[i].down && o == types[i].out && n == 0,
+                 name, "token_embd %d attn_q %d ffn_down %d output %d norm %d", e, q, d, o, n);
     }
 }
 
@@ -182,38 +117,38 @@ static void check_family(const char *rel, const struct gguf_file *f)
 static void check_stories_weights(void)
 {
     size_t bin_size;
-    uint8_t *bin = read_file(MODELS "/stories260K/stories260K.bin", &bin_size);
-    struct loaded f32;
-    if (!bin || !load(&f32, MODELS "/stories260K/stories260K-f32.gguf")) {
+    uint8_t *bin = tu_read_file(MODELS "/stories260K/stories260K.bin", &bin_size);
+    struct tu_gguf f32;
+    if (!bin || !tu_gguf_load(&f32, MODELS "/stories260K/stories260K-f32.gguf")) {
         printf("SKIP gguf_files/stories260K/weights: stories260K.bin or f32 GGUF missing\n");
         free(bin);
         if (bin)
-            unload(&f32);
+            tu_gguf_free(&f32);
         return;
     }
     const struct gguf_tensor *t = gguf_find_tensor(&f32.f, "token_embd.weight");
-    check(t && bin_size >= 28 + t->nbytes && memcmp(bin + 28, t->data, t->nbytes) == 0,
-          "gguf_files/stories260K/f32_matches_bin", "token_embd differs from stories260K.bin");
+    tu_check(t && bin_size >= 28 + t->nbytes && memcmp(bin + 28, t->data, t->nbytes) == 0,
+             "gguf_files/stories260K/f32_matches_bin", "token_embd differs from stories260K.bin");
     static const struct { const char *type; float tol; } q[] = {
         { "f16", 1e-3f }, { "q8_0", 0.02f }, { "q5_1", 0.07f }, { "q5_0", 0.07f },
         { "q4_1", 0.14f }, { "q4_0", 0.14f },
     };
     for (unsigned i = 0; i < sizeof q / sizeof q[0]; i++) {
         char path[256], name[128];
-        struct loaded l;
+        struct tu_gguf l;
         snprintf(path, sizeof path, MODELS "/stories260K/stories260K-%s.gguf", q[i].type);
         snprintf(name, sizeof name, "gguf_files/stories260K/%s_decodes_near_f32", q[i].type);
-        if (!load(&l, path)) {
-            check(false, name, "%s", l.err.msg);
-            unload(&l);
+        if (!tu_gguf_load(&l, path)) {
+            tu_check(false, name, "%s", l.err.msg);
+            tu_gguf_free(&l);
             continue;
         }
         const struct gguf_tensor *e = gguf_find_tensor(&l.f, "token_embd.weight");
         float d = e && t ? tensor_diff(e, t) : 1e9f;
-        check(d <= q[i].tol, name, "token_embd max relative error %g > %g", d, q[i].tol);
-        unload(&l);
+        tu_check(d <= q[i].tol, name, "token_embd max relative error %g > %g", d, q[i].tol);
+        tu_gguf_free(&l);
     }
-    unload(&f32);
+    tu_gguf_free(&f32);
     free(bin);
 }
 
@@ -232,14 +167,14 @@ static int walk_models(const char *dir, const char *rel)
         snprintf(sub, sizeof sub, "%s%s", rel, de->d_name);
         size_t len = strlen(de->d_name);
         if (len > 5 && strcmp(de->d_name + len - 5, ".gguf") == 0) {
-            struct loaded l;
+            struct tu_gguf l;
             char name[300];
             snprintf(name, sizeof name, "gguf_files/%s/parse", sub);
-            bool ok = load(&l, path);
-            check(ok, name, "%s", l.err.msg);
+            bool ok = tu_gguf_load(&l, path);
+            tu_check(ok, name, "%s", l.err.msg);
             if (ok)
                 check_family(sub, &l.f);
-            unload(&l);
+            tu_gguf_free(&l);
             n++;
         } else if (de->d_type == DT_DIR) {
             strncat(sub, "/", sizeof sub - strlen(sub) - 1);
@@ -261,11 +196,11 @@ static bool run_gen(const char *args, const char *out)
     return system(cmd) == 0;
 }
 
-static bool load_gen(struct loaded *l, const char *out)
+static bool load_gen(struct tu_gguf *l, const char *out)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", tmpdir, out);
-    return load(l, path);
+    return tu_gguf_load(l, path);
 }
 
 /* Keys and tensor shapes every generated model has (dim 64, 2 layers, 4/2 heads, ffn 96). */
@@ -314,21 +249,21 @@ static void check_generated(void)
 {
     static const char *const types[] = { "f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0" };
     static const float tol[] = { 0, 1e-3f, 8e-3f, 0.15f, 0.15f, 0.08f, 0.08f, 0.02f };
-    struct loaded ref = { 0 };
+    struct tu_gguf ref = { 0 };
     char name[128], why[128] = "";
     bool have_ref = run_gen("--type f32", "f32.gguf") && load_gen(&ref, "f32.gguf");
-    check(have_ref, "gguf_files/gen/f32_reference", "gen_gguf f32 failed: %s", ref.err.msg);
+    tu_check(have_ref, "gguf_files/gen/f32_reference", "gen_gguf f32 failed: %s", ref.err.msg);
     if (!have_ref)
         return;
     for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++) {
         char args[64], out[32];
-        struct loaded l = { 0 };
+        struct tu_gguf l = { 0 };
         snprintf(args, sizeof args, "--type %s", types[i]);
         snprintf(out, sizeof out, "%s.gguf", types[i]);
         snprintf(name, sizeof name, "gguf_files/gen/%s", types[i]);
         if (!run_gen(args, out) || !load_gen(&l, out)) {
-            check(false, name, "generate or parse failed: %s", l.err.msg);
-            unload(&l);
+            tu_check(false, name, "generate or parse failed: %s", l.err.msg);
+            tu_gguf_free(&l);
             continue;
         }
         bool ok = gen_shape_ok(&l.f, why, sizeof why);
@@ -343,28 +278,28 @@ static void check_generated(void)
                 ok = false, snprintf(why, sizeof why, "%.*s: error %g > %g", (int)t->name.len,
                                      t->name.ptr, d, tol[i]);
         }
-        check(ok, name, "%s", why);
-        unload(&l);
+        tu_check(ok, name, "%s", why);
+        tu_gguf_free(&l);
     }
-    unload(&ref);
+    tu_gguf_free(&ref);
 
-    struct loaded a = { 0 }, b = { 0 }, c = { 0 };
+    struct tu_gguf a = { 0 }, b = { 0 }, c = { 0 };
     bool ok = run_gen("--mixed --type q4_0", "mix.gguf") && load_gen(&a, "mix.gguf");
     bool seen[GGML_TYPE_COUNT] = { false };
     for (uint64_t k = 0; ok && k < a.f.n_tensors; k++)
         seen[a.f.tensors[k].type] = true;
     ok = ok && gen_shape_ok(&a.f, why, sizeof why) && seen[0] && seen[1] && seen[2] && seen[3] &&
          seen[6] && seen[7] && seen[8] && seen[30];
-    check(ok, "gguf_files/gen/mixed", "mixed model lacks a type or is misshapen (%s %s)", why, a.err.msg);
-    unload(&a);
+    tu_check(ok, "gguf_files/gen/mixed", "mixed model lacks a type or is misshapen (%s %s)", why, a.err.msg);
+    tu_gguf_free(&a);
     memset(&a, 0, sizeof a);
 
     ok = run_gen("--type q4_1 --seed 7", "s7a.gguf") && run_gen("--type q4_1 --seed 7", "s7b.gguf") &&
          run_gen("--type q4_1 --seed 8", "s8.gguf") && load_gen(&a, "s7a.gguf") &&
          load_gen(&b, "s7b.gguf") && load_gen(&c, "s8.gguf");
-    check(ok && a.size == b.size && memcmp(a.buf, b.buf, a.size) == 0 && a.size == c.size &&
-          memcmp(a.buf, c.buf, a.size) != 0, "gguf_files/gen/deterministic_seed",
-          "same seed differs or different seed same");
+    tu_check(ok && a.size == b.size && memcmp(a.buf, b.buf, a.size) == 0 && a.size == c.size &&
+             memcmp(a.buf, c.buf, a.size) != 0, "gguf_files/gen/deterministic_seed",
+             "same seed differs or different seed same");
     if (ok) {
         /* Every prefix of the header, and a stride through the data, must be refused. */
         size_t bad = 0, first = 0;
@@ -376,9 +311,9 @@ static void check_generated(void)
                 if (!bad++)
                     first = n;
             }
-        check(bad == 0, "gguf_files/gen/truncation_sweep", "%zu prefixes accepted, first %zu", bad, first);
+        tu_check(bad == 0, "gguf_files/gen/truncation_sweep", "%zu prefixes accepted, first %zu", bad, first);
     }
-    unload(&a), unload(&b), unload(&c);
+    tu_gguf_free(&a), tu_gguf_free(&b), tu_gguf_free(&c);
 }
 
 /* The defect a model-level broken file must still show after parsing. */
@@ -400,45 +335,38 @@ static bool model_defect_present(const char *kind, const struct gguf_file *f)
     return false;
 }
 
+static void check_one_broken(void *ctx, const char *kind, const char *layer, const char *expect)
+{
+    char args[128], out[96], name[160];
+    struct tu_gguf l = { 0 };
+    (void)ctx;
+    snprintf(args, sizeof args, "--broken %s", kind);
+    snprintf(out, sizeof out, "broken-%s.gguf", kind);
+    snprintf(name, sizeof name, "gguf_files/broken/%s", kind);
+    if (!run_gen(args, out)) {
+        tu_check(false, name, "gen_gguf failed");
+        return;
+    }
+    bool ok = load_gen(&l, out);
+    if (!strcmp(layer, "gguf"))
+        tu_check(!ok && strstr(l.err.msg, expect), name, "%s (wanted an error naming '%s')",
+                 ok ? "accepted" : l.err.msg, expect);
+    else
+        tu_check(ok && model_defect_present(kind, &l.f), name, "%s",
+                 ok ? "defect not found in the parsed file" : l.err.msg);
+    tu_gguf_free(&l);
+}
+
 static void check_broken(void)
 {
-    char cmd[600], line[512];
-    snprintf(cmd, sizeof cmd, "%s --list-broken", gen);
-    FILE *p = popen(cmd, "r");
-    int kinds = 0;
-    while (p && fgets(line, sizeof line, p)) {
-        char *kind = strtok(line, "\t"), *layer = strtok(NULL, "\t"), *expect = strtok(NULL, "\t\n");
-        char args[128], out[96], name[160];
-        struct loaded l = { 0 };
-        if (!kind || !layer || !expect)
-            continue;
-        kinds++;
-        snprintf(args, sizeof args, "--broken %s", kind);
-        snprintf(out, sizeof out, "broken-%s.gguf", kind);
-        snprintf(name, sizeof name, "gguf_files/broken/%s", kind);
-        if (!run_gen(args, out)) {
-            check(false, name, "gen_gguf failed");
-            continue;
-        }
-        bool ok = load_gen(&l, out);
-        if (!strcmp(layer, "gguf"))
-            check(!ok && strstr(l.err.msg, expect), name, "%s (wanted an error naming '%s')",
-                  ok ? "accepted" : l.err.msg, expect);
-        else
-            check(ok && model_defect_present(kind, &l.f), name, "%s",
-                  ok ? "defect not found in the parsed file" : l.err.msg);
-        unload(&l);
-    }
-    if (p)
-        pclose(p);
-    check(kinds >= 19, "gguf_files/broken/list", "gen_gguf --list-broken gave %d kinds", kinds);
+    int kinds = tu_each_broken(gen, check_one_broken, NULL);
+    tu_check(kinds >= 19, "gguf_files/broken/list", "gen_gguf --list-broken gave %d kinds", kinds);
 }
 
 int main(int argc, char **argv)
 {
     (void)argc;
-    const char *slash = strrchr(argv[0], '/');
-    snprintf(gen, sizeof gen, "%.*sgen_gguf", slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
+    tu_gen_path(gen, sizeof gen, argv[0]);
 
     if (walk_models(MODELS, "") == 0)
         printf("SKIP gguf_files/shared: no .gguf under %s\n", MODELS);
@@ -456,5 +384,5 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
         printf("note: could not remove %s\n", tmpdir);
-    return n_fail ? 1 : 0;
+    return tu_n_fail ? 1 : 0;
 }

@@ -5,7 +5,6 @@
  * precision; the F16 and F32 KV caches agree; a batched prompt equals the same
  * prompt fed token by token; a full context, NaN weights, an unknown
  * architecture and gen_gguf's broken files all fail with a clear message. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,27 +14,11 @@
 #include "llm/gguf.h"
 #include "llm/model.h"
 #include "llm/tokenizer.h"
+#include "tests/host/testutil.h"
 #include "lib/math.h"   /* NAN, isfinite: no libm */
 
-static int n_fail, n_runs, n_preflight_bad;
+static int n_runs, n_preflight_bad;
 static char gen[512], dir[64];
-
-static void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    printf("FAIL %s: ", name);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    n_fail++;
-}
 
 /* A model file read into memory and opened: buffer, parse, model, tokenizer. */
 struct loaded {
@@ -54,24 +37,6 @@ static int make_model(const char *args, const char *name, char *path, size_t cap
     snprintf(path, cap, "%s/%s.gguf", dir, name);
     snprintf(cmd, sizeof cmd, "'%s' %s -o '%s' >/dev/null 2>&1", gen, args, path);
     return system(cmd) == 0 ? 0 : -1;
-}
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
 }
 
 /* Open buf as far as it goes; L->stage says how far. patch runs before parsing. */
@@ -94,7 +59,7 @@ static int load_buf(struct loaded *L, void (*patch)(uint8_t *, size_t))
 static int load(struct loaded *L, const char *path, void (*patch)(uint8_t *, size_t))
 {
     memset(L, 0, sizeof *L);
-    L->buf = read_all(path, &L->size);
+    L->buf = tu_read_file(path, &L->size);
     if (!L->buf) {
         snprintf(L->err.msg, sizeof L->err.msg, "cannot read %s", path);
         return -1;
@@ -205,11 +170,11 @@ static void test_types(void)
         snprintf(args, sizeof args, "--type %s", types[i]);
         snprintf(name, sizeof name, "model/%s/load", types[i]);
         if (make_model(args, types[i], path, sizeof path)) {
-            check(false, name, "gen_gguf %s failed", args);
+            tu_check(false, name, "gen_gguf %s failed", args);
             continue;
         }
         int rc = load(&L, path, NULL);
-        check(rc == 0, name, "%s", L.err.msg);
+        tu_check(rc == 0, name, "%s", L.err.msg);
         if (rc) {
             unload(&L);
             continue;
@@ -217,12 +182,12 @@ static void test_types(void)
         struct llm_err err = {{0}};
         snprintf(name, sizeof name, "model/%s/generate", types[i]);
         rc = run_gen(&L, GGML_TYPE_F16, 0, N_GEN, PROMPT, &a, &st, &err);
-        check(rc == 0 && a.n == N_GEN && st.stop == GEN_STOP_N_PREDICT && a.n_vocab == L.m.hp.n_vocab,
-              name, "rc %d, %u tokens, stop %s: %s", rc, a.n, gen_stop_name(st.stop), err.msg);
+        tu_check(rc == 0 && a.n == N_GEN && st.stop == GEN_STOP_N_PREDICT && a.n_vocab == L.m.hp.n_vocab,
+                 name, "rc %d, %u tokens, stop %s: %s", rc, a.n, gen_stop_name(st.stop), err.msg);
         snprintf(name, sizeof name, "model/%s/deterministic", types[i]);
         rc = run_gen(&L, GGML_TYPE_F16, 0, N_GEN, PROMPT, &b, &st, &err);
-        check(rc == 0 && a.n == b.n && !memcmp(a.ids, b.ids, sizeof a.ids) &&
-              !memcmp(a.step0, b.step0, sizeof a.step0), name, "second run differs");
+        tu_check(rc == 0 && a.n == b.n && !memcmp(a.ids, b.ids, sizeof a.ids) &&
+                 !memcmp(a.step0, b.step0, sizeof a.step0), name, "second run differs");
         if (i == 0)
             ref = a;
         else
@@ -231,11 +196,11 @@ static void test_types(void)
     }
     /* Relative to the F32 logits' range: half precision is close, 8-bit
      * close enough, 4-bit the furthest; more bits never lose to fewer. */
-    check(diff[1] < 0.005 && diff[2] < 0.02, "model/f16_bf16_close", "f16 %.4g, bf16 %.4g", diff[1], diff[2]);
-    check(diff[3] < 0.03 && diff[3] > 0, "model/q8_0_close", "q8_0 %.4g", diff[3]);
-    check(diff[7] < 0.25 && diff[1] < diff[3] && diff[3] < diff[7] && diff[4] < diff[7],
-          "model/precision_order", "f16 %.3g q8_0 %.3g q5_1 %.3g q5_0 %.3g q4_1 %.3g q4_0 %.3g",
-          diff[1], diff[3], diff[4], diff[5], diff[6], diff[7]);
+    tu_check(diff[1] < 0.005 && diff[2] < 0.02, "model/f16_bf16_close", "f16 %.4g, bf16 %.4g", diff[1], diff[2]);
+    tu_check(diff[3] < 0.03 && diff[3] > 0, "model/q8_0_close", "q8_0 %.4g", diff[3]);
+    tu_check(diff[7] < 0.25 && diff[1] < diff[3] && diff[3] < diff[7] && diff[4] < diff[7],
+             "model/precision_order", "f16 %.3g q8_0 %.3g q5_1 %.3g q5_0 %.3g q4_1 %.3g q4_0 %.3g",
+             diff[1], diff[3], diff[4], diff[5], diff[6], diff[7]);
 }
 
 /* Same prompt as one batch and token by token (F32 everything): the paths
@@ -265,13 +230,13 @@ static void test_batch_equals_sequential(struct loaded *L)
             d = max_of(d, max_diff(fs.logits, batch + (size_t)t * nv, nv));
         }
     }
-    check(ok && d < 1e-4, "model/batch_equals_sequential", "ok %d, max diff %.3g over %d positions", ok, d, n);
-    check(forward(&L->m, &fs, &kv, ids, n_ctx, false) == -1, "model/forward_rejects_overflow",
-          "a batch past the context was accepted");
+    tu_check(ok && d < 1e-4, "model/batch_equals_sequential", "ok %d, max diff %.3g over %d positions", ok, d, n);
+    tu_check(forward(&L->m, &fs, &kv, ids, n_ctx, false) == -1, "model/forward_rejects_overflow",
+             "a batch past the context was accepted");
     int32_t bad = (int32_t)nv;
     kv_cache_clear(&kv);
-    check(forward(&L->m, &fs, &kv, &bad, 1, false) == -1 && kv.n_used == 0, "model/forward_rejects_bad_id",
-          "token id %d accepted", bad);
+    tu_check(forward(&L->m, &fs, &kv, &bad, 1, false) == -1 && kv.n_used == 0, "model/forward_rejects_bad_id",
+             "token id %d accepted", bad);
     free(batch);
     free(mem);
 }
@@ -284,17 +249,17 @@ static void test_kv_and_limits(struct loaded *L)
     int ra = run_gen(L, GGML_TYPE_F16, 0, N_GEN, PROMPT, &a, &st, &err);
     int rb = run_gen(L, GGML_TYPE_F32, 0, N_GEN, PROMPT, &b, &st, &err);
     double d = max_diff(a.step0, b.step0, a.n_vocab) / spread(b.step0, b.n_vocab);
-    check(ra == 0 && rb == 0 && d < 0.005 && d > 0, "model/kv_f16_vs_f32", "relative step-0 diff %.3g", d);
+    tu_check(ra == 0 && rb == 0 && d < 0.005 && d > 0, "model/kv_f16_vs_f32", "relative step-0 diff %.3g", d);
 
     int32_t ids[64];
     int n_prompt = tokenizer_encode(&L->tok, PROMPT, strlen(PROMPT), true, ids, 64);
     uint32_t n_ctx = (uint32_t)n_prompt + 5;
     int rc = run_gen(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, &a, &st, &err);
-    check(rc == 0 && st.stop == GEN_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
-          "model/context_full_stops", "rc %d, stop %s, %u tokens, kv %u/%u", rc, gen_stop_name(st.stop),
-          a.n, st.kv_used, n_ctx);
+    tu_check(rc == 0 && st.stop == GEN_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
+             "model/context_full_stops", "rc %d, stop %s, %u tokens, kv %u/%u", rc, gen_stop_name(st.stop),
+             a.n, st.kv_used, n_ctx);
     rc = run_gen(L, GGML_TYPE_F16, (uint32_t)n_prompt, 10, PROMPT, &a, &st, &err);
-    check(rc == -1 && strstr(err.msg, "context"), "model/prompt_too_long", "rc %d: %s", rc, err.msg);
+    tu_check(rc == -1 && strstr(err.msg, "context"), "model/prompt_too_long", "rc %d: %s", rc, err.msg);
 }
 
 static void poison_output_norm(struct loaded *L)
@@ -325,53 +290,46 @@ static void test_bad_inputs(const char *f32_path)
     if (load(&L, f32_path, NULL) == 0) {
         poison_output_norm(&L);
         int rc = run_gen(&L, GGML_TYPE_F16, 0, 8, PROMPT, &r, &st, &err);
-        check(rc == 0 && st.stop == GEN_STOP_NONFINITE && r.n == 0 && strstr(err.msg, "non-finite"),
-              "model/nan_logits_stop", "rc %d, stop %s, %u tokens: %s", rc, gen_stop_name(st.stop), r.n, err.msg);
+        tu_check(rc == 0 && st.stop == GEN_STOP_NONFINITE && r.n == 0 && strstr(err.msg, "non-finite"),
+                 "model/nan_logits_stop", "rc %d, stop %s, %u tokens: %s", rc, gen_stop_name(st.stop), r.n, err.msg);
     }
     unload(&L);
     int rc = load(&L, f32_path, rename_arch);
-    check(rc == -1 && L.stage == 1 && strstr(L.err.msg, "qwen2"), "model/unknown_arch",
-          "stage %d: %s", L.stage, L.err.msg);
+    tu_check(rc == -1 && L.stage == 1 && strstr(L.err.msg, "qwen2"), "model/unknown_arch",
+             "stage %d: %s", L.stage, L.err.msg);
     unload(&L);
 }
 
 /* gen_gguf's broken files: each refused at its layer, naming the culprit. */
+static void test_one_broken(void *ctx, const char *kind, const char *layer, const char *expect)
+{
+    char args[128], path[600], name[128];
+    (void)ctx;
+    snprintf(args, sizeof args, "--broken %s", kind);
+    snprintf(name, sizeof name, "model/broken/%s", kind);
+    if (make_model(args, kind, path, sizeof path)) {
+        tu_check(false, name, "gen_gguf %s failed", args);
+        return;
+    }
+    struct loaded L;
+    int rc = load(&L, path, NULL);
+    int want_stage = strcmp(layer, "gguf") == 0 ? 0 : 1;
+    tu_check(rc == -1 && L.stage == want_stage && strstr(L.err.msg, expect), name,
+             "rc %d at stage %d (want %d), message \"%s\" lacks \"%s\"", rc, L.stage, want_stage,
+             L.err.msg, expect);
+    unload(&L);
+}
+
 static void test_broken(void)
 {
-    char cmd[600], line[512];
-    snprintf(cmd, sizeof cmd, "'%s' --list-broken", gen);
-    FILE *p = popen(cmd, "r");
-    int kinds = 0;
-    while (p && fgets(line, sizeof line, p)) {
-        char *kind = strtok(line, "\t"), *layer = strtok(NULL, "\t"), *expect = strtok(NULL, "\t");
-        if (!kind || !layer || !expect)
-            continue;
-        char args[128], path[600], name[128];
-        snprintf(args, sizeof args, "--broken %s", kind);
-        snprintf(name, sizeof name, "model/broken/%s", kind);
-        kinds++;
-        if (make_model(args, kind, path, sizeof path)) {
-            check(false, name, "gen_gguf %s failed", args);
-            continue;
-        }
-        struct loaded L;
-        int rc = load(&L, path, NULL);
-        int want_stage = strcmp(layer, "gguf") == 0 ? 0 : 1;
-        check(rc == -1 && L.stage == want_stage && strstr(L.err.msg, expect), name,
-              "rc %d at stage %d (want %d), message \"%s\" lacks \"%s\"", rc, L.stage, want_stage,
-              L.err.msg, expect);
-        unload(&L);
-    }
-    if (p)
-        pclose(p);
-    check(kinds >= 19, "model/broken/list", "gen_gguf --list-broken gave %d kinds", kinds);
+    int kinds = tu_each_broken(gen, test_one_broken, NULL);
+    tu_check(kinds >= 19, "model/broken/list", "gen_gguf --list-broken gave %d kinds", kinds);
 }
 
 int main(int argc, char **argv)
 {
     (void)argc;
-    const char *slash = strrchr(argv[0], '/');
-    snprintf(gen, sizeof gen, "%.*sgen_gguf", slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
+    tu_gen_path(gen, sizeof gen, argv[0]);
     if (access(gen, X_OK) != 0) {
         printf("SKIP model: %s not built\n", gen);
         return 0;
@@ -388,16 +346,16 @@ int main(int argc, char **argv)
         test_batch_equals_sequential(&L);
         test_kv_and_limits(&L);
     } else {
-        check(false, "model/f32_for_checks", "%s", L.err.msg);
+        tu_check(false, "model/f32_for_checks", "%s", L.err.msg);
     }
     unload(&L);
     test_bad_inputs(f32);
     test_broken();
-    check(n_runs > 20 && n_preflight_bad == 0, "model/arena_preflight",
-          "%d of %d runs used more than generate_mem_needed() promised", n_preflight_bad, n_runs);
+    tu_check(n_runs > 20 && n_preflight_bad == 0, "model/arena_preflight",
+             "%d of %d runs used more than generate_mem_needed() promised", n_preflight_bad, n_runs);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         printf("note: could not remove %s\n", dir);
-    return n_fail ? 1 : 0;
+    return tu_n_fail ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "llm/gguf.h"
 #include "llm/quant.h"
+#include "tests/host/testutil.h"
 
 #define MODELS "../shared/models"
 
@@ -26,43 +27,6 @@ static void report(const char *verdict, const char *name, const char *fmt, ...)
     va_end(ap);
     if (strcmp(verdict, "FAIL") == 0)
         n_fail++;
-}
-
-struct loaded {
-    uint8_t         *buf;
-    struct gguf_file f;
-};
-
-static bool load(struct loaded *l, const char *path, struct llm_err *err)
-{
-    memset(l, 0, sizeof *l);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err->msg, sizeof err->msg, "cannot open %s", path);
-        return false;
-    }
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    l->buf = malloc(n > 0 ? (size_t)n : 1);
-    bool ok = l->buf && fread(l->buf, 1, (size_t)n, fp) == (size_t)n;
-    fclose(fp);
-    if (!ok) {
-        snprintf(err->msg, sizeof err->msg, "cannot read %s", path);
-        free(l->buf);
-        return false;
-    }
-    if (gguf_open(&l->f, l->buf, (size_t)n, err) != 0) {
-        free(l->buf);
-        return false;
-    }
-    return true;
-}
-
-static void unload(struct loaded *l)
-{
-    gguf_close(&l->f);
-    free(l->buf);
 }
 
 /* Re-quantize each non-F32 tensor of `q` from its F32 twin in `ref`. */
@@ -133,22 +97,23 @@ int main(void)
         char name[128], path[256];
         const char *base = strrchr(files[i][1], '/') + 1;
         snprintf(name, sizeof name, "requant_%.*s", (int)(strlen(base) - 5), base);
-        struct loaded ref, q;
-        struct llm_err err = { 0 };
+        struct tu_gguf ref, q;
         snprintf(path, sizeof path, MODELS "/%s", files[i][0]);
-        if (!load(&ref, path, &err)) {
-            report("SKIP", name, "%s", err.msg);
+        if (!tu_gguf_load(&ref, path)) {
+            report("SKIP", name, "%s", ref.err.msg);
+            tu_gguf_free(&ref);
             continue;
         }
         snprintf(path, sizeof path, MODELS "/%s", files[i][1]);
-        if (!load(&q, path, &err)) {
-            report("SKIP", name, "%s", err.msg);
-            unload(&ref);
+        if (!tu_gguf_load(&q, path)) {
+            report("SKIP", name, "%s", q.err.msg);
+            tu_gguf_free(&q);
+            tu_gguf_free(&ref);
             continue;
         }
         check_file(name, &ref.f, &q.f);
-        unload(&q);
-        unload(&ref);
+        tu_gguf_free(&q);
+        tu_gguf_free(&ref);
     }
     return n_fail ? 1 : 0;
 }

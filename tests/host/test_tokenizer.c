@@ -9,6 +9,7 @@
 #include <string.h>
 #include "llm/gguf.h"
 #include "llm/tokenizer.h"
+#include "tests/host/testutil.h"
 
 #define MODELS "../shared/models"
 #define MAX_IDS 8192
@@ -23,50 +24,21 @@ static void fail(const char *name, const char *fmt, const char *detail)
     n_fail++;
 }
 
-static char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = 0;
-        *size = (size_t)n;
-    }
-    return buf;
-}
-
 struct vocab {
-    char            *buf;
-    struct gguf_file f;
+    struct tu_gguf   g;
     struct tokenizer t;
 };
 
 /* 0 on success; else the llm_err message is in err. */
 static int vocab_load(struct vocab *v, const char *path, struct llm_err *err)
 {
-    size_t size;
-    memset(v, 0, sizeof *v);
-    v->buf = read_file(path, &size);
-    if (!v->buf) {
-        snprintf(err->msg, sizeof err->msg, "cannot read %s", path);
+    if (!tu_gguf_load(&v->g, path)) {
+        *err = v->g.err;
+        tu_gguf_free(&v->g);
         return -1;
     }
-    if (gguf_open(&v->f, v->buf, size, err)) {
-        free(v->buf);
-        return -1;
-    }
-    if (tokenizer_init(&v->t, &v->f, err)) {
-        gguf_close(&v->f);
-        free(v->buf);
+    if (tokenizer_init(&v->t, &v->g.f, err)) {
+        tu_gguf_free(&v->g);
         return -1;
     }
     return 0;
@@ -75,8 +47,7 @@ static int vocab_load(struct vocab *v, const char *path, struct llm_err *err)
 static void vocab_free(struct vocab *v)
 {
     tokenizer_free(&v->t);
-    gguf_close(&v->f);
-    free(v->buf);
+    tu_gguf_free(&v->g);
 }
 
 /* Parse " 1 2 3" (or "1 2 3") into ids; returns the count. */
@@ -112,7 +83,7 @@ static void check_vectors(const char *name, const char *gguf, const char *inp_pa
     struct vocab v;
     struct llm_err err;
     size_t n_inp, n_out;
-    char *inp = read_file(inp_path, &n_inp), *out = read_file(out_path, &n_out);
+    char *inp = (char *)tu_read_file(inp_path, &n_inp), *out = (char *)tu_read_file(out_path, &n_out);
     if (!inp || !out || vocab_load(&v, gguf, &err)) {
         fail(name, "%s", inp && out ? err.msg : "missing .inp/.out");
         free(inp), free(out);
@@ -158,7 +129,7 @@ static void check_prompt_tsv(void)
     struct vocab tok512, spm;
     struct llm_err err;
     size_t n;
-    char *tsv = read_file(MODELS "/reference/prompt-tokenization.tsv", &n);
+    char *tsv = (char *)tu_read_file(MODELS "/reference/prompt-tokenization.tsv", &n);
     if (!tsv || vocab_load(&tok512, MODELS "/stories260K/stories260K-f32.gguf", &err)) {
         fail("prompt-tokenization.tsv", "%s", tsv ? err.msg : "missing");
         free(tsv);
@@ -205,7 +176,7 @@ static void check_ppl_text(void)
     struct vocab v;
     struct llm_err err;
     size_t n;
-    char *text = read_file(MODELS "/reference/ppl-text.txt", &n);
+    char *text = (char *)tu_read_file(MODELS "/reference/ppl-text.txt", &n);
     if (!text || vocab_load(&v, MODELS "/stories260K/stories260K-f32.gguf", &err)) {
         fail("ppl-text token count", "%s", text ? err.msg : "missing");
         free(text);
@@ -343,7 +314,7 @@ static void check_jsonl(const char *file)
     snprintf(path, sizeof path, MODELS "/reference/%s", file);
     snprintf(name, sizeof name, "reference %s", file);
     size_t n;
-    char *text = read_file(path, &n);
+    char *text = (char *)tu_read_file(path, &n);
     const char *model = text ? json_field(text, "model") : NULL;
     if (!model) {
         fail(name, "%s", "unreadable");
@@ -433,7 +404,7 @@ static void check_rejections(void)
         char path[512];
         snprintf(path, sizeof path, MODELS "/vocab/%s", de->d_name);
         size_t size;
-        char *buf = read_file(path, &size);
+        uint8_t *buf = tu_read_file(path, &size);
         struct gguf_file f;
         struct gguf_str model;
         struct llm_err err;

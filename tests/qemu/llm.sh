@@ -140,7 +140,8 @@ scripts/mkinitrd.sh -o "$w/bad.cpio" "$gen" "$w/truncated.gguf" "$w/garbage.gguf
     printf '\nmem\nllm load /initrd/truncated.gguf\nllm info\nllm load /initrd/gen-q4_0.gguf\n'
     printf 'llm load /initrd/truncated.gguf\nllm load /initrd/garbage.gguf\nllm info\n'
     printf 'llm infer -n 8 --temp 0 "%s"\n' "$prompt"
-    printf 'llm tokenize %s\nllm perplexity /initrd/text.txt -c 32\nllm bench\n' "$prompt"
+    printf 'llm tokenize %s\nllm perplexity /initrd/text.txt -c 32\n' "$prompt"
+    printf 'llm bench -p 32 -n 16 -r 2\nllm bench -r 0x\n'
     printf 'llm infer -c 1048576 --kv-type f32 too big\nllm load /initrd/gen-q4_0.gguf\n'
     printf 'llm unload\nmem\nllm load /initrd/gen-q4_0.gguf\n' 
     printf 'llm infer -n 100000 -c 8192 --ignore-eos "%s"\n' "$prompt"
@@ -161,8 +162,10 @@ ours=$(sed -n 's/^\[llm\] ppl \([0-9.]*\) over.*/\1/p' "$w/k_bad.out")
 if [ -n "$ours" ] && [ -n "$host_ppl" ] &&
    python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(a - b) > 1e-3 * b)" "$ours" "$host_ppl"
 then pass perplexity_vs_host; else fail perplexity_vs_host "ours '$ours', host '$host_ppl'"; fi
-if grep -q '^llm bench: ' "$w/k_bad.out" && grep -q '^\[llm\] prompt [0-9]* tok .* | gen 63 tok ' "$w/k_bad.out"
-then pass bench_runs; else fail bench_runs "no bench statistics in $w/k_bad.out"; fi
+if grep -q '^llm bench: ' "$w/k_bad.out" && grep -q '^| gen-q4_0.gguf | .* | pp32 | [0-9.]* ± [0-9.]* | - |' "$w/k_bad.out" &&
+   grep -q '^| gen-q4_0.gguf | .* | tg16 | [0-9.]* ± [0-9.]* | - |' "$w/k_bad.out"
+then pass bench_runs; else fail bench_runs "no pp32/tg16 rows in $w/k_bad.out"; fi
+expect k_bad bench_usage "usage: llm bench [-p N] [-n N] [-r N]"
 expect k_bad preflight_refuses "llm infer: not enough memory for ctx 1048576: the session needs"
 # hot swap and unload give every page and heap block back: pages in use
 # outside the heap, and live heap allocations, the same after as before

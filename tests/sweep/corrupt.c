@@ -26,6 +26,7 @@
 #include "llm/model.h"
 #include "llm/tokenizer.h"
 #include "tools/host/host.h"
+#include "tests/host/testutil.h"
 
 #define PROMPT      "Once"
 #define N_CTX       16
@@ -364,24 +365,6 @@ static void pick_mutation(const struct fields *fs, const uint8_t *good, size_t l
 
 static int n_fail;
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
-    if (b && fread(b, 1, (size_t)n, fp) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(fp);
-    *len = (size_t)n;
-    return b;
-}
-
 struct tally {
     uint32_t tried, by[O_N];
 };
@@ -517,7 +500,7 @@ static void sweep_file(const char *path, uint32_t n_mut)
 {
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     size_t len;
-    uint8_t *good = read_file(path, &len);
+    uint8_t *good = tu_read_file(path, &len);
     struct fields fs = { 0 };
     uint64_t meta_end = good ? walk_file(good, len, &fs) : 0;
     struct result r;

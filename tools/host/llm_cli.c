@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "llm/cli.h"
 #include "llm/generate.h"
 #include "llm/gguf.h"
 #include "llm/model.h"
@@ -21,13 +22,10 @@
 #define TOP_N 10
 
 struct options {
-    const char *model, *prompt, *ppl_file;
-    int32_t     n_predict;
-    uint32_t    n_ctx, n_batch;
-    int         threads;
-    bool        json, tokenize, info, ignore_eos, scalar;
-    enum ggml_type kv_type;
-    struct sampler_params sp;
+    const char         *model, *prompt, *ppl_file;
+    int                 threads;
+    bool                json, tokenize, info, scalar;
+    struct cli_gen_opts g;   /* -n -c -b --kv-type --ignore-eos and the sampler's */
 };
 
 static void usage(FILE *out)
@@ -59,66 +57,49 @@ static int die(const char *fmt, const char *arg)
     return 1;
 }
 
-static bool parse_num(const char *s, double lo, double hi, double *out)
+static bool is_flag(const char *a, const char *s1, const char *s2)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return false;
-    *out = v;
-    return true;
+    return strcmp(a, s1) == 0 || (s2 && strcmp(a, s2) == 0);
 }
 
-/* Returns 0 to run, 1 on a bad command line, 2 after --help. */
+/* Returns 0 to run, 1 on a bad command line, 2 after --help. The generation
+ * and sampler flags are the kernel's `llm infer` ones (llm/cli.c). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
     o->prompt = "";
-    o->n_predict = -1;
-    o->kv_type = GGML_TYPE_F16;
-    sampler_params_default(&o->sp);
-    for (int i = 1; i < argc; i++) {
+    cli_gen_opts_default(&o->g, -1);
+    for (int i = 1; i < argc;) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double x;
-#define FLAG(s1, s2) (!strcmp(a, s1) || !strcmp(a, s2))
-#define NEED() do { if (!v) { die("%s needs a value", a); return 1; } i++; } while (0)
-#define NUM(lo, hi) do { NEED(); if (!parse_num(v, lo, hi, &x)) { die("bad value for %s", a); return 1; } } while (0)
-        if (FLAG("-h", "--help")) { usage(stdout); return 2; }
-        else if (FLAG("-m", "--model")) { NEED(); o->model = v; }
-        else if (FLAG("-p", "--prompt")) { NEED(); o->prompt = v; }
-        else if (FLAG("-n", "--n-predict")) { NUM(-1, 1e9); o->n_predict = (int32_t)x; }
-        else if (FLAG("-c", "--ctx-size")) { NUM(0, MODEL_MAX_CTX); o->n_ctx = (uint32_t)x; }
-        else if (FLAG("-b", "--batch-size")) { NUM(0, MODEL_MAX_CTX); o->n_batch = (uint32_t)x; }
-        else if (FLAG("-t", "--threads")) { NUM(1, 1024); o->threads = (int)x; }
-        else if (FLAG("--temp", "")) { NUM(0, 100); o->sp.temp = (float)x; }
-        else if (FLAG("--top-k", "")) { NUM(0, 1e9); o->sp.top_k = (int32_t)x; }
-        else if (FLAG("--top-p", "")) { NUM(0, 1); o->sp.top_p = (float)x; }
-        else if (FLAG("--min-p", "")) { NUM(0, 1); o->sp.min_p = (float)x; }
-        else if (FLAG("--repeat-penalty", "")) { NUM(0, 100); o->sp.repeat_penalty = (float)x; }
-        else if (FLAG("--repeat-last-n", "")) { NUM(0, 1e6); o->sp.repeat_last_n = (int32_t)x; }
-        else if (FLAG("--seed", "-s")) { NUM(0, 1.8e19); o->sp.seed = (uint64_t)x; }
-        else if (FLAG("--kv-type", "-ctk")) {
-            NEED();
-            if (!strcmp(v, "f16")) o->kv_type = GGML_TYPE_F16;
-            else if (!strcmp(v, "f32")) o->kv_type = GGML_TYPE_F32;
-            else { die("--kv-type must be f16 or f32, not %s", v); return 1; }
+        struct llm_err err = {{0}};
+        int r = cli_parse_gen_flag(argc, argv, &i, &o->g, &err);
+        if (r < 0)
+            return die("%s", err.msg);
+        if (r > 0)
+            continue;
+        bool takes_value = is_flag(a, "-m", "--model") || is_flag(a, "-p", "--prompt") ||
+                           is_flag(a, "-t", "--threads") || is_flag(a, "--perplexity", NULL);
+        if (takes_value && !v)
+            return die("%s needs a value", a);
+        int64_t n;
+        if (is_flag(a, "-h", "--help")) { usage(stdout); return 2; }
+        else if (is_flag(a, "-m", "--model")) o->model = v;
+        else if (is_flag(a, "-p", "--prompt")) o->prompt = v;
+        else if (is_flag(a, "--perplexity", NULL)) o->ppl_file = v;
+        else if (is_flag(a, "-t", "--threads")) {
+            if (!cli_parse_int(v, 1, 1024, &n))
+                return die("bad value for -t: '%s'", v);
+            o->threads = (int)n;
         }
-        else if (FLAG("--ignore-eos", "")) o->ignore_eos = true;
-        else if (FLAG("--scalar", "")) o->scalar = true;
-        else if (FLAG("--json", "")) o->json = true;
-        else if (FLAG("--tokenize", "")) o->tokenize = true;
-        else if (FLAG("--info", "")) o->info = true;
-        else if (FLAG("--perplexity", "")) { NEED(); o->ppl_file = v; }
-        else { die("unknown argument %s (try --help)", a); return 1; }
-#undef FLAG
-#undef NEED
-#undef NUM
+        else if (is_flag(a, "--scalar", NULL)) o->scalar = true;
+        else if (is_flag(a, "--json", NULL)) o->json = true;
+        else if (is_flag(a, "--tokenize", NULL)) o->tokenize = true;
+        else if (is_flag(a, "--info", NULL)) o->info = true;
+        else return die("unknown argument %s (try --help)", a);
+        i += takes_value ? 2 : 1;
     }
-    if (!o->model) {
-        die("%s", "no model given (-m FILE)");
-        return 1;
-    }
+    if (!o->model)
+        return die("%s", "no model given (-m FILE)");
     return 0;
 }
 
@@ -191,6 +172,17 @@ static void *grow(void *p, size_t bytes)
     return q;
 }
 
+static void json_run_free(struct json_run *j)
+{
+    free(j->prompt_ids);
+    free(j->gen_ids);
+    free(j->text);
+    free(j->piece_end);
+    free(j->top);
+    free(j->top_ids);
+    free(j->step0);
+}
+
 static void json_on_prompt(void *ctx, const int32_t *ids, uint32_t n)
 {
     struct json_run *j = ctx;
@@ -257,7 +249,7 @@ static void json_print(FILE *o, const struct json_run *j, const struct options *
     fputs("{\"model\": ", o);
     json_str(o, base ? base + 1 : opt->model, strlen(base ? base + 1 : opt->model));
     fprintf(o, ", \"kv_cache_type\": \"%s\", \"n_predict\": %d, \"prompt\": ",
-            opt->kv_type == GGML_TYPE_F32 ? "f32" : "f16", opt->n_predict);
+            opt->g.kv_type == GGML_TYPE_F32 ? "f32" : "f16", opt->g.n_predict);
     json_str(o, opt->prompt, strlen(opt->prompt));
     fputs(", \"prompt_ids\": ", o);
     json_ids(o, j->prompt_ids, j->n_prompt);
@@ -299,8 +291,10 @@ static int run_tokenize(const struct tokenizer *tok, const char *prompt)
     size_t len = strlen(prompt), cap = len + 2;
     int32_t *ids = grow(NULL, cap * sizeof *ids);
     int n = tokenizer_encode(tok, prompt, len, tok->add_bos, ids, (int)cap);
-    if (n < 0)
+    if (n < 0) {
+        free(ids);
         return die("%s", "tokenizing failed");
+    }
     for (int i = 0; i < n; i++)
         printf("%s%d", i ? " " : "", ids[i]);
     printf("\n");
@@ -328,7 +322,7 @@ static int run_perplexity(struct session *s, const char *path)
 static int run_generate(struct session *s, const struct options *o, const struct tokenizer *tok)
 {
     struct gen_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
-                             .n_predict = o->n_predict, .ignore_eos = o->ignore_eos, .sp = o->sp };
+                             .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp };
     struct json_run j = { .tok = tok };
     struct gen_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
                                 .on_token = json_on_token };
@@ -336,15 +330,17 @@ static int run_generate(struct session *s, const struct options *o, const struct
     struct llm_err err = {{0}};
     if (!o->json)
         fputs(o->prompt, stdout);
-    if (generate(s, &r, o->json ? &cb : NULL, &st, &err))
-        return die("%s", err.msg);
-    if (o->json)
+    int rc = generate(s, &r, o->json ? &cb : NULL, &st, &err);
+    if (!rc && o->json)
         json_print(stdout, &j, o, &st);
-    else
+    json_run_free(&j);
+    if (rc)
+        return die("%s", err.msg);
+    if (!o->json)
         printf("\n");
     char line[512];
-    gen_stats_format(&st, line, sizeof line);
-    fprintf(stderr, "llm: %s\n", line);
+    cli_stats_line(&st, line, sizeof line);
+    fprintf(stderr, "llm: %s | stop %s\n", line, gen_stop_name(st.stop));
     if (st.stop == GEN_STOP_CTX_FULL)
         fprintf(stderr, "llm: %s; -c enlarges it\n", err.msg);
     if (st.stop == GEN_STOP_NONFINITE)
@@ -377,7 +373,7 @@ int main(int argc, char **argv)
     if (model_load(&m, &gf, &err) || tokenizer_init(&tok, &gf, &err))
         return die("%s", err.msg);
 
-    struct session_config cfg = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type,
+    struct session_config cfg = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,
                                   .all_logits = o.ppl_file != NULL };
     size_t need = generate_mem_needed(&m, &cfg);
     if (o.info) {

@@ -3,6 +3,7 @@
  * variable between calls and claim indices from an atomic counter. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -186,7 +187,7 @@ uint32_t llm_cpu_features(void)
 struct pool_slot {
     void (*fn)(int i, void *arg);
     void *arg;
-    uint32_t n;
+    _Atomic uint32_t n;   /* read before a claim, possibly as the slot is rewritten */
 };
 
 static struct {
@@ -207,7 +208,7 @@ static void pool_run(uint32_t gen)
     const struct pool_slot *s = &pool.slots[gen & 1];
     uint64_t w = atomic_load(&pool.claim);
     for (;;) {
-        if (gen_of(w) != gen || (uint32_t)w >= s->n)
+        if (gen_of(w) != gen || (uint32_t)w >= atomic_load_explicit(&s->n, memory_order_relaxed))
             return;
         if (!atomic_compare_exchange_weak(&pool.claim, &w, w + 1))
             continue;                   /* w was reloaded */
@@ -223,8 +224,10 @@ static uint32_t pool_wait(uint32_t seen)
     uint64_t spin_end = llm_now_ns() + SPIN_NS;
     uint32_t gen;
     while ((gen = gen_of(atomic_load(&pool.claim))) == seen) {
-        if (llm_now_ns() < spin_end)
+        if (llm_now_ns() < spin_end) {
+            sched_yield();   /* an oversubscribed host runs the poster meanwhile */
             continue;
+        }
         pthread_mutex_lock(&pool.lock);
         pool.sleepers++;
         while ((gen = gen_of(atomic_load(&pool.claim))) == seen)
@@ -273,7 +276,10 @@ void llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
         return;
     }
     uint32_t gen = gen_of(atomic_load(&pool.claim)) + 1;
-    pool.slots[gen & 1] = (struct pool_slot){ fn, arg, (uint32_t)n };
+    struct pool_slot *s = &pool.slots[gen & 1];
+    s->fn = fn;
+    s->arg = arg;
+    atomic_store_explicit(&s->n, (uint32_t)n, memory_order_relaxed);
     atomic_store(&pool.done, 0);
     /* The mutex orders the publication against a worker deciding to sleep. */
     pthread_mutex_lock(&pool.lock);
@@ -283,5 +289,5 @@ void llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
     pthread_mutex_unlock(&pool.lock);
     pool_run(gen);
     while (atomic_load(&pool.done) < (uint32_t)n)
-        ;
+        sched_yield();
 }

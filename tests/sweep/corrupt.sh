@@ -44,7 +44,7 @@ else
     gen_n=$n
 fi
 # tiny-f32 (3.5 KB, committed) is the one with a general.alignment key to aim at.
-sweep gen-q4_0 --seed 3 --mutations $gen_n $W/gen-q4_0.gguf tests/fuzz/corpus/model/tiny-f32.gguf & p2=$!
+sweep gen-q4_0 --seed 3 --mutations $gen_n $W/gen-q4_0.gguf tests/fuzz/corpus/model/tiny-f32 & p2=$!
 sweep gen-mixed --seed 4 --mutations $gen_n $W/gen-mixed.gguf
 wait $p2 || status=1
 echo "sweep took $(( $(date +%s) - start )) s"

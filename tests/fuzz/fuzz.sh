@@ -18,7 +18,7 @@ mode=short
 seconds=${FUZZ_SECONDS:-300}
 F=build/fuzz
 S=../shared/models
-targets="${FUZZ_TARGETS:-gguf model tokenizer args line_edit}"   # FUZZ_TARGETS picks some
+targets="${FUZZ_ONLY:-gguf model tokenizer args line_edit}"   # FUZZ_ONLY=name picks targets
 
 skip_all() { for t in $targets; do echo "SKIP fuzz_$t: $1"; done; exit 0; }
 cc=$(command -v clang-14 || command -v clang) || skip_all "clang not installed (scripts/install-deps.sh installs clang-14)"

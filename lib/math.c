@@ -11,12 +11,10 @@
 #include <stdbool.h>
 #include "lib/math.h"
 
-static uint32_t f2u(float f) { union { float f; uint32_t u; } v = { f }; return v.u; }
-static float u2f(uint32_t u) { union { uint32_t u; float f; } v = { u }; return v.f; }
 static uint64_t d2u(double f) { union { double f; uint64_t u; } v = { f }; return v.u; }
 static double u2d(uint64_t u) { union { uint64_t u; double f; } v = { u }; return v.f; }
 
-float fabsf(float x) { return u2f(f2u(x) & 0x7fffffffu); }
+float fabsf(float x) { return f32_from_bits(f32_to_bits(x) & 0x7fffffffu); }
 double fabs(double x) { return u2d(d2u(x) & ~(1ull << 63)); }
 
 /* One instruction each (fsqrt, sqrtss/sd): lib/ is built with -fno-math-errno,
@@ -35,7 +33,7 @@ static int nearest_int(double x)
  * a unit for roundf (ties away from zero). A carry into the exponent is fine. */
 static float round_bits(float x, bool floor_dir, bool ceil_dir, bool half)
 {
-    uint32_t u = f2u(x), sign = u >> 31;
+    uint32_t u = f32_to_bits(x), sign = u >> 31;
     int e = (int)(u >> 23 & 0xff) - 127;
     if (e >= 23)
         return x;                               /* integral, inf or nan */
@@ -44,7 +42,7 @@ static float round_bits(float x, bool floor_dir, bool ceil_dir, bool half)
         if ((u << 1) == 0)
             return x;
         bool one = up || (half && e == -1);
-        return u2f(sign << 31 | (one ? 0x3f800000u : 0));
+        return f32_from_bits(sign << 31 | (one ? 0x3f800000u : 0));
     }
     uint32_t mask = 0x007fffffu >> e;
     if ((u & mask) == 0)
@@ -53,7 +51,7 @@ static float round_bits(float x, bool floor_dir, bool ceil_dir, bool half)
         u += 0x00800000u >> e;
     else if (half)
         u += 0x00400000u >> e;
-    return u2f(u & ~mask);
+    return f32_from_bits(u & ~mask);
 }
 
 float floorf(float x) { return round_bits(x, true, false, false); }
@@ -168,7 +166,7 @@ float powf(float x, float y)
     if (x != x || y != y)
         return x + y;
     bool neg = false;
-    if (f2u(x) >> 31) {
+    if (f32_to_bits(x) >> 31) {
         if (__builtin_isinf(y)) {
             if (x == -1.0f)
                 return 1.0f;
@@ -196,7 +194,7 @@ float tanhf(float x)
         double e = exp(2 * a);
         t = (e - 1) / (e + 1);
     }
-    return (float)((f2u(x) >> 31) ? -t : t);
+    return (float)((f32_to_bits(x) >> 31) ? -t : t);
 }
 
 /* ---------------------------------------------------------------- sinf, cosf */
@@ -227,7 +225,7 @@ static uint64_t two_over_pi_bits(int s)
  * bits of 2/pi from e-1 on matter mod 4; 128 of them leave error < 2^-100. */
 static int rem_pio2_large(float ax, double *r)
 {
-    uint32_t u = f2u(ax);
+    uint32_t u = f32_to_bits(ax);
     int e = (int)(u >> 23) - 150;
     uint64_t m = (u & 0x7fffff) | 0x800000;
     unsigned __int128 c = (unsigned __int128)two_over_pi_bits(e - 1) << 64 | two_over_pi_bits(e + 63);
@@ -253,7 +251,7 @@ static int rem_pio2f(float x, double *r)
     } else {
         q = rem_pio2_large(ax, r);
     }
-    if (f2u(x) >> 31) {
+    if (f32_to_bits(x) >> 31) {
         *r = -*r;
         q = -q & 3;
     }

@@ -3,6 +3,7 @@
  * the same bits. */
 #ifndef LIB_MATH_H
 #define LIB_MATH_H
+#include <stdint.h>
 
 #define INFINITY (__builtin_inff())
 #define NAN      (__builtin_nanf(""))
@@ -26,5 +27,18 @@ double fabs(double x);
 double sqrt(double x);
 double exp(double x);
 double log(double x);
+
+/* The bits of a float and back (type punning through a union, defined in C). */
+static inline uint32_t f32_to_bits(float f)
+{
+    union { float f; uint32_t u; } v = { .f = f };
+    return v.u;
+}
+
+static inline float f32_from_bits(uint32_t u)
+{
+    union { uint32_t u; float f; } v = { .u = u };
+    return v.f;
+}
 
 #endif

@@ -7,8 +7,6 @@
 #include "lib/selftest.h"
 #include "lib/math.h"
 
-static uint32_t bits_f(float f) { union { float f; uint32_t u; } v = { f }; return v.u; }
-static float from_bits_f(uint32_t u) { union { uint32_t u; float f; } v = { u }; return v.f; }
 static uint64_t bits_d(double f) { union { double f; uint64_t u; } v = { f }; return v.u; }
 
 static uint32_t rng(uint32_t *s)
@@ -120,7 +118,7 @@ SELFTEST(math_logf)
     static const float edge[] = { 1, 2, 0.5f, 10, 1.0000001f, 0.99999994f, 3.4e38f, 1.2e-38f, 1.4e-45f, 7.0f };
     uint32_t s = 777;
     for (int i = 0; i < SAMPLES + 10; i++) {
-        float x = i < 10 ? edge[i] : from_bits_f(rng(&s) % 0x7f800000u + 1);
+        float x = i < 10 ? edge[i] : f32_from_bits(rng(&s) % 0x7f800000u + 1);
         double e = ulp_err(logf(x), ref_log(x));
         ST_CHECK(e <= 1.0, "logf(%.9g) = %.9g, %.3f ulp from %.17g", x, logf(x), e, ref_log(x));
     }
@@ -140,13 +138,13 @@ SELFTEST(math_sinf_cosf)
         ST_CHECK(ec <= 2.0, "cosf(%.9g) = %.9g, %.3f ulp from %.17g", x, cosf(x), ec, ref_sin(x, 1));
         float sx, cx;
         sincosf(x, &sx, &cx);
-        ST_CHECK(bits_f(sx) == bits_f(sinf(x)) && bits_f(cx) == bits_f(cosf(x)), "sincosf(%.9g) differs", x);
+        ST_CHECK(f32_to_bits(sx) == f32_to_bits(sinf(x)) && f32_to_bits(cx) == f32_to_bits(cosf(x)), "sincosf(%.9g) differs", x);
     }
-    ST_CHECK(sinf(-0.0f) == 0 && bits_f(sinf(-0.0f)) == 0x80000000u && cosf(0) == 1, "sinf/cosf at zero");
+    ST_CHECK(sinf(-0.0f) == 0 && f32_to_bits(sinf(-0.0f)) == 0x80000000u && cosf(0) == 1, "sinf/cosf at zero");
     ST_CHECK(isnan(sinf(INFINITY)) && isnan(cosf(-INFINITY)) && isnan(sinf(NAN)), "sinf/cosf inf/nan");
     /* beyond 2^20 the Payne-Hanek path: sin^2 + cos^2 = 1 and known values */
     for (int i = 0; i < 200; i++) {
-        float x = from_bits_f(0x49800000u + rng(&s) % (0x7f000000u - 0x49800000u));
+        float x = f32_from_bits(0x49800000u + rng(&s) % (0x7f000000u - 0x49800000u));
         float a = sinf(x), b = cosf(x);
         ST_CHECK(fabsf(a * a + b * b - 1) < 1e-6f, "sin^2+cos^2 at %.9g: %.9g %.9g", x, a, b);
     }
@@ -170,10 +168,10 @@ SELFTEST(math_powf_tanhf)
     /* RoPE's frequencies: 10000^(-2i/d) */
     ST_CHECK(powf(10000.0f, -0.5f) == 0.01f && powf(2, 10) == 1024 && powf(-2, 3) == -8 && isnan(powf(-8, 1.0f / 3)),
              "powf exact cases");
-    ST_CHECK(powf(0, -1) == INFINITY && bits_f(powf(-0.0f, 3)) == 0x80000000u && powf(-0.0f, -3) == -INFINITY, "powf zeros");
+    ST_CHECK(powf(0, -1) == INFINITY && f32_to_bits(powf(-0.0f, 3)) == 0x80000000u && powf(-0.0f, -3) == -INFINITY, "powf zeros");
     ST_CHECK(powf(NAN, 0) == 1 && powf(1, NAN) == 1 && powf(-1, INFINITY) == 1 && powf(0.5f, INFINITY) == 0, "powf specials");
     ST_CHECK(powf(2, INFINITY) == INFINITY && powf(-INFINITY, 3) == -INFINITY && powf(-INFINITY, 2) == INFINITY, "powf infinities");
-    ST_CHECK(tanhf(20) == 1 && tanhf(-INFINITY) == -1 && bits_f(tanhf(-0.0f)) == 0x80000000u && isnan(tanhf(NAN)), "tanhf limits");
+    ST_CHECK(tanhf(20) == 1 && tanhf(-INFINITY) == -1 && f32_to_bits(tanhf(-0.0f)) == 0x80000000u && isnan(tanhf(NAN)), "tanhf limits");
 }
 
 SELFTEST(math_rounding)
@@ -183,20 +181,20 @@ SELFTEST(math_rounding)
     static const float ceil_[]  = { 3, -2, 1, -0.0f, 1, -1, 2, -1, 8388608, 16777216, -0.0f, 1 };
     static const float round_[] = { 3, -3, 1, -1, 0, -1, 2, -2, 8388608, 16777216, -0.0f, 0 };
     for (int i = 0; i < 12; i++) {
-        ST_CHECK(bits_f(floorf(in[i])) == bits_f(floor_[i]), "floorf(%.9g) = %.9g", in[i], floorf(in[i]));
-        ST_CHECK(bits_f(ceilf(in[i])) == bits_f(ceil_[i]), "ceilf(%.9g) = %.9g", in[i], ceilf(in[i]));
-        ST_CHECK(bits_f(roundf(in[i])) == bits_f(round_[i]), "roundf(%.9g) = %.9g", in[i], roundf(in[i]));
+        ST_CHECK(f32_to_bits(floorf(in[i])) == f32_to_bits(floor_[i]), "floorf(%.9g) = %.9g", in[i], floorf(in[i]));
+        ST_CHECK(f32_to_bits(ceilf(in[i])) == f32_to_bits(ceil_[i]), "ceilf(%.9g) = %.9g", in[i], ceilf(in[i]));
+        ST_CHECK(f32_to_bits(roundf(in[i])) == f32_to_bits(round_[i]), "roundf(%.9g) = %.9g", in[i], roundf(in[i]));
     }
     ST_CHECK(isinf(floorf(INFINITY)) && isnan(ceilf(NAN)) && roundf(-1e30f) == -1e30f, "rounding of inf/nan/large");
-    ST_CHECK(fabsf(-3.5f) == 3.5f && bits_f(fabsf(-0.0f)) == 0 && fabs(-2.25) == 2.25, "fabs");
+    ST_CHECK(fabsf(-3.5f) == 3.5f && f32_to_bits(fabsf(-0.0f)) == 0 && fabs(-2.25) == 2.25, "fabs");
 }
 
 SELFTEST(math_sqrt)
 {
     for (uint32_t i = 0; i < 5000; i++)
         ST_CHECK(sqrtf((float)(i * i)) == (float)i && sqrt((double)i * i) == i, "sqrt(%u^2)", i);
-    ST_CHECK(bits_f(sqrtf(2)) == 0x3fb504f3u && bits_d(sqrt(2)) == 0x3ff6a09e667f3bcdull, "sqrt(2) bits");
-    ST_CHECK(isnan(sqrtf(-1)) && isinf(sqrtf(INFINITY)) && bits_f(sqrtf(-0.0f)) == 0x80000000u, "sqrtf specials");
+    ST_CHECK(f32_to_bits(sqrtf(2)) == 0x3fb504f3u && bits_d(sqrt(2)) == 0x3ff6a09e667f3bcdull, "sqrt(2) bits");
+    ST_CHECK(isnan(sqrtf(-1)) && isinf(sqrtf(INFINITY)) && f32_to_bits(sqrtf(-0.0f)) == 0x80000000u, "sqrtf specials");
 }
 
 SELFTEST(math_double_exp_log)

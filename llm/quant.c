@@ -61,22 +61,11 @@ uint64_t type_row_bytes(uint32_t type, uint64_t n)
 
 /* ---------------------------------------------------------------- conversions */
 
-static uint32_t f32_bits(float f)
-{
-    union { float f; uint32_t u; } v = { .f = f };
-    return v.u;
-}
-
-static float bits_f32(uint32_t u)
-{
-    union { uint32_t u; float f; } v = { .u = u };
-    return v.f;
-}
 
 /* AArch64 FCVT (FPCR.DN = 0): NaNs keep their top payload bits and become quiet. */
 uint16_t fp32_to_fp16(float f)
 {
-    uint32_t u = f32_bits(f);
+    uint32_t u = f32_to_bits(f);
     uint16_t sign = (uint16_t)(u >> 16 & 0x8000);
     uint32_t a = u & 0x7fffffff;
 
@@ -105,18 +94,18 @@ float fp16_to_fp32(uint16_t h)
     uint32_t e = h >> 10 & 0x1f, m = h & 0x3ff;
 
     if (e == 0x1f)                            /* inf, or NaN made quiet */
-        return bits_f32(sign | 0x7f800000 | m << 13 | (m ? 0x400000 : 0));
+        return f32_from_bits(sign | 0x7f800000 | m << 13 | (m ? 0x400000 : 0));
     if (e == 0) {                             /* zero or subnormal: m * 2^-24, exact */
         float v = (float)m * 5.9604644775390625e-8f;
         return sign ? -v : v;
     }
-    return bits_f32(sign | (e + 112) << 23 | m << 13);
+    return f32_from_bits(sign | (e + 112) << 23 | m << 13);
 }
 
 /* ggml_compute_fp32_to_bf16: NaN forced quiet, otherwise round to nearest even. */
 uint16_t fp32_to_bf16(float f)
 {
-    uint32_t u = f32_bits(f);
+    uint32_t u = f32_to_bits(f);
     if ((u & 0x7fffffff) > 0x7f800000)
         return (uint16_t)(u >> 16 | 64);
     return (uint16_t)((u + 0x7fff + (u >> 16 & 1)) >> 16);
@@ -124,7 +113,7 @@ uint16_t fp32_to_bf16(float f)
 
 float bf16_to_fp32(uint16_t h)
 {
-    return bits_f32((uint32_t)h << 16);
+    return f32_from_bits((uint32_t)h << 16);
 }
 
 /* ---------------------------------------------------------------- float helpers */

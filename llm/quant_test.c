@@ -33,17 +33,6 @@ static void fill_asym(float *x, int n)
     }
 }
 
-static float f32_of(uint32_t u)
-{
-    union { uint32_t u; float f; } v = { .u = u };
-    return v.f;
-}
-
-static uint32_t bits_of(float f)
-{
-    union { float f; uint32_t u; } v = { .f = f };
-    return v.u;
-}
 
 /* ---------------------------------------------------------------- table */
 
@@ -123,7 +112,7 @@ SELFTEST(quant_fp16_exhaustive)
         }
         ST_CHECK(fp32_to_fp16(f) == h, "%04x -> %g -> %04x", h, (double)f, fp32_to_fp16(f));
 #ifdef __FLT16_MAX__
-        ST_CHECK(bits_of((float)(_Float16)f) == bits_of(f), "%04x: compiler disagrees", h);
+        ST_CHECK(f32_to_bits((float)(_Float16)f) == f32_to_bits(f), "%04x: compiler disagrees", h);
 #endif
         /* positive halves are increasing in their bit pattern */
         if (h > 0 && h <= 0x7c00)
@@ -133,7 +122,7 @@ SELFTEST(quant_fp16_exhaustive)
     }
     ST_CHECK(fp16_to_fp32(0x0001) == 5.9604644775390625e-8f, "smallest subnormal");
     ST_CHECK(fp16_to_fp32(0x7bff) == 65504.0f, "largest half");
-    ST_CHECK(bits_of(fp16_to_fp32(0x8000)) == 0x80000000u, "-0");
+    ST_CHECK(f32_to_bits(fp16_to_fp32(0x8000)) == 0x80000000u, "-0");
 }
 
 /* Nearest half by search over the (verified, increasing) decoded values. */
@@ -170,15 +159,15 @@ SELFTEST(quant_fp16_rounding)
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ST_CHECK(fp32_to_fp16(cases[i].f) == cases[i].h, "%g -> %04x, want %04x",
                  (double)cases[i].f, fp32_to_fp16(cases[i].f), cases[i].h);
-    ST_CHECK(fp32_to_fp16(f32_of(0x7f800001)) == 0x7e00, "sNaN quieted");
-    ST_CHECK(fp32_to_fp16(f32_of(0xffc02000)) == 0xfe01, "NaN payload kept");
+    ST_CHECK(fp32_to_fp16(f32_from_bits(0x7f800001)) == 0x7e00, "sNaN quieted");
+    ST_CHECK(fp32_to_fp16(f32_from_bits(0xffc02000)) == 0xfe01, "NaN payload kept");
     rng_state = 12345;
     for (int i = 0; i < 200000; i++) {
         /* exponents from far below the subnormals to past the overflow */
         uint32_t e = 90 + rng_next() % 60, u = (rng_next() & 0x807fffff) | e << 23;
         if (i % 4 == 0)
             u &= ~0xfffu;                          /* many exact ties */
-        float f = f32_of(u);
+        float f = f32_from_bits(u);
         ST_CHECK(fp32_to_fp16(f) == fp16_nearest(f), "%08x -> %04x, want %04x", u,
                  fp32_to_fp16(f), fp16_nearest(f));
 #ifdef __FLT16_MAX__
@@ -197,12 +186,12 @@ SELFTEST(quant_bf16)
         else
             ST_CHECK(fp32_to_bf16(f) == h, "%04x round trip -> %04x", h, fp32_to_bf16(f));
     }
-    ST_CHECK(fp32_to_bf16(f32_of(0x3f808000)) == 0x3f80, "tie to even (down)");
-    ST_CHECK(fp32_to_bf16(f32_of(0x3f818000)) == 0x3f82, "tie to even (up)");
-    ST_CHECK(fp32_to_bf16(f32_of(0x3f808001)) == 0x3f81, "above tie");
-    ST_CHECK(fp32_to_bf16(f32_of(0x7f7fffff)) == 0x7f80, "overflow to inf");
-    ST_CHECK(fp32_to_bf16(f32_of(0x00018000)) == 0x0002, "subnormals round too");
-    ST_CHECK(fp32_to_bf16(f32_of(0x7f800001)) == 0x7fc0, "sNaN quieted");
+    ST_CHECK(fp32_to_bf16(f32_from_bits(0x3f808000)) == 0x3f80, "tie to even (down)");
+    ST_CHECK(fp32_to_bf16(f32_from_bits(0x3f818000)) == 0x3f82, "tie to even (up)");
+    ST_CHECK(fp32_to_bf16(f32_from_bits(0x3f808001)) == 0x3f81, "above tie");
+    ST_CHECK(fp32_to_bf16(f32_from_bits(0x7f7fffff)) == 0x7f80, "overflow to inf");
+    ST_CHECK(fp32_to_bf16(f32_from_bits(0x00018000)) == 0x0002, "subnormals round too");
+    ST_CHECK(fp32_to_bf16(f32_from_bits(0x7f800001)) == 0x7fc0, "sNaN quieted");
 }
 
 /* ---------------------------------------------------------------- float helpers */
@@ -217,7 +206,7 @@ SELFTEST(quant_float_helpers)
      * sum rounded first to double would lose */
     float u = 1.0f + 0x1p-12f;
     ST_CHECK(fma_f32(u, u, 0x1p-60f) == 1.0f + 0x1p-11f + e, "fma double rounding: %08x",
-             bits_of(fma_f32(u, u, 0x1p-60f)));
+             f32_to_bits(fma_f32(u, u, 0x1p-60f)));
     ST_CHECK(fma_f32(u, u, -0x1p-60f) == 1.0f + 0x1p-11f, "fma tie, tipped down");
     ST_CHECK(fma_f32(2.0f, 3.0f, 4.0f) == 10.0f, "fma small ints");
     static const struct { float v; int32_t n, z; } c[] = {

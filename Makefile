@@ -30,19 +30,19 @@ KOBJS := $(patsubst %,$(B)/k/%.o,$(ARCH_SRCS) $(KERNEL_SRCS) $(LIB_SRCS) $(LLM_S
 
 $(B)/k/arch/%.o: arch/%
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS_NOFP) -MMD -c $< -o $@
+	$(KCC) $(KCFLAGS_NOFP) -MMD -MP -c $< -o $@
 $(B)/k/kernel/%.o: kernel/%
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS_NOFP) -MMD -c $< -o $@
+	$(KCC) $(KCFLAGS_NOFP) -MMD -MP -c $< -o $@
 $(B)/k/lib/%.o: lib/%
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS_FP) -MMD -c $< -o $@
+	$(KCC) $(KCFLAGS_FP) -MMD -MP -c $< -o $@
 $(B)/k/llm/%.o: llm/%
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS_FP) -MMD -c $< -o $@
+	$(KCC) $(KCFLAGS_FP) -MMD -MP -c $< -o $@
 $(B)/k/$(B)/gen/%.o: $(B)/gen/%
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS_FP) -MMD -c $< -o $@
+	$(KCC) $(KCFLAGS_FP) -MMD -MP -c $< -o $@
 
 # Two links: the first one's `nm` becomes the symbol table for backtraces,
 # which the second one places after .data (no code moves).
@@ -71,10 +71,10 @@ HOST_TESTS     := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/te
 # lib/ replaces libc's string functions; keep GCC from turning their loops back into calls.
 $(HO)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -fno-builtin -fno-tree-loop-distribute-patterns -fno-math-errno -MMD -c $< -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -fno-builtin -fno-tree-loop-distribute-patterns -fno-math-errno -MMD -MP -c $< -o $@
 $(HO)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -MMD -c $< -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/host/llm: $(HO)/tools/host/llm_cli.o $(HOST_CORE_OBJS)
 	$(HOSTCC) -o $@ $^ -lpthread
@@ -158,14 +158,14 @@ HA_BINS      := $(HA)/selftest $(patsubst tests/host/%.c,$(HA)/%,$(wildcard test
 
 $(HAO)/lib/string.o: lib/string.c
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_CFLAGS) -fno-builtin -MMD -c $< -o $@.full
+	$(SAN_CC) $(SAN_CFLAGS) -fno-builtin -MMD -MP -c $< -o $@.full
 	objcopy --keep-global-symbol=strlcpy $@.full $@
 $(HAO)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_CFLAGS) -fno-builtin -fno-math-errno -MMD -c $< -o $@
+	$(SAN_CC) $(SAN_CFLAGS) -fno-builtin -fno-math-errno -MMD -MP -c $< -o $@
 $(HAO)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_CFLAGS) -MMD -c $< -o $@
+	$(SAN_CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
 
 $(HA)/selftest: $(HAO)/tests/host/selftest_main.o $(HA_TEST_OBJS) $(HA_CORE_OBJS)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
@@ -213,10 +213,10 @@ A64_BINS  := $(A64)/selftest $(patsubst tests/host/%.c,$(A64)/%,$(wildcard tests
 
 $(A64O)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(A64CC) $(A64_FLAGS) -fno-builtin -fno-tree-loop-distribute-patterns -fno-math-errno -MMD -c $< -o $@
+	$(A64CC) $(A64_FLAGS) -fno-builtin -fno-tree-loop-distribute-patterns -fno-math-errno -MMD -MP -c $< -o $@
 $(A64O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(A64CC) $(A64_FLAGS) -MMD -c $< -o $@
+	$(A64CC) $(A64_FLAGS) -MMD -MP -c $< -o $@
 
 $(A64)/llm: $(A64O)/tools/host/llm_cli.o $(A64_CORE_OBJS)
 	$(A64_LD) -o $@ $^ -lpthread

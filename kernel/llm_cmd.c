@@ -5,7 +5,7 @@
  * built beside the current one and replaces it only once it is complete, so
  * a failed load leaves the previous model working. */
 #include "kernel/llm_cmd.h"
-#include "kernel/llm_platform.h"
+#include "llm/platform.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/mm.h"
@@ -13,9 +13,9 @@
 #include "kernel/vfs.h"
 #include "arch/aarch64/arch.h"
 #include "lib/string.h"
+#include "llm/bench.h"
 #include "llm/cli.h"
 #include "llm/generate.h"
-#include "llm/platform.h"
 
 struct loaded {
     char             path[VFS_PATH_MAX];
@@ -325,33 +325,26 @@ static int cmd_infer(int argc, char **argv)
     return rc;
 }
 
-/* llm bench [-p N] [-n N] [-r N] [-t N]: llama-bench's pp and tg tests on
- * the loaded model (llm/cli.c prints the table: the kernel has no FP). */
+/* llm bench [-p N] [-n N] [-r N] [-t N[,N]]: llama-bench's pp and tg tests
+ * on the loaded model (llm/bench.c prints the table: the kernel has no FP).
+ * The kernel runs a job on one cpu or on all of them, so a count is 1 or all. */
 static int cmd_bench(int argc, char **argv)
 {
-    struct cli_bench_opts o = { .n_prompt = 64, .n_gen = 64, .reps = 3, .threads = llm_cpu_count() };
+    struct bench_opts o;
+    struct llm_err err = {{0}};
     char flag[8];
-    o.icount = cmdline_get("icount", flag, sizeof flag);
-    for (int i = 2; i < argc; i += 2) {
-        int64_t v;
-        const char *a = argv[i];
-        bool ok = i + 1 < argc && cli_parse_int(argv[i + 1], 0, 1 << 20, &v);
-        if (ok && strcmp(a, "-p") == 0)
-            o.n_prompt = (uint32_t)v;
-        else if (ok && strcmp(a, "-n") == 0)
-            o.n_gen = (uint32_t)v;
-        else if (ok && strcmp(a, "-r") == 0)
-            o.reps = (uint32_t)v;
-        else if (ok && strcmp(a, "-t") == 0 && (v == 1 || v == smp_cpu_count()))
-            o.threads = (int)v;
-        else {
-            kprintf("usage: llm bench [-p N] [-n N] [-r N] [-t 1|%d]\n", smp_cpu_count());
-            return 1;
-        }
+    int bad = bench_parse_args(argc, argv, 2, &o, &err);
+    for (int k = 0; !bad && k < o.n_threads; k++)
+        if (o.threads[k] != 1 && o.threads[k] != smp_cpu_count())
+            bad = llm_errf(&err, "-t %d: this kernel runs 1 or all %d cpus", o.threads[k], smp_cpu_count());
+    if (bad) {
+        kprintf("llm bench: %s\nusage: llm bench [-p N] [-n N] [-r N] [-t 1|%d[,1|%d]]\n", err.msg,
+                smp_cpu_count(), smp_cpu_count());
+        return 1;
     }
+    o.icount = cmdline_get("icount", flag, sizeof flag);
     if (!need_model())
         return 1;
-    struct llm_err err = {{0}};
     struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
     if (session_prepare(cur, cfg, &err)) {
         kprintf("llm bench: %s\n", err.msg);
@@ -359,12 +352,11 @@ static int cmd_bench(int argc, char **argv)
     }
     const char *name = strrchr(cur->path, '/');
     o.model = name ? name + 1 : cur->path;
-    kprintf("llm bench: %s, %d of %d cpu%s, cpu features %#x%s\n", cur->path, o.threads, smp_cpu_count(),
+    kprintf("llm bench: %s, %d cpu%s, cpu features %#x%s\n", cur->path, smp_cpu_count(),
             smp_cpu_count() > 1 ? "s" : "", (unsigned)llm_cpu_features(),
             o.icount ? ", icount (1 ns = 1 instruction)" : "");
-    llm_threads_set(o.threads);
-    int rc = cli_bench(&cur->s, &o, &err);
-    llm_threads_set(0);
+    int rc = bench_run(&cur->s, &o, &err);
+    llm_set_threads(0);
     if (rc)
         kprintf("llm bench: %s\n", err.msg);
     return rc != 0;
@@ -451,7 +443,7 @@ static const char usage_text[] =
     "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
     "  llm tokenize TEXT...   ids and pieces\n"
     "  llm perplexity PATH [-c N]\n"
-    "  llm bench [-p 64] [-n 64] [-r 3] [-t N]\n"
+    "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
     "                         prompt (pp) and generation (tg) speed, llama-bench style;\n"
     "                         insn/tok when booted with icount (run-qemu.sh --icount)\n";
 

@@ -3,7 +3,6 @@
  * timer, output the serial console, parallelism the SMP job of arch/, and
  * Ctrl-C is a 0x03 byte polled from the UART between tokens. */
 #include "llm/platform.h"
-#include "kernel/llm_platform.h"
 #include "kernel/console.h"
 #include "kernel/mm.h"
 #include "arch/aarch64/arch.h"
@@ -72,9 +71,9 @@ void llm_write(const char *s, size_t n)
 
 /* ------------------------------------------------------------- cpus */
 
-static int threads;   /* llm_threads_set: 1 = serial, else all cpus */
+static int threads;   /* llm_set_threads: 1 = serial, else all cpus */
 
-void llm_threads_set(int n)
+void llm_set_threads(int n)
 {
     threads = n;
 }

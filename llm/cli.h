@@ -43,18 +43,4 @@ int  cli_stats_line(const struct gen_stats *st, char *buf, size_t cap);
 int  cli_perplexity_line(struct session *s, const char *text, size_t len, char *line, size_t cap,
                          struct llm_err *err);
 
-/* A llama-bench-like table through llm_write: pp<p> (p pseudo-random tokens
- * in batches) and tg<n> (n tokens one at a time), each from an empty cache,
- * after one warm-up run, reps times: mean tok/s +- sample stddev, and with
- * icount (the clock counts one ns per instruction: QEMU -icount shift=0) the
- * mean instructions per token. Uses s's ids and cache; clears the cache. */
-#define CLI_BENCH_MAX_REPS 100
-struct cli_bench_opts {
-    uint32_t    n_prompt, n_gen, reps;   /* -p, -n, -r; a test with 0 tokens is skipped */
-    int         threads;                 /* for the table */
-    bool        icount;
-    const char *model;                   /* for the table */
-};
-int  cli_bench(struct session *s, const struct cli_bench_opts *o, struct llm_err *err);
-
 #endif

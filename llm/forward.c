@@ -89,22 +89,23 @@ int forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uin
  *    dimension) with the weights as its activations, so the order follows the
  *    matmul rules for n_tok rows (llamafile on f32 weights for a prompt batch,
  *    vec_dot on weights rounded to the cache type for one token).
- * Masked cells weigh exactly 0. Heads are independent (each has its own
- * scratch rows), so they run in parallel. */
+ * Masked cells weigh exactly 0. KV heads are independent: a job takes one,
+ * ropes and stores its K and V slices, then ropes and attends every query
+ * head of its group (each has its own scratch rows), so nothing of attention
+ * is left to one core. */
 struct att_job {
     const struct model_hparams *hp;
     struct fwd_state           *s;
-    const struct kv_cache      *kv;
+    struct kv_cache            *kv;
     uint32_t                    il, n, p0, n_kv;
 };
 
-static void attend_head(int hi, void *arg)
+static void attend_head(const struct att_job *j, uint32_t h, uint32_t off)
 {
-    const struct att_job *j = arg;
     const struct model_hparams *hp = j->hp;
     const struct kv_cache *kv = j->kv;
     struct fwd_state *s = j->s;
-    const uint32_t h = (uint32_t)hi, hd = hp->head_dim, off = (h / (hp->n_head / hp->n_head_kv)) * hd;
+    const uint32_t hd = hp->head_dim;
     const float scale = 1.0f / sqrtf((float)hd);
     const bool f16 = kv->type == GGML_TYPE_F16;
     const enum ops_order vo = ops_order_of(kv->type, j->n_kv, hd, j->n);
@@ -135,17 +136,30 @@ static void attend_head(int hi, void *arg)
     }
 }
 
-static void attend(const struct model_hparams *hp, struct fwd_state *s, const struct kv_cache *kv,
+static void attend_kv_head(int gi, void *arg)
+{
+    const struct att_job *j = arg;
+    const struct model_hparams *hp = j->hp;
+    struct fwd_state *s = j->s;
+    const uint32_t hd = hp->head_dim, kvd = model_kv_dim(hp), off = (uint32_t)gi * hd;
+    const uint32_t group = hp->n_head / hp->n_head_kv, h0 = (uint32_t)gi * group;
+    for (uint32_t t = 0; t < j->n; t++) {
+        const float *rc = s->rope + (size_t)t * hp->n_rot;
+        float *k = s->k + (size_t)t * kvd;
+        ops_rope(k + off, rc, 1, hd, hp->n_rot);
+        kv_cache_store(j->kv, j->il, j->p0 + t, off, hd, k, s->v + (size_t)t * kvd);
+        for (uint32_t h = h0; h < h0 + group; h++)
+            ops_rope(s->q + (size_t)t * hp->n_embd + (size_t)h * hd, rc, 1, hd, hp->n_rot);
+    }
+    for (uint32_t h = h0; h < h0 + group; h++)
+        attend_head(j, h, off);
+}
+
+static void attend(const struct model_hparams *hp, struct fwd_state *s, struct kv_cache *kv,
                    uint32_t il, uint32_t n, uint32_t p0)
 {
     struct att_job j = { .hp = hp, .s = s, .kv = kv, .il = il, .n = n, .p0 = p0, .n_kv = kv_cache_n_kv(kv) };
-    /* Small attention is not worth waking other cores. */
-    if ((uint64_t)n * j.n_kv * hp->n_embd < (1u << 15)) {
-        for (uint32_t h = 0; h < hp->n_head; h++)
-            attend_head((int)h, &j);
-        return;
-    }
-    llm_parallel_for((int)hp->n_head, attend_head, &j);
+    llm_parallel_for((int)hp->n_head_kv, attend_kv_head, &j);
 }
 
 /* One transformer block over rows 0..n-1 of s->x. With last_only, rows are
@@ -157,7 +171,7 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
 {
     const struct model_hparams *hp = &m->hp;
     const struct layer_weights *l = &m->layers[il];
-    const uint32_t d = hp->n_embd, kvd = model_kv_dim(hp), ff = hp->n_ff;
+    const uint32_t d = hp->n_embd;
 
     for (uint32_t t = 0; t < n; t++)
         ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->attn_norm->data, d,
@@ -165,12 +179,6 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
     const struct gguf_tensor *qkv[] = { l->wq, l->wk, l->wv };
     float *const qkv_out[] = { s->q, s->k, s->v };
     ops_matmul_n(qkv, qkv_out, 3, s->xb, n, s->mm_scratch);
-    for (uint32_t t = 0; t < n; t++) {
-        const float *rc = s->rope + (size_t)t * hp->n_rot;
-        ops_rope(s->q + (size_t)t * d, rc, hp->n_head, hp->head_dim, hp->n_rot);
-        ops_rope(s->k + (size_t)t * kvd, rc, hp->n_head_kv, hp->head_dim, hp->n_rot);
-        kv_cache_store(kv, il, p0 + t, s->k + (size_t)t * kvd, s->v + (size_t)t * kvd);
-    }
     attend(hp, s, kv, il, n, p0);
     ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
     if (last_only && n > 1) {
@@ -183,11 +191,7 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
         ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->ffn_norm->data, d,
                     hp->norm_eps);
     }
-    const struct gguf_tensor *gate_up[] = { l->w_gate, l->w_up };
-    float *const gate_up_out[] = { s->hb, s->hb2 };
-    ops_matmul_n(gate_up, gate_up_out, 2, s->xb, n, s->mm_scratch);
-    for (uint32_t t = 0; t < n; t++)
-        ops_swiglu(s->hb + (size_t)t * ff, s->hb2 + (size_t)t * ff, ff);
+    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch);
     ops_matmul(l->w_down, s->hb, n, s->xb2, s->mm_scratch);
     for (uint32_t t = 0; t < n; t++)
         ops_add(s->x + (size_t)t * d, s->xb2 + (size_t)t * d, d);
@@ -201,11 +205,12 @@ int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
     const uint32_t d = hp->n_embd;
     if (n == 0 || n > s->n_batch || n > kv->n_ctx - kv->n_used || (all_logits && n > s->n_logit_rows))
         return -1;
-    const uint32_t p0 = kv->n_used;
-    const size_t row = (size_t)type_row_bytes(m->tok_embd->type, d);
-    for (uint32_t t = 0; t < n; t++) {
+    for (uint32_t t = 0; t < n; t++)
         if (tokens[t] < 0 || (uint32_t)tokens[t] >= hp->n_vocab)
             return -1;
+    const uint32_t p0 = kv_cache_advance(kv, n);
+    const size_t row = (size_t)type_row_bytes(m->tok_embd->type, d);
+    for (uint32_t t = 0; t < n; t++) {
         const uint8_t *e = (const uint8_t *)m->tok_embd->data + (size_t)tokens[t] * row;
         dequantize_row(m->tok_embd->type, e, s->x + (size_t)t * d, d);
         ops_rope_cache(s->rope + (size_t)t * hp->n_rot, hp->n_rot, p0 + t, hp->rope_base);

@@ -61,26 +61,32 @@ bool kv_cache_full(const struct kv_cache *c)
 
 /* K is a row per position, V a column: both rounded a chunk at a time by
  * the kernels' quantize (the same f16 rounding on every path). */
-void kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t pos, const float *k, const float *v)
+void kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t pos, uint32_t d0, uint32_t nd,
+                    const float *k, const float *v)
 {
     size_t layer = (size_t)c->n_cells * c->kv_dim * c->elt;
-    uint8_t *kp = c->k + il * layer + (size_t)pos * c->kv_dim * c->elt;
-    uint8_t *vp = c->v + il * layer + (size_t)pos * c->elt;
-    kernels()->quantize(c->type, k, kp, c->kv_dim);
-    for (uint32_t d0 = 0; d0 < c->kv_dim; d0 += 64) {
+    uint8_t *kp = c->k + il * layer + ((size_t)pos * c->kv_dim + d0) * c->elt;
+    uint8_t *vp = c->v + il * layer + ((size_t)d0 * c->n_cells + pos) * c->elt;
+    kernels()->quantize(c->type, k + d0, kp, nd);
+    for (uint32_t c0 = 0; c0 < nd; c0 += 64) {
         uint8_t tmp[64 * sizeof(float)];
-        const uint32_t n = c->kv_dim - d0 < 64 ? c->kv_dim - d0 : 64;
-        kernels()->quantize(c->type, v + d0, tmp, n);
+        const uint32_t n = nd - c0 < 64 ? nd - c0 : 64;
+        kernels()->quantize(c->type, v + d0 + c0, tmp, n);
         for (uint32_t d = 0; d < n; d++) {   /* constant sizes: copied inline */
-            uint8_t *dst = vp + (size_t)(d0 + d) * c->n_cells * c->elt;
+            uint8_t *dst = vp + (size_t)(c0 + d) * c->n_cells * c->elt;
             if (c->elt == 2)
                 __builtin_memcpy(dst, tmp + d * 2, 2);
             else
                 __builtin_memcpy(dst, tmp + d * 4, 4);
         }
     }
-    if (pos + 1 > c->n_used)
-        c->n_used = pos + 1;
+}
+
+uint32_t kv_cache_advance(struct kv_cache *c, uint32_t n)
+{
+    uint32_t p0 = c->n_used;
+    c->n_used += n;
+    return p0;
 }
 
 const void *kv_cache_k(const struct kv_cache *c, uint32_t il, uint32_t pos, uint32_t offset)

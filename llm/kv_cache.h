@@ -35,8 +35,13 @@ int    kv_cache_init(struct kv_cache *c, uint32_t n_layer, uint32_t n_ctx, uint3
 void   kv_cache_clear(struct kv_cache *c);
 bool   kv_cache_full(const struct kv_cache *c);
 
-/* Store the K and V rows (kv_dim floats each) of position pos in layer il. */
-void   kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t pos, const float *k, const float *v);
+/* Take the next n positions (the caller checked they fit): returns the first.
+ * They count as used at once, so attention over them sees the right n_kv. */
+uint32_t kv_cache_advance(struct kv_cache *c, uint32_t n);
+/* Store elements d0 .. d0+nd-1 of the K and V rows k, v (kv_dim floats each)
+ * at position pos of layer il. Disjoint ranges may be stored concurrently. */
+void   kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t pos, uint32_t d0, uint32_t nd,
+                      const float *k, const float *v);
 /* The K row of position pos from element offset on (a kv head starts at g*head_dim). */
 const void *kv_cache_k(const struct kv_cache *c, uint32_t il, uint32_t pos, uint32_t offset);
 /* The V row of dimension d (n_cells elements, one per position). */

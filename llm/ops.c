@@ -228,6 +228,15 @@ struct mm_set {
 };
 #define MM_SMALL (1u << 16)   /* multiply-adds below which one core does it all */
 
+static void mm_rows(const struct mm_job *j, uint32_t r0, uint32_t r1)
+{
+    const struct mm_args a = {
+        .order = (enum mm_order)j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
+        .x = j->x, .x_row = j->x_row, .n_tok = j->n_tok, .y = j->y, .y_row = j->rows,
+    };
+    j->k->matmul(&a, r0, r1);
+}
+
 static void mm_chunk(int c, void *arg)
 {
     const struct mm_set *set = arg;
@@ -236,12 +245,19 @@ static void mm_chunk(int c, void *arg)
         i++;
     const struct mm_job *j = &set->job[i];
     uint32_t r0 = (uint32_t)(c - set->first[i]) * j->chunk;
-    uint32_t r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
-    const struct mm_args a = {
-        .order = (enum mm_order)j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
-        .x = j->x, .x_row = j->x_row, .n_tok = j->n_tok, .y = j->y, .y_row = j->rows,
-    };
-    j->k->matmul(&a, r0, r1);
+    mm_rows(j, r0, r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows);
+}
+
+/* Chunk c of both jobs of a gate/up set (same rows, same chunking), then SwiGLU on those rows. */
+static void mm_swiglu_chunk(int c, void *arg)
+{
+    const struct mm_set *set = arg;
+    const struct mm_job *g = &set->job[0], *u = &set->job[1];
+    uint32_t r0 = (uint32_t)c * g->chunk, r1 = r0 + g->chunk < g->rows ? r0 + g->chunk : g->rows;
+    mm_rows(g, r0, r1);
+    mm_rows(u, r0, r1);
+    for (uint32_t t = 0; t < g->n_tok; t++)
+        ops_swiglu(g->y + (size_t)t * g->rows + r0, u->y + (size_t)t * g->rows + r0, r1 - r0);
 }
 
 size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
@@ -275,7 +291,7 @@ static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, c
     }
     /* Small products are not worth waking other cores. */
     uint64_t work = (uint64_t)j->rows * j->n * n_tok;
-    int n_chunks = work < MM_SMALL ? 1 : llm_cpu_count() * 4;
+    int n_chunks = work < MM_SMALL ? 1 : llm_cpu_count() * 16;
     set->work += work;
     if ((uint32_t)n_chunks > j->rows)
         n_chunks = (int)j->rows;
@@ -313,6 +329,28 @@ void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int cou
         else
             llm_parallel_for(set.first[set.count], mm_chunk, &set);
     }
+}
+
+void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
+                       uint32_t n_tok, float *gate, float *up, void *scratch)
+{
+    const uint32_t rows = (uint32_t)w_gate->ne[1];
+    if (w_gate->type != w_up->type || w_gate->ne[0] != w_up->ne[0] || w_up->ne[1] != rows) {
+        const struct gguf_tensor *w[] = { w_gate, w_up };
+        float *const y[] = { gate, up };
+        ops_matmul_n(w, y, 2, x, n_tok, scratch);
+        for (uint32_t t = 0; t < n_tok; t++)
+            ops_swiglu(gate + (size_t)t * rows, up + (size_t)t * rows, rows);
+        return;
+    }
+    struct mm_set set = { .count = 2 };
+    const int n_chunks = mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch);
+    mm_job_init(&set, 1, w_up, x, n_tok, up, scratch);   /* the same chunking; x shared */
+    if (set.work < MM_SMALL)
+        for (int c = 0; c < n_chunks; c++)
+            mm_swiglu_chunk(c, &set);
+    else
+        llm_parallel_for(n_chunks, mm_swiglu_chunk, &set);
 }
 
 void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y, void *scratch)

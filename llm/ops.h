@@ -56,5 +56,11 @@ void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, flo
 #define OPS_MATMUL_MAX 4
 void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
                   uint32_t n_tok, void *scratch);
+/* gate = w_gate x, up = w_up x, then ops_swiglu(gate, up) per token: one
+ * llm_parallel_for whose items each take the same rows of both products and
+ * apply SwiGLU to them (elementwise, on row ranges that start at multiples of
+ * 4, so the result is ops_swiglu's), leaving no serial pass over n_ff. */
+void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
+                       uint32_t n_tok, float *gate, float *up, void *scratch);
 
 #endif

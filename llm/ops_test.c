@@ -231,8 +231,11 @@ SELFTEST(kv_cache_store_and_limits)
     ST_CHECK(c.n_cells == 64 && kv_cache_n_kv(&c) == 32, "cells %u, n_kv %u", c.n_cells, kv_cache_n_kv(&c));
     fill(k, 12, -3.0f, 5.0f);
     fill(v, 12, -70000.0f, 70000.0f);   /* beyond f16 range: becomes inf, as in ggml */
-    for (uint32_t p = 0; p < 40; p++)
-        kv_cache_store(&c, 1, p, k, v);
+    for (uint32_t p = 0; p < 40; p++) {
+        ST_CHECK(kv_cache_advance(&c, 1) == p, "advance did not return the next position");
+        kv_cache_store(&c, 1, p, 0, 5, k, v);   /* two ranges, as two heads would */
+        kv_cache_store(&c, 1, p, 5, 7, k, v);
+    }
     ST_CHECK(kv_cache_full(&c) && kv_cache_n_kv(&c) == 64, "full %d, n_kv %u", kv_cache_full(&c),
              kv_cache_n_kv(&c));
     const uint16_t *kr = kv_cache_k(&c, 1, 39, 4), *vr = kv_cache_v(&c, 1, 7);
@@ -241,7 +244,8 @@ SELFTEST(kv_cache_store_and_limits)
     kv_cache_clear(&c);
     ST_CHECK(c.n_used == 0 && vr[39] == 0 && !kv_cache_full(&c), "clear left data");
     ST_CHECK(kv_cache_init(&c, 2, 40, 12, GGML_TYPE_F32, &a) == 0, "f32 cache refused");
-    kv_cache_store(&c, 0, 3, k, v);
+    kv_cache_advance(&c, 4);
+    kv_cache_store(&c, 0, 3, 0, 12, k, v);
     const float *kf = kv_cache_k(&c, 0, 3, 0), *vf = kv_cache_v(&c, 0, 11);
     ST_CHECK(!memcmp(kf, k, sizeof k) && vf[3] == v[11] && c.n_used == 4, "f32 store not exact");
     ST_CHECK(kv_cache_init(&c, 64, 512, 64, GGML_TYPE_F32, &a) == -1, "oversized cache fit a small arena");

@@ -12,7 +12,11 @@ void     llm_free(void *p, size_t bytes);         /* bytes = the size given to l
 size_t   llm_mem_available(void);                 /* bytes llm_alloc could still give (preflight) */
 uint64_t llm_now_ns(void);                        /* monotonic */
 void     llm_write(const char *s, size_t n);      /* streamed output (text, stats) */
-int      llm_cpu_count(void);
+int      llm_cpu_count(void);                     /* threads llm_parallel_for uses now */
+/* Use n threads from now on (between jobs): 1 runs every job on the caller,
+ * n <= 0 (the default) every online core. The host takes n as it is; the
+ * kernel has 1 or all. */
+void     llm_set_threads(int n);
 /* Run fn(i, arg) for every i in [0, n) on all online cores, return when all are done. */
 void     llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg);
 bool     llm_interrupted(void);                   /* Ctrl-C seen since the last call */

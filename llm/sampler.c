@@ -74,35 +74,50 @@ void sampler_accept(struct sampler *s, int32_t id)
         s->n_recent++;
 }
 
-/* The first id of the largest non-NaN logit (0 when all are NaN): the
- * maximum four lanes at a time (NaN never compares greater), then the first
- * id equal to it. Greedy decoding runs this over the whole vocabulary for
- * every token, so it is written for the vector unit (GCC vector extensions:
- * NEON on arm64, SSE on x86). */
-typedef float   f32x4 __attribute__((vector_size(16)));
+/* The first id of the largest non-NaN logit (0 when all are NaN), in one
+ * pass four lanes at a time (GCC vector extensions: NEON on arm64, SSE on
+ * x86). Greedy decoding runs this over the whole vocabulary for every token.
+ * Logits are compared as integer keys: IEEE magnitudes order as integers, so
+ * a negative one is negated (-0 and +0 both give 0, as they compare equal)
+ * and NaN becomes INT32_MIN, below -inf; integer lanes also stay cheap under
+ * TCG, where every float compare is a helper call. Each lane keeps its first
+ * maximum (strictly greater replaces), then the lanes' ties go to the lowest id. */
 typedef int32_t i32x4 __attribute__((vector_size(16)));
+
+static int32_t logit_key(int32_t bits)
+{
+    int32_t mag = bits & 0x7fffffff, sign = bits >> 31;
+    return mag > 0x7f800000 ? INT32_MIN : (mag ^ sign) - sign;
+}
 
 int32_t sampler_argmax(const float *logits, uint32_t n)
 {
-    f32x4 m = { -INFINITY, -INFINITY, -INFINITY, -INFINITY };
+    i32x4 best = { INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN }, at = { 0, 0, 0, 0 }, id = { 0, 1, 2, 3 };
     uint32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        f32x4 v;
-        memcpy(&v, logits + i, sizeof v);
-        i32x4 gt = v > m;
-        m = (f32x4)(((i32x4)v & gt) | ((i32x4)m & ~gt));
+    for (; i + 4 <= n; i += 4, id += 4) {
+        i32x4 b;
+        memcpy(&b, logits + i, sizeof b);
+        i32x4 mag = b & 0x7fffffff, sign = b >> 31, nan = mag > 0x7f800000;
+        i32x4 key = (((mag ^ sign) - sign) & ~nan) | (INT32_MIN & nan);
+        i32x4 gt = key > best;
+        best = (key & gt) | (best & ~gt);
+        at = (id & gt) | (at & ~gt);
     }
-    float max = -INFINITY;
+    int32_t kmax = INT32_MIN, imax = 0;
     for (int l = 0; l < 4; l++)
-        if (m[l] > max)
-            max = m[l];
-    for (; i < n; i++)
-        if (logits[i] > max)
-            max = logits[i];
-    for (i = 0; i < n; i++)
-        if (logits[i] == max)
-            return (int32_t)i;
-    return 0;
+        if (best[l] > kmax || (best[l] == kmax && at[l] < imax)) {
+            kmax = best[l];
+            imax = at[l];
+        }
+    for (; i < n; i++) {
+        int32_t b;
+        memcpy(&b, logits + i, sizeof b);
+        if (logit_key(b) > kmax) {
+            kmax = logit_key(b);
+            imax = (int32_t)i;
+        }
+    }
+    return imax;
 }
 
 /* llama.cpp's penalties sampler, repeat part: once per distinct recent token. */

@@ -19,7 +19,7 @@
 #include "kernel/console.h"
 
 #define SGI_WAKE 0
-#define SPIN_NS  50000                  /* poll for the next job this long before WFI */
+#define SPIN_NS  2000000                /* poll for the next job this long before WFI */
 
 struct job_slot {
     void (*fn)(int i, void *arg);

@@ -11,7 +11,7 @@
 #include "llm/gguf.h"
 #include "llm/model.h"
 #include "llm/tokenizer.h"
-#include "tools/host/host.h"
+#include "llm/platform.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 #define SESSION_CAP (64u << 20)   /* larger sessions are skipped, not run */
@@ -19,7 +19,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    host_set_threads(1);
+    llm_set_threads(1);
     return 0;
 }
 

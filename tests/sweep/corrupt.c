@@ -25,7 +25,7 @@
 #include "llm/gguf.h"
 #include "llm/model.h"
 #include "llm/tokenizer.h"
-#include "tools/host/host.h"
+#include "llm/platform.h"
 #include "tests/host/testutil.h"
 
 #define PROMPT      "Once"
@@ -564,7 +564,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sweep_corrupt [--mutations N] [--seed S] [--crash-dir D] model.gguf...\n");
         return 2;
     }
-    host_set_threads(1);
+    llm_set_threads(1);
     signal(SIGALRM, on_alarm);
     __sanitizer_set_death_callback(on_death);
     for (; i < argc; i++)

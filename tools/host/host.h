@@ -5,8 +5,5 @@
 
 /* Install the SIGINT handler behind llm_interrupted(). */
 void host_setup_sigint(void);
-/* Use n threads in llm_parallel_for (and report n from llm_cpu_count);
- * n <= 0 means all online CPUs. Call before the first llm_parallel_for. */
-void host_set_threads(int n);
 
 #endif

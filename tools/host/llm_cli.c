@@ -11,12 +11,14 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "llm/bench.h"
 #include "llm/cli.h"
 #include "llm/generate.h"
 #include "llm/gguf.h"
 #include "llm/model.h"
 #include "llm/tokenizer.h"
 #include "tools/host/host.h"
+#include "llm/platform.h"
 #include "llm/kernels.h"
 
 #define TOP_N 10
@@ -32,6 +34,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "usage: llm -m MODEL.gguf [options]\n"
+        "       llm bench -m MODEL.gguf [--scalar] [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
         "  -p, --prompt TEXT       prompt (default \"\")\n"
         "  -n, --n-predict N       tokens to generate (default -1: until EOS or full context)\n"
         "  -c, --ctx-size N        context size (default: the model's)\n"
@@ -348,54 +351,112 @@ static int run_generate(struct session *s, const struct options *o, const struct
     return 0;
 }
 
+/* The model file mapped and parsed, with its tokenizer. */
+struct loaded {
+    struct mapped    f;
+    struct gguf_file gf;
+    struct model     m;
+    struct tokenizer tok;
+};
+
+static int load(const char *path, struct loaded *l)
+{
+    struct llm_err err = {{0}};
+    if (map_file(path, &l->f)) {
+        fprintf(stderr, "llm: cannot map model file %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (gguf_open(&l->gf, l->f.p, l->f.n, &err))
+        return die("%s", err.msg);
+    if (model_load(&l->m, &l->gf, &err) || tokenizer_init(&l->tok, &l->gf, &err))
+        return die("%s", err.msg);
+    return 0;
+}
+
+static void unload(struct loaded *l)
+{
+    tokenizer_free(&l->tok);
+    model_free(&l->m);
+    gguf_close(&l->gf);
+    munmap(l->f.p, l->f.n);
+}
+
+/* llm bench -m MODEL [--scalar] [-p N] [-n N] [-r N] [-t N[,N]]: the
+ * kernel's `llm bench` table (llm/bench.c) for the host build. */
+static int run_bench(int argc, char **argv)
+{
+    const char *model = NULL, *rest[32];
+    int n_rest = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
+            model = argv[++i];
+        else if (strcmp(argv[i], "--scalar") == 0)
+            kernels_force_scalar(true);
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || n_rest == 32)
+            return die("%s", "usage: llm bench -m MODEL.gguf [--scalar] [-p 64] [-n 64] [-r 3] [-t N[,N]]");
+        else
+            rest[n_rest++] = argv[i];
+    }
+    if (!model)
+        return die("%s", "no model given (-m FILE)");
+    struct bench_opts o;
+    struct llm_err err = {{0}};
+    if (bench_parse_args(n_rest, (char **)rest, 0, &o, &err))
+        return die("%s", err.msg);
+    struct loaded l;
+    if (load(model, &l))
+        return 1;
+    const char *name = strrchr(model, '/');
+    o.model = name ? name + 1 : model;
+    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
+    struct session s;
+    if (session_init(&s, &l.m, &l.tok, &cfg, &err))
+        return die("%s", err.msg);
+    printf("llm bench: %s, %d online cpus, kernels %s\n", model, (int)sysconf(_SC_NPROCESSORS_ONLN),
+           kernels()->name);
+    int rc = bench_run(&s, &o, &err);
+    session_free(&s);
+    unload(&l);
+    return rc ? die("%s", err.msg) : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "bench") == 0)
+        return run_bench(argc, argv);
     struct options o;
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc == 2 ? 0 : 1;
     host_setup_sigint();
     if (o.threads)
-        host_set_threads(o.threads);
+        llm_set_threads(o.threads);
     kernels_force_scalar(o.scalar);
 
-    struct mapped f;
-    if (map_file(o.model, &f)) {
-        fprintf(stderr, "llm: cannot map model file %s: %s\n", o.model, strerror(errno));
+    struct loaded l;
+    if (load(o.model, &l))
         return 1;
-    }
     struct llm_err err = {{0}};
-    struct gguf_file gf;
-    struct model m;
-    struct tokenizer tok;
-    if (gguf_open(&gf, f.p, f.n, &err))
-        return die("%s", err.msg);
-    if (model_load(&m, &gf, &err) || tokenizer_init(&tok, &gf, &err))
-        return die("%s", err.msg);
-
     struct session_config cfg = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,
                                   .all_logits = o.ppl_file != NULL };
-    size_t need = generate_mem_needed(&m, &cfg);
+    size_t need = generate_mem_needed(&l.m, &cfg);
     if (o.info) {
         char buf[2048];
-        model_summary(&m, buf, sizeof buf);
+        model_summary(&l.m, buf, sizeof buf);
         fputs(buf, stdout);
         printf("session: ctx %u, batch %u, kv %s: %zu bytes (kv cache %zu)\n", cfg.n_ctx, cfg.n_batch,
                cfg.kv_type == GGML_TYPE_F32 ? "f32" : "f16", need,
-               kv_cache_bytes(m.hp.n_layer, cfg.n_ctx, model_kv_dim(&m.hp), cfg.kv_type));
+               kv_cache_bytes(l.m.hp.n_layer, cfg.n_ctx, model_kv_dim(&l.m.hp), cfg.kv_type));
         return 0;
     }
     if (o.tokenize)
-        return run_tokenize(&tok, o.prompt);
+        return run_tokenize(&l.tok, o.prompt);
 
     struct session s;
-    if (session_init(&s, &m, &tok, &cfg, &err))
+    if (session_init(&s, &l.m, &l.tok, &cfg, &err))
         return die("%s", err.msg);
-    rc = o.ppl_file ? run_perplexity(&s, o.ppl_file) : run_generate(&s, &o, &tok);
+    rc = o.ppl_file ? run_perplexity(&s, o.ppl_file) : run_generate(&s, &o, &l.tok);
     session_free(&s);
-    tokenizer_free(&tok);
-    model_free(&m);
-    gguf_close(&gf);
-    munmap(f.p, f.n);
+    unload(&l);
     return rc;
 }

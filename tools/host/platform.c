@@ -135,20 +135,21 @@ bool llm_interrupted(void)
 
 /* ------------------------------------------------------------- CPU */
 
-static int n_threads;   /* 0 = not chosen yet */
+static _Atomic int n_threads;   /* 0 = all online CPUs */
 
-void host_set_threads(int n)
+void llm_set_threads(int n)
 {
-    n_threads = n;
+    atomic_store(&n_threads, n);
 }
 
 int llm_cpu_count(void)
 {
-    if (n_threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        n_threads = n < 1 ? 1 : (int)n;
+    int n = atomic_load(&n_threads);
+    if (n <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        n = online < 1 ? 1 : (int)online;
     }
-    return n_threads;
+    return n;
 }
 
 uint32_t llm_cpu_features(void)
@@ -180,7 +181,9 @@ uint32_t llm_cpu_features(void)
  * parity): a claim that succeeded pins its job as current. Workers poll for
  * the next job a while before sleeping on the condition variable: a token
  * runs dozens of small jobs back to back, and a futex wake-up per job (a
- * host syscall under qemu-user) would cost as much as the job. */
+ * host syscall under qemu-user) would cost as much as the job. Workers past
+ * the thread count (llm_set_threads lowered it) park on their own condition
+ * variable, so they neither claim items nor cost the poster a wake-up. */
 #define POOL_MAX  64
 #define SPIN_NS   200000
 
@@ -192,13 +195,14 @@ struct pool_slot {
 
 static struct {
     pthread_mutex_t  lock;
-    pthread_cond_t   wake;
+    pthread_cond_t   wake, resize;
     int              n_workers;
     int              sleepers;      /* workers in (or entering) the wait, under lock */
     struct pool_slot slots[2];
     _Atomic uint64_t claim;         /* generation << 32 | next item */
     _Atomic uint32_t done;          /* items finished in the current job */
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+           .resize = PTHREAD_COND_INITIALIZER };
 
 static uint32_t gen_of(uint64_t w) { return (uint32_t)(w >> 32); }
 
@@ -238,42 +242,60 @@ static uint32_t pool_wait(uint32_t seen)
     return gen;
 }
 
-static void *pool_worker(void *unused)
+/* Worker id (0-based) takes part while the thread count is above id + 1. */
+static void *pool_worker(void *arg)
 {
-    (void)unused;
+    const int id = (int)(intptr_t)arg;
     uint32_t seen = gen_of(atomic_load(&pool.claim));
     for (;;) {
+        if (llm_cpu_count() <= id + 1) {
+            pthread_mutex_lock(&pool.lock);
+            while (llm_cpu_count() <= id + 1)
+                pthread_cond_wait(&pool.resize, &pool.lock);
+            pthread_mutex_unlock(&pool.lock);
+            seen = gen_of(atomic_load(&pool.claim));
+            continue;
+        }
         seen = pool_wait(seen);
         pool_run(seen);
     }
     return NULL;
 }
 
-static void pool_start(void)
+/* Start workers up to the thread count, and wake parked ones. */
+static void pool_resize(int want)
 {
-    int want = llm_cpu_count() - 1;
     if (want > POOL_MAX)
         want = POOL_MAX;
+    pthread_mutex_lock(&pool.lock);
     while (pool.n_workers < want) {
         pthread_t t;
-        if (pthread_create(&t, NULL, pool_worker, NULL) != 0)
+        if (pthread_create(&t, NULL, pool_worker, (void *)(intptr_t)pool.n_workers) != 0)
             break;
         pthread_detach(t);
         pool.n_workers++;
     }
+    pthread_cond_broadcast(&pool.resize);
+    pthread_mutex_unlock(&pool.lock);
 }
 
 /* One job at a time: llm/ calls this from a single thread. */
 void llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static int started;   /* workers for this many threads exist and are awake */
+    const int threads = llm_cpu_count();
     if (n <= 0)
         return;
-    pthread_once(&once, pool_start);
-    if (n == 1 || pool.n_workers == 0) {
+    if (threads == 1)
+        started = 1;
+    if (n == 1 || threads == 1) {
         for (int i = 0; i < n; i++)
             fn(i, arg);
         return;
+    }
+    if (threads != started) {
+        pool_resize(threads - 1);
+        started = threads;
     }
     uint32_t gen = gen_of(atomic_load(&pool.claim)) + 1;
     struct pool_slot *s = &pool.slots[gen & 1];

@@ -29,6 +29,17 @@ static size_t matmul_scratch_needed(const struct model *m, uint32_t n_batch)
     return need;
 }
 
+/* The FFN hidden rows converted for w_down (written while mm_scratch is read). */
+static size_t ffn_scratch_needed(const struct model *m, uint32_t n_batch)
+{
+    size_t need = 0;
+    for (uint32_t il = 0; il < m->hp.n_layer; il++) {
+        const struct gguf_tensor *w = m->layers[il].w_down;
+        need = max_size(need, ops_matmul_scratch(w->type, w->ne[0], n_batch));
+    }
+    return need;
+}
+
 /* One list of buffers serves both sizing (a == NULL) and carving. */
 #define CARVE(field, bytes)                                                     \
     do {                                                                        \
@@ -58,6 +69,7 @@ static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, ui
     CARVE(att16, (size_t)hp->n_head * FWD_ATT_GROUP * s->att_stride * sizeof(uint16_t));
     CARVE(rope, b * hp->n_rot * f);
     CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
+    CARVE(ffn_scratch, ffn_scratch_needed(m, n_batch));
     CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
     return 0;
 }
@@ -191,8 +203,10 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
         ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->ffn_norm->data, d,
                     hp->norm_eps);
     }
-    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch);
-    ops_matmul(l->w_down, s->hb, n, s->xb2, s->mm_scratch);
+    /* The gate/up items also convert their SwiGLU rows for w_down. */
+    const enum ggml_type down_xt = ops_matmul_x_type(l->w_down, n);
+    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch, down_xt, s->ffn_scratch);
+    ops_matmul_converted(l->w_down, n, s->xb2, down_xt == GGML_TYPE_F32 ? (const void *)s->hb : s->ffn_scratch);
     for (uint32_t t = 0; t < n; t++)
         ops_add(s->x + (size_t)t * d, s->xb2 + (size_t)t * d, d);
     return n;

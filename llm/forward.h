@@ -26,6 +26,7 @@ struct fwd_state {
     uint16_t *att16;          /* [n_head][FWD_ATT_GROUP][att_stride] weights rounded to f16 */
     float    *rope;           /* [n_batch][n_rot] cos/sin per position */
     void     *mm_scratch;     /* converted activations for the largest matmul */
+    void     *ffn_scratch;    /* hb converted for w_down by the gate/up items */
     float    *logits;         /* [n_logit_rows][n_vocab] */
 };
 

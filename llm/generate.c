@@ -75,24 +75,6 @@ const char *gen_stop_name(enum gen_stop stop)
     return "?";
 }
 
-/* Checked for every token over the whole vocabulary: four lanes at a time
- * (GCC vector extensions), an exponent of all ones meaning inf or NaN. */
-static bool all_finite(const float *x, uint32_t n)
-{
-    typedef uint32_t u32x4 __attribute__((vector_size(16)));
-    u32x4 bad = { 0, 0, 0, 0 };
-    uint32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        u32x4 v;
-        memcpy(&v, x + i, sizeof v);
-        bad |= (u32x4)((v & 0x7f800000u) == 0x7f800000u);
-    }
-    for (; i < n; i++)
-        if (!isfinite(x[i]))
-            return false;
-    return (bad[0] | bad[1] | bad[2] | bad[3]) == 0;
-}
-
 /* Tokenize into s->ids and run the prompt through in batches of n_batch. */
 static int prefill(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
                    struct gen_stats *st, struct llm_err *err)
@@ -151,7 +133,9 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
     uint64_t t0 = llm_now_ns();
     for (uint32_t step = 0;; step++) {
         float *logits = s->fwd.logits;
-        if (!all_finite(logits, n_vocab)) {
+        const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;
+        const struct sampler_scan scan = sampler_scan(logits, n_vocab, eos_skip);
+        if (!scan.finite) {
             st->stop = GEN_STOP_NONFINITE;
             llm_errf(err, "non-finite logits at step %u: stopped", step);
             break;
@@ -160,7 +144,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
             cb->on_logits(cb->ctx, step, logits, n_vocab);
         if (r->ignore_eos && s->tok->eos_id >= 0)
             logits[s->tok->eos_id] = -INFINITY;
-        int32_t id = sampler_sample(&smp, logits);
+        int32_t id = sampler_greedy(&smp) ? scan.argmax : sampler_sample(&smp, logits);
         sampler_accept(&smp, id);
         if (id == s->tok->eos_id) {
             st->stop = GEN_STOP_EOG;

@@ -225,6 +225,10 @@ struct mm_set {
     int           first[OPS_MATMUL_MAX + 1];   /* chunk index of each job's first chunk */
     int           count;
     uint64_t      work;                        /* multiply-adds of the set */
+    /* SwiGLU sets: where each chunk converts its rows of the result for the
+     * next matmul (NULL: not converted), in type next_xt. */
+    uint8_t      *next_x;
+    enum ggml_type next_xt;
 };
 #define MM_SMALL (1u << 16)   /* multiply-adds below which one core does it all */
 
@@ -248,16 +252,24 @@ static void mm_chunk(int c, void *arg)
     mm_rows(j, r0, r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows);
 }
 
-/* Chunk c of both jobs of a gate/up set (same rows, same chunking), then SwiGLU on those rows. */
+/* Chunk c of both jobs of a gate/up set (same rows, same chunking), then
+ * SwiGLU on those rows, then (next_x) their conversion for the next matmul:
+ * chunks start at multiples of its block, and blocks convert independently. */
 static void mm_swiglu_chunk(int c, void *arg)
 {
     const struct mm_set *set = arg;
     const struct mm_job *g = &set->job[0], *u = &set->job[1];
-    uint32_t r0 = (uint32_t)c * g->chunk, r1 = r0 + g->chunk < g->rows ? r0 + g->chunk : g->rows;
+    const uint32_t r0 = (uint32_t)c * g->chunk, r1 = r0 + g->chunk < g->rows ? r0 + g->chunk : g->rows;
     mm_rows(g, r0, r1);
     mm_rows(u, r0, r1);
-    for (uint32_t t = 0; t < g->n_tok; t++)
-        ops_swiglu(g->y + (size_t)t * g->rows + r0, u->y + (size_t)t * g->rows + r0, r1 - r0);
+    const size_t next_row = set->next_x ? (size_t)type_row_bytes(set->next_xt, g->rows) : 0;
+    const size_t next_off = set->next_x ? (size_t)type_row_bytes(set->next_xt, r0) : 0;
+    for (uint32_t t = 0; t < g->n_tok; t++) {
+        float *h = g->y + (size_t)t * g->rows + r0;
+        ops_swiglu(h, u->y + (size_t)t * g->rows + r0, r1 - r0);
+        if (set->next_x)
+            g->k->quantize(set->next_xt, h, set->next_x + t * next_row + next_off, r1 - r0);
+    }
 }
 
 size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
@@ -268,11 +280,28 @@ size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
     return (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
 }
 
-/* Job i of the set for weight w; x is converted into scratch by job 0 (the
- * others of a set want the same type and share it). Returns the job's chunk
- * count. */
+/* Converting a prompt batch's activations, a row per item. */
+struct mm_convert {
+    enum ggml_type        xt;
+    const float          *x;
+    uint8_t              *dst;
+    uint32_t              n;
+    size_t                dst_row;
+    const struct kernels *k;
+};
+
+static void mm_convert_row(int t, void *arg)
+{
+    const struct mm_convert *cv = arg;
+    cv->k->quantize(cv->xt, cv->x + (size_t)t * cv->n, cv->dst + (size_t)t * cv->dst_row, cv->n);
+}
+
+/* Job i of the set for weight w. Its activations: x as f32, or converted
+ * into scratch by job 0 (the others of a set want the same type and share
+ * it), or, when x is NULL, already in scratch (converted or f32). Returns the job's chunk
+ * count; chunks are multiples of align rows (a power of two >= 4). */
 static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, const float *x,
-                       uint32_t n_tok, float *y, void *scratch)
+                       uint32_t n_tok, float *y, void *scratch, uint32_t align)
 {
     struct mm_job *j = &set->job[i];
     *j = (struct mm_job){
@@ -281,27 +310,45 @@ static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, c
     };
     j->order = ops_order_of(w->type, j->n, j->rows, n_tok);
     const enum ggml_type xt = ops_x_type(j->order, w->type);
-    j->x = (const uint8_t *)x;
+    j->x = x ? (const uint8_t *)x : scratch;
     j->x_row = (size_t)j->n * sizeof(float);
     if (xt != GGML_TYPE_F32) {
+        struct mm_convert cv = { .xt = xt, .x = x, .dst = scratch, .n = j->n,
+                                 .dst_row = (size_t)type_row_bytes(xt, j->n), .k = j->k };
         j->x = scratch;
-        j->x_row = (size_t)type_row_bytes(xt, j->n);
-        for (uint32_t t = 0; i == 0 && t < n_tok; t++)
-            j->k->quantize(xt, x + (size_t)t * j->n, (uint8_t *)scratch + t * j->x_row, j->n);
+        j->x_row = cv.dst_row;
+        if (i == 0 && x)   /* a prompt's rows in parallel; one token's on this core */
+            llm_parallel_for((int)n_tok, mm_convert_row, &cv);
     }
-    /* Small products are not worth waking other cores. */
+    /* Small products are not worth waking other cores. Items are claimed
+     * dynamically, so threads finish at most one item apart: at least 16 per
+     * thread, and none above MM_SMALL multiply-adds, keep that tail short
+     * (the vocabulary projection would otherwise leave one thread idle for
+     * a thirty-second of it); one thread needs no split at all. */
     uint64_t work = (uint64_t)j->rows * j->n * n_tok;
-    int n_chunks = work < MM_SMALL ? 1 : llm_cpu_count() * 16;
+    const int threads = llm_cpu_count();
+    uint64_t n_chunks = work < MM_SMALL || threads == 1 ? 1 : (uint64_t)threads * 16;
+    if (n_chunks > 1 && work / MM_SMALL > n_chunks)
+        n_chunks = work / MM_SMALL;
     set->work += work;
-    if ((uint32_t)n_chunks > j->rows)
-        n_chunks = (int)j->rows;
-    j->chunk = ((j->rows + (uint32_t)n_chunks - 1) / (uint32_t)n_chunks + 3) & ~3u;
+    if (n_chunks > j->rows)
+        n_chunks = j->rows;
+    j->chunk = ((j->rows + (uint32_t)n_chunks - 1) / (uint32_t)n_chunks + align - 1) & ~(align - 1);
     return (int)((j->rows + j->chunk - 1) / j->chunk);
 }
 
 static enum ggml_type mm_x_type(const struct gguf_tensor *w, uint32_t n_tok)
 {
     return ops_x_type(ops_order_of(w->type, w->ne[0], w->ne[1], n_tok), w->type);
+}
+
+static void mm_run(struct mm_set *set, void (*fn)(int c, void *arg), int n_chunks)
+{
+    if (set->work < MM_SMALL)
+        for (int c = 0; c < n_chunks; c++)
+            fn(c, set);
+    else
+        llm_parallel_for(n_chunks, fn, set);
 }
 
 void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
@@ -318,39 +365,50 @@ void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int cou
         set.first[0] = 0;
         do {
             set.first[set.count + 1] = set.first[set.count] +
-                                       mm_job_init(&set, set.count, w[i], x, n_tok, y[i], scratch);
+                                       mm_job_init(&set, set.count, w[i], x, n_tok, y[i], scratch, 4);
             set.count++;
             i++;
         } while (i < count && set.count < OPS_MATMUL_MAX && w[i]->ne[0] == w[i - 1]->ne[0] &&
                  mm_x_type(w[i], n_tok) == xt);
-        if (set.work < MM_SMALL)
-            for (int c = 0; c < set.first[set.count]; c++)
-                mm_chunk(c, &set);
-        else
-            llm_parallel_for(set.first[set.count], mm_chunk, &set);
+        mm_run(&set, mm_chunk, set.first[set.count]);
     }
 }
 
+enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok)
+{
+    return mm_x_type(w, n_tok);
+}
+
 void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
-                       uint32_t n_tok, float *gate, float *up, void *scratch)
+                       uint32_t n_tok, float *gate, float *up, void *scratch, enum ggml_type next_xt,
+                       void *next_x)
 {
     const uint32_t rows = (uint32_t)w_gate->ne[1];
+    const bool convert = next_xt != GGML_TYPE_F32;
     if (w_gate->type != w_up->type || w_gate->ne[0] != w_up->ne[0] || w_up->ne[1] != rows) {
         const struct gguf_tensor *w[] = { w_gate, w_up };
         float *const y[] = { gate, up };
         ops_matmul_n(w, y, 2, x, n_tok, scratch);
-        for (uint32_t t = 0; t < n_tok; t++)
-            ops_swiglu(gate + (size_t)t * rows, up + (size_t)t * rows, rows);
+        for (uint32_t t = 0; t < n_tok; t++) {
+            float *h = gate + (size_t)t * rows;
+            ops_swiglu(h, up + (size_t)t * rows, rows);
+            if (convert)
+                kernels()->quantize(next_xt, h, (uint8_t *)next_x + t * type_row_bytes(next_xt, rows), rows);
+        }
         return;
     }
-    struct mm_set set = { .count = 2 };
-    const int n_chunks = mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch);
-    mm_job_init(&set, 1, w_up, x, n_tok, up, scratch);   /* the same chunking; x shared */
-    if (set.work < MM_SMALL)
-        for (int c = 0; c < n_chunks; c++)
-            mm_swiglu_chunk(c, &set);
-    else
-        llm_parallel_for(n_chunks, mm_swiglu_chunk, &set);
+    const uint32_t blck = convert ? (uint32_t)type_traits(next_xt)->blck : 1;
+    struct mm_set set = { .count = 2, .next_x = convert ? next_x : NULL, .next_xt = next_xt };
+    const int n_chunks = mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch, blck > 4 ? blck : 4);
+    mm_job_init(&set, 1, w_up, x, n_tok, up, scratch, blck > 4 ? blck : 4);   /* the same chunking */
+    mm_run(&set, mm_swiglu_chunk, n_chunks);
+}
+
+void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x)
+{
+    struct mm_set set = { .count = 1 };
+    set.first[1] = mm_job_init(&set, 0, w, NULL, n_tok, y, (void *)x, 4);
+    mm_run(&set, mm_chunk, set.first[1]);
 }
 
 void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y, void *scratch)

@@ -56,11 +56,20 @@ void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, flo
 #define OPS_MATMUL_MAX 4
 void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
                   uint32_t n_tok, void *scratch);
+/* The activation type ops_matmul converts x into for w (F32: none). */
+enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok);
 /* gate = w_gate x, up = w_up x, then ops_swiglu(gate, up) per token: one
  * llm_parallel_for whose items each take the same rows of both products and
  * apply SwiGLU to them (elementwise, on row ranges that start at multiples of
- * 4, so the result is ops_swiglu's), leaving no serial pass over n_ff. */
+ * 4, so the result is ops_swiglu's), leaving no serial pass over n_ff. With
+ * next_xt not F32 the items also convert their rows of the result (gate) into
+ * next_x, as ops_matmul would for the next weight (next_xt from
+ * ops_matmul_x_type), and ops_matmul_converted then skips that serial step. */
 void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
-                       uint32_t n_tok, float *gate, float *up, void *scratch);
+                       uint32_t n_tok, float *gate, float *up, void *scratch, enum ggml_type next_xt,
+                       void *next_x);
+/* ops_matmul with x already converted to ops_matmul_x_type(w, n_tok) (or
+ * f32 rows when that is F32). */
+void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x);
 
 #endif

@@ -7,6 +7,7 @@
  * state, one exact float product for the target), not llama.cpp's text. */
 #include <stdbool.h>
 #include "llm/sampler.h"
+#include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/string.h"
 
@@ -74,50 +75,107 @@ void sampler_accept(struct sampler *s, int32_t id)
         s->n_recent++;
 }
 
-/* The first id of the largest non-NaN logit (0 when all are NaN), in one
- * pass four lanes at a time (GCC vector extensions: NEON on arm64, SSE on
- * x86). Greedy decoding runs this over the whole vocabulary for every token.
- * Logits are compared as integer keys: IEEE magnitudes order as integers, so
- * a negative one is negated (-0 and +0 both give 0, as they compare equal)
- * and NaN becomes INT32_MIN, below -inf; integer lanes also stay cheap under
- * TCG, where every float compare is a helper call. Each lane keeps its first
- * maximum (strictly greater replaces), then the lanes' ties go to the lowest id. */
+/* The first id of the largest non-NaN logit (0 when all are NaN), four
+ * lanes at a time (GCC vector extensions: NEON on arm64, SSE on x86), in
+ * chunks spread over llm_parallel_for: greedy decoding scans the whole
+ * vocabulary for every token. Logits are compared as integer keys: IEEE
+ * magnitudes order as integers, so a negative one is negated (-0 and +0 both
+ * give 0, as they compare equal) and NaN (or the skipped id) becomes
+ * INT32_MIN, below -inf; integer lanes also stay cheap under TCG, where every
+ * float compare is a helper call. Each lane keeps its first maximum (strictly
+ * greater replaces), then ties go to the lowest id: across lanes, then chunks. */
 typedef int32_t i32x4 __attribute__((vector_size(16)));
 
-static int32_t logit_key(int32_t bits)
+#define SCAN_CHUNK_MIN 4096
+#define SCAN_MAX_PARTS 64
+
+struct scan_part {
+    int32_t key, at;
+    bool    finite;
+};
+
+struct scan_job {
+    const float     *logits;
+    uint32_t         n, chunk;
+    int32_t          skip;
+    struct scan_part part[SCAN_MAX_PARTS];
+};
+
+static int32_t logit_key(int32_t bits, bool skipped)
 {
     int32_t mag = bits & 0x7fffffff, sign = bits >> 31;
-    return mag > 0x7f800000 ? INT32_MIN : (mag ^ sign) - sign;
+    return mag > 0x7f800000 || skipped ? INT32_MIN : (mag ^ sign) - sign;
 }
 
-int32_t sampler_argmax(const float *logits, uint32_t n)
+/* Take lane or element (key, at) over the best so far (ties: the lower id). */
+static void scan_take(struct scan_part *p, int32_t key, int32_t at)
 {
-    i32x4 best = { INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN }, at = { 0, 0, 0, 0 }, id = { 0, 1, 2, 3 };
-    uint32_t i = 0;
-    for (; i + 4 <= n; i += 4, id += 4) {
+    if (key > p->key || (key == p->key && at < p->at)) {
+        p->key = key;
+        p->at = at;
+    }
+}
+
+static void scan_chunk(int c, void *arg)
+{
+    struct scan_job *j = arg;
+    const uint32_t i0 = (uint32_t)c * j->chunk, i1 = i0 + j->chunk < j->n ? i0 + j->chunk : j->n;
+    const int32_t b0 = (int32_t)i0;
+    i32x4 best = { INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN }, at = { b0, b0, b0, b0 };
+    i32x4 id = { b0, b0 + 1, b0 + 2, b0 + 3 }, bad = { 0, 0, 0, 0 };
+    uint32_t i = i0;
+    for (; i + 4 <= i1; i += 4, id += 4) {
         i32x4 b;
-        memcpy(&b, logits + i, sizeof b);
-        i32x4 mag = b & 0x7fffffff, sign = b >> 31, nan = mag > 0x7f800000;
-        i32x4 key = (((mag ^ sign) - sign) & ~nan) | (INT32_MIN & nan);
+        memcpy(&b, j->logits + i, sizeof b);
+        i32x4 mag = b & 0x7fffffff, sign = b >> 31;
+        bad |= mag > 0x7f7fffff;                       /* inf or NaN */
+        i32x4 low = (mag > 0x7f800000) | (id == j->skip);  /* NaN or skipped: never chosen */
+        i32x4 key = (((mag ^ sign) - sign) & ~low) | (INT32_MIN & low);
         i32x4 gt = key > best;
         best = (key & gt) | (best & ~gt);
         at = (id & gt) | (at & ~gt);
     }
-    int32_t kmax = INT32_MIN, imax = 0;
+    struct scan_part p = { .key = INT32_MIN, .at = INT32_MAX, .finite = !(bad[0] | bad[1] | bad[2] | bad[3]) };
     for (int l = 0; l < 4; l++)
-        if (best[l] > kmax || (best[l] == kmax && at[l] < imax)) {
-            kmax = best[l];
-            imax = at[l];
-        }
-    for (; i < n; i++) {
+        if (best[l] != INT32_MIN)
+            scan_take(&p, best[l], at[l]);
+    for (; i < i1; i++) {
         int32_t b;
-        memcpy(&b, logits + i, sizeof b);
-        if (logit_key(b) > kmax) {
-            kmax = logit_key(b);
-            imax = (int32_t)i;
-        }
+        memcpy(&b, j->logits + i, sizeof b);
+        p.finite &= (b & 0x7fffffff) <= 0x7f7fffff;
+        if (logit_key(b, (int32_t)i == j->skip) > p.key)
+            p = (struct scan_part){ logit_key(b, (int32_t)i == j->skip), (int32_t)i, p.finite };
     }
-    return imax;
+    j->part[c] = p;
+}
+
+struct sampler_scan sampler_scan(const float *logits, uint32_t n, int32_t skip)
+{
+    static struct scan_job j;   /* one scan at a time: the generation loop's */
+    uint32_t chunk = (n + SCAN_MAX_PARTS - 1) / SCAN_MAX_PARTS;
+    chunk = chunk < SCAN_CHUNK_MIN ? SCAN_CHUNK_MIN : (chunk + 3) & ~3u;
+    j = (struct scan_job){ .logits = logits, .n = n, .chunk = chunk, .skip = skip };
+    const int parts = n ? (int)((n + chunk - 1) / chunk) : 0;
+    llm_parallel_for(parts, scan_chunk, &j);
+    struct sampler_scan r = { .finite = true, .argmax = 0 };
+    struct scan_part best = { .key = INT32_MIN, .at = 0 };
+    for (int c = 0; c < parts; c++) {
+        r.finite &= j.part[c].finite;
+        if (j.part[c].key > best.key)   /* strictly: an earlier chunk keeps a tie */
+            best = j.part[c];
+    }
+    r.argmax = best.at;
+    return r;
+}
+
+int32_t sampler_argmax(const float *logits, uint32_t n)
+{
+    return sampler_scan(logits, n, -1).argmax;
+}
+
+bool sampler_greedy(const struct sampler *s)
+{
+    return s->p.temp <= 0 && (s->p.repeat_penalty == 1.0f || s->n_recent == 0);
 }
 
 /* llama.cpp's penalties sampler, repeat part: once per distinct recent token. */

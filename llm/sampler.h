@@ -4,6 +4,7 @@
 #ifndef LLM_SAMPLER_H
 #define LLM_SAMPLER_H
 #include <stdint.h>
+#include <stdbool.h>
 #include "llm/arena.h"
 
 struct sampler_params {
@@ -33,6 +34,18 @@ int     sampler_init(struct sampler *s, const struct sampler_params *p, uint32_t
 void    sampler_accept(struct sampler *s, int32_t id);   /* remember for the repetition penalty */
 /* logits may be modified (penalty, temperature). */
 int32_t sampler_sample(struct sampler *s, float *logits);
+/* The first id of the largest non-NaN logit (0 when all are NaN). */
 int32_t sampler_argmax(const float *logits, uint32_t n);
+/* One pass (spread over llm_parallel_for) for the generation loop: whether
+ * every logit is finite, and sampler_argmax with id skip (-1: none) left out,
+ * as if it were -inf. */
+struct sampler_scan {
+    bool    finite;
+    int32_t argmax;
+};
+struct sampler_scan sampler_scan(const float *logits, uint32_t n, int32_t skip);
+/* sampler_sample would return the argmax of the logits as they are (greedy,
+ * and no penalty to apply). */
+bool    sampler_greedy(const struct sampler *s);
 
 #endif

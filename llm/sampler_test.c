@@ -96,6 +96,52 @@ SELFTEST(sampler_top_k1_is_greedy)
     }
 }
 
+/* The first id of the largest logit, skip left out: the plain loop the
+ * chunked, vectorized scan must agree with. */
+static int32_t naive_argmax(const float *l, uint32_t n, int32_t skip)
+{
+    int32_t best = -1;
+    for (uint32_t i = 0; i < n; i++)
+        if ((int32_t)i != skip && (best < 0 || l[i] > l[best]))
+            best = (int32_t)i;
+    return best < 0 ? 0 : best;
+}
+
+SELFTEST(sampler_scan_chunks)
+{
+    enum { N = 30001 };   /* several chunks, a ragged tail */
+    static float l[N];
+    uint32_t x = 99;
+    for (int round = 0; round < 4; round++) {
+        for (uint32_t i = 0; i < N; i++) {
+            x = x * 1664525u + 1013904223u;
+            l[i] = (float)(x >> 28) - 9.0f - (float)round;   /* 16 levels: ties across chunks */
+        }
+        l[N - 1] = round == 3 ? 7.0f : l[N - 1];            /* the maximum in the tail once */
+        int32_t want = naive_argmax(l, N, -1);
+        struct sampler_scan sc = sampler_scan(l, N, -1);
+        ST_CHECK(sc.finite && sc.argmax == want, "round %d: scan %d (finite %d), want %d", round,
+                 (int)sc.argmax, sc.finite, (int)want);
+        ST_CHECK(sampler_argmax(l, N) == want, "round %d: argmax differs from scan", round);
+        int32_t want2 = naive_argmax(l, N, want);
+        sc = sampler_scan(l, N, want);
+        ST_CHECK(sc.argmax == want2, "round %d: skipping %d gave %d, want %d", round, (int)want,
+                 (int)sc.argmax, (int)want2);
+    }
+    const uint32_t at[] = { 5, 4096 * 3 + 6, N - 1 };
+    const float bad[] = { INFINITY, -INFINITY, NAN };
+    for (int k = 0; k < 3; k++)
+        for (int b = 0; b < 3; b++) {
+            float keep = l[at[k]];
+            l[at[k]] = bad[b];
+            struct sampler_scan sc = sampler_scan(l, N, -1);
+            ST_CHECK(!sc.finite, "%g at %u passed as finite", (double)bad[b], at[k]);
+            ST_CHECK(b == 0 ? sc.argmax == (int32_t)at[k] : sc.argmax == naive_argmax(l, N, (int32_t)at[k]),
+                     "%g at %u: argmax %d", (double)bad[b], at[k], (int)sc.argmax);
+            l[at[k]] = keep;
+        }
+}
+
 SELFTEST(sampler_seed_repeats)
 {
     struct sampler s1, s2;

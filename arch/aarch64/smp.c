@@ -62,9 +62,11 @@ static void sgi_wake(uint32_t intid, void *arg) { (void)intid; (void)arg; }
 static uint32_t wait_for_job(uint32_t seen)
 {
     uint64_t spin_end = time_ns() + SPIN_NS;
-    uint32_t gen;
+    uint32_t gen, polls = 0;
     while ((gen = gen_of(__atomic_load_n(&claim, __ATOMIC_ACQUIRE))) == seen) {
-        if (time_ns() < spin_end) {
+        /* The clock is read only every 256 polls: under QEMU's MTTCG a
+         * counter read is an I/O register access that takes the global lock. */
+        if (++polls % 256 || time_ns() < spin_end) {
             cpu_relax();
             continue;
         }

@@ -174,10 +174,53 @@ static void attend(const struct model_hparams *hp, struct fwd_state *s, struct k
     llm_parallel_for((int)hp->n_head_kv, attend_kv_head, &j);
 }
 
-/* One transformer block over rows 0..n-1 of s->x. With last_only, rows are
- * dropped after the attention output as llama.cpp does in the last layer
- * (only the last token's logits are wanted): the FFN then runs on one row,
- * which also decides its kernels. Returns the rows still live. */
+/* Token rows are independent outside the matmuls and attention: a prompt
+ * batch spreads them over the cores (one token runs on the caller). */
+struct row_job {
+    const struct model *m;
+    struct fwd_state   *s;
+    const float        *norm;     /* RMSNorm weights */
+    bool                add;      /* x += xb2 first (the residual of the last projection) */
+    const int32_t      *tokens;   /* embed_row */
+    uint32_t            p0;
+};
+
+/* x += xb2 (when add), then xb = rmsnorm(x) * norm, for row t. */
+static void norm_row(int t, void *arg)
+{
+    const struct row_job *j = arg;
+    const uint32_t d = j->m->hp.n_embd;
+    float *x = j->s->x + (size_t)t * d;
+    if (j->add)
+        ops_add(x, j->s->xb2 + (size_t)t * d, d);
+    ops_rmsnorm(j->s->xb + (size_t)t * d, x, j->norm, d, j->m->hp.norm_eps);
+}
+
+static void residual_norm(const struct model *m, struct fwd_state *s, bool add,
+                          const struct gguf_tensor *norm, uint32_t n)
+{
+    struct row_job j = { .m = m, .s = s, .norm = norm->data, .add = add };
+    llm_parallel_for((int)n, norm_row, &j);
+}
+
+/* Row t of x from the token embedding, and its position's RoPE factors. */
+static void embed_row(int t, void *arg)
+{
+    const struct row_job *j = arg;
+    const struct model_hparams *hp = &j->m->hp;
+    const struct gguf_tensor *e = j->m->tok_embd;
+    const size_t row = (size_t)type_row_bytes(e->type, hp->n_embd);
+    dequantize_row(e->type, (const uint8_t *)e->data + (size_t)j->tokens[t] * row,
+                   j->s->x + (size_t)t * hp->n_embd, hp->n_embd);
+    ops_rope_cache(j->s->rope + (size_t)t * hp->n_rot, hp->n_rot, j->p0 + (uint32_t)t, hp->rope_base);
+}
+
+/* One transformer block over rows 0..n-1 of s->x; the residual add of its
+ * FFN output (xb2) is left to the next norm (the next block's, or the
+ * output's). With last_only, rows are dropped after the attention output as
+ * llama.cpp does in the last layer (only the last token's logits are wanted):
+ * the FFN then runs on one row, which also decides its kernels. Returns the
+ * rows still live. */
 static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
                               uint32_t il, uint32_t n, uint32_t p0, bool last_only)
 {
@@ -185,9 +228,7 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
     const struct layer_weights *l = &m->layers[il];
     const uint32_t d = hp->n_embd;
 
-    for (uint32_t t = 0; t < n; t++)
-        ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->attn_norm->data, d,
-                    hp->norm_eps);
+    residual_norm(m, s, il > 0, l->attn_norm, n);
     const struct gguf_tensor *qkv[] = { l->wq, l->wk, l->wv };
     float *const qkv_out[] = { s->q, s->k, s->v };
     ops_matmul_n(qkv, qkv_out, 3, s->xb, n, s->mm_scratch);
@@ -198,17 +239,11 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
         memmove(s->xb2, s->xb2 + (size_t)(n - 1) * d, d * sizeof(float));
         n = 1;
     }
-    for (uint32_t t = 0; t < n; t++) {
-        ops_add(s->x + (size_t)t * d, s->xb2 + (size_t)t * d, d);
-        ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, l->ffn_norm->data, d,
-                    hp->norm_eps);
-    }
+    residual_norm(m, s, true, l->ffn_norm, n);
     /* The gate/up items also convert their SwiGLU rows for w_down. */
     const enum ggml_type down_xt = ops_matmul_x_type(l->w_down, n);
     ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch, down_xt, s->ffn_scratch);
     ops_matmul_converted(l->w_down, n, s->xb2, down_xt == GGML_TYPE_F32 ? (const void *)s->hb : s->ffn_scratch);
-    for (uint32_t t = 0; t < n; t++)
-        ops_add(s->x + (size_t)t * d, s->xb2 + (size_t)t * d, d);
     return n;
 }
 
@@ -216,25 +251,17 @@ int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
             const int32_t *tokens, uint32_t n, bool all_logits)
 {
     const struct model_hparams *hp = &m->hp;
-    const uint32_t d = hp->n_embd;
     if (n == 0 || n > s->n_batch || n > kv->n_ctx - kv->n_used || (all_logits && n > s->n_logit_rows))
         return -1;
     for (uint32_t t = 0; t < n; t++)
         if (tokens[t] < 0 || (uint32_t)tokens[t] >= hp->n_vocab)
             return -1;
-    const uint32_t p0 = kv_cache_advance(kv, n);
-    const size_t row = (size_t)type_row_bytes(m->tok_embd->type, d);
-    for (uint32_t t = 0; t < n; t++) {
-        const uint8_t *e = (const uint8_t *)m->tok_embd->data + (size_t)tokens[t] * row;
-        dequantize_row(m->tok_embd->type, e, s->x + (size_t)t * d, d);
-        ops_rope_cache(s->rope + (size_t)t * hp->n_rot, hp->n_rot, p0 + t, hp->rope_base);
-    }
+    struct row_job e = { .m = m, .s = s, .tokens = tokens, .p0 = kv_cache_advance(kv, n) };
+    llm_parallel_for((int)n, embed_row, &e);
     uint32_t live = n;
     for (uint32_t il = 0; il < hp->n_layer; il++)
-        live = layer_forward(m, s, kv, il, live, p0, il + 1 == hp->n_layer && !all_logits);
-    for (uint32_t t = 0; t < live; t++)
-        ops_rmsnorm(s->xb + (size_t)t * d, s->x + (size_t)t * d, m->output_norm->data, d,
-                    hp->norm_eps);
+        live = layer_forward(m, s, kv, il, live, e.p0, il + 1 == hp->n_layer && !all_logits);
+    residual_norm(m, s, true, m->output_norm, live);
     ops_matmul(m->output, s->xb, live, s->logits, s->mm_scratch);
     return 0;
 }

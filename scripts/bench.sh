@@ -9,10 +9,11 @@
 #      ../shared/models/reference/ppl-text.txt;
 #  - their ratio to llama.cpp's counts for the same runs (same commit, same QEMU);
 #  - wall-clock tok/s of a long-prompt -n 64 run with 1 and then 2 threads;
-#  - thread scaling: synth15M decode tok/s, -t 1 and -t 2 alternating, 3 times;
+#  - thread scaling: synth15M decode tok/s, -t 1 and -t 2 alternating, 5 times,
+#    and `llm bench -t 1,2` (thread counts alternating inside one process);
 #  - the kernel (build/kernel.bin, if built): `llm bench` under
 #    run-qemu.sh --icount (insn/tok from the guest clock) for the q4_0 models,
-#    and with --smp 2 at -t 1 and -t 2 (wall time).
+#    and with --smp 2, `llm bench -t 1,2` (wall time, median speed-up of pairs).
 # Usage: scripts/bench.sh [--cpu NAME] [--quick] [--out FILE]
 #   --quick: stories260K q4_0 only; --out: also write the report to FILE
 #   (make bench: docs/bench.md) once every run has succeeded.
@@ -93,37 +94,52 @@ pair() {
         awk '{ s += $1 } END { printf "%.1f", s }'
 }
 
-# Decode tok/s of synth15M at -t 1 and -t 2, back to back, 3 times; and what
-# the machine gives two independent jobs at once (two -t 1 runs side by side:
-# their summed tok/s over one alone bounds what a second thread can give).
+# Decode tok/s of synth15M at -t 1 and -t 2, back to back, 5 times, with
+# the ratio of each pair and their median; what the machine gives two
+# independent jobs at once (two -t 1 runs side by side: their summed tok/s
+# over one alone bounds what a second thread can give); and `llm bench -t 1,2`,
+# which alternates the thread counts inside one process.
 threads() {
     model=$M/synth/synth15M-random-q4_0.gguf
     [ -f "$model" ] || return 0
     l0=$(cut -d' ' -f1-3 /proc/loadavg)
     r1= r2= rp=
-    for rep in 1 2 3; do
+    for rep in 1 2 3 4 5; do
         run "$model" "$SHORT" 48 1 0 >/dev/null || exit 1
         r1="$r1 $(rate gen)"
         run "$model" "$SHORT" 48 2 0 >/dev/null || exit 1
         r2="$r2 $(rate gen)"
         rp="$rp $(pair "$model")"
     done
+    timeout 900 qemu-aarch64 -cpu "$CPU" "$LLM" bench -m "$model" -p 64 -n 64 -r 9 -t 1,2 >"$tmp/hb" ||
+        { echo "bench: llm bench failed" >&2; exit 1; }
     l1=$(cut -d' ' -f1-3 /proc/loadavg)
     {
         echo
         echo "## Threads (host build, qemu-aarch64)"
         echo
-        echo "synth15M-random-q4_0 decode (\"$SHORT\", -n 48), gen tok/s, back to back 3 times;"
-        echo "load average $l0 before, $l1 after. \"2 jobs\": two -t 1 runs at once, their tok/s"
-        echo "summed: over -t 1 alone, the most a second thread could give on this machine now."
+        echo "synth15M-random-q4_0 decode (\"$SHORT\", -n 48, greedy, sampling included), gen tok/s,"
+        echo "-t 1 then -t 2, 5 times; load average $l0 before, $l1 after. \"2 jobs\": two -t 1 runs"
+        echo "at once, their tok/s summed: over -t 1, the most a second thread could give on this"
+        echo "machine then."
         echo
-        echo "| -t 1 tok/s | -t 2 tok/s | speed-up | 2 jobs tok/s | machine bound |"
-        echo "|---|---|---|---|---|"
+        echo "| -t 1 tok/s | -t 2 tok/s | speed-up per pair | median | 2 jobs tok/s | machine bound |"
+        echo "|---|---|---|---|---|---|"
         echo "$r1|$r2|$rp" | awk -F'|' '{ n = split($1, a, " "); split($2, b, " "); split($3, c, " ")
-            s1 = s2 = s3 = 0
-            for (i = 1; i <= n; i++) { s1 += a[i]; s2 += b[i]; s3 += c[i] }
-            printf "| %s | %s | %.2fx | %s | %.2fx |\n", join(a, n), join(b, n), s2 / s1, join(c, n), s3 / s1 }
+            s1 = s3 = 0
+            for (i = 1; i <= n; i++) { s1 += a[i]; s3 += c[i]; q[i] = b[i] / a[i] }
+            for (i = 2; i <= n; i++) for (k = i; k > 1 && q[k - 1] > q[k]; k--) { t = q[k]; q[k] = q[k - 1]; q[k - 1] = t }
+            for (i = 1; i <= n; i++) r = r (i > 1 ? ", " : "") sprintf("%.2fx", b[i] / a[i])
+            printf "| %s | %s | %s | %.2fx | %s | %.2fx |\n", join(a, n), join(b, n), r, q[int((n + 1) / 2)],
+                join(c, n), s3 / s1 }
             function join(v, n,   s, i) { s = v[1]; for (i = 2; i <= n; i++) s = s ", " v[i]; return s }'
+        echo
+        echo "\`llm bench -p 64 -n 64 -r 9 -t 1,2\` (the forward pass only; each repetition runs both"
+        echo "thread counts back to back, and the speed-up is the median of those 9 pairs):"
+        echo
+        grep '^|' "$tmp/hb"
+        echo
+        sed -n 's/^speed-up/- speed-up/p' "$tmp/hb"
     } >>"$tmp/threads"
 }
 
@@ -132,7 +148,9 @@ kbench() {
     model=$1 cmds=$2
     shift 2
     timeout 900 scripts/run-qemu.sh --timeout 800 "$@" --model "$model" \
-        --append "init=\"$cmds;poweroff\"" 2>&1 | grep '^| ' | grep -v '^| model '
+        --append "init=\"$cmds;poweroff\"" >"$tmp/kout" 2>&1
+    grep '^| ' "$tmp/kout" | grep -v '^| model '
+    grep '^speed-up' "$tmp/kout" >>"$tmp/kspeed"
 }
 
 kernel() {
@@ -144,7 +162,8 @@ kernel() {
         echo "Instructions per token from \`scripts/run-qemu.sh --icount\` (-icount shift=0: the guest"
         echo "clock counts one ns per instruction; 1 vCPU). pp64: 64 pseudo-random tokens in one batch"
         echo "(the last one's logits included); tg64: 64 single-token passes from an empty cache,"
-        echo "no sampling (as llama-bench). Then --smp 2 without icount: wall tok/s at -t 1 and -t 2"
+        echo "no sampling (as llama-bench). Then --smp 2 without icount: wall tok/s at -t 1 and -t 2,"
+        echo "back to back in each of 9 repetitions, and the median speed-up of those pairs"
         echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))."
         echo
         echo "Against the user-mode table above: the kernel's pp64 spreads one vocabulary"
@@ -158,11 +177,14 @@ kernel() {
             [ -f "$M/$name.gguf" ] && kbench "$M/$name.gguf" "llm bench -p 64 -n 64 -r 1" --icount
         done
         name=$M/synth/synth15M-random-q4_0.gguf
-        [ -f "$name" ] && kbench "$name" "llm bench -t 1 -p 64 -n 32 -r 3;llm bench -t 2 -p 64 -n 32 -r 3" --smp 2
+        [ -f "$name" ] && kbench "$name" "llm bench -p 64 -n 64 -r 9 -t 1,2" --smp 2
+        echo
+        sed -n 's/^speed-up/- speed-up/p' "$tmp/kspeed"
     } >>"$tmp/kernel"
 }
 
 : >"$tmp/rows"
+: >"$tmp/kspeed"
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 for spec in $MODELS; do
     IFS=: read -r name words ref_dec ref_pp <<EOF

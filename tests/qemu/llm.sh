@@ -127,6 +127,15 @@ session_ids | boot k_gen_smp2 --smp 2 --model "$gen"
 check_ids k_gen_smp2 smp2_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie
 a=$(grep '^ids: ' "$w/k_gen.out"); b=$(grep '^ids: ' "$w/k_gen_smp2.out")
 if [ -n "$a" ] && [ "$a" = "$b" ]; then pass smp2_same_ids; else fail smp2_same_ids "smp 1: '$a', smp 2: '$b'"; fi
+# llm bench with both thread counts back to back: a row for each and the
+# median speed-up; a count the kernel cannot run is refused.
+printf 'llm bench -p 8 -n 8 -r 3 -t 1,2\nllm bench -t 3\npoweroff\n' | boot k_bench2 --smp 2 --model "$gen"
+if grep -q '^| gen-q4_0.gguf | .* | 1 | tg8 | [0-9.]* ± [0-9.]* | - |' "$w/k_bench2.out" &&
+   grep -q '^| gen-q4_0.gguf | .* | 2 | tg8 | [0-9.]* ± [0-9.]* | - |' "$w/k_bench2.out" &&
+   grep -q '^speed-up pp8: -t 2 over -t 1: [0-9.]*x (median of 3 back-to-back pairs' "$w/k_bench2.out" &&
+   grep -q '^speed-up tg8: -t 2 over -t 1: [0-9.]*x' "$w/k_bench2.out"
+then pass bench_thread_pairs; else fail bench_thread_pairs "no -t 1,2 rows or speed-up in $w/k_bench2.out"; fi
+expect k_bench2 bench_bad_threads "llm bench: -t 3: this kernel runs 1 or all 2 cpus"
 
 # ---- bad files, hot swap, Ctrl-C: one boot, the 0x03 sent while the last
 # command (a long generation) runs; it is queued behind that command's line.

@@ -222,14 +222,30 @@ static void pool_run(uint32_t gen)
     }
 }
 
+static inline void pool_relax(void)
+{
+#if defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#elif defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("pause" ::: "memory");
+#endif
+}
+
 /* The generation of a job newer than seen: poll first, then sleep. */
 static uint32_t pool_wait(uint32_t seen)
 {
     uint64_t spin_end = llm_now_ns() + SPIN_NS;
-    uint32_t gen;
+    uint32_t gen, polls = 0;
     while ((gen = gen_of(atomic_load(&pool.claim))) == seen) {
+        /* Syscalls only every 256 polls (each is a host call under
+         * qemu-user): the clock, and a yield so that an oversubscribed
+         * host runs the poster meanwhile. */
+        if (++polls % 256) {
+            pool_relax();
+            continue;
+        }
         if (llm_now_ns() < spin_end) {
-            sched_yield();   /* an oversubscribed host runs the poster meanwhile */
+            sched_yield();
             continue;
         }
         pthread_mutex_lock(&pool.lock);

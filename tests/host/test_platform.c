@@ -1,6 +1,7 @@
 /* tests/host/test_platform.c: the host implementation of llm/platform.h
  * (tools/host/platform.c): allocation alignment and zeroing, the thread pool
- * (every index exactly once over many calls in a row), Ctrl-C delivery, clock
+ * (every index exactly once over many calls in a row, thread counts changed
+ * between jobs), Ctrl-C delivery, clock
  * and CPU queries. */
 #include <signal.h>
 #include <stdatomic.h>
@@ -65,6 +66,48 @@ static void check_parallel(void)
     check(llm_cpu_count() >= 1, "platform/cpu_count", "no CPU");
 }
 
+/* Which threads ran a job's items: a slot per distinct thread. */
+static _Thread_local int thread_tag;
+static atomic_int next_tag, tags_seen[64];
+
+static void tag_hit(int i, void *arg)
+{
+    (void)arg;
+    if (!thread_tag)
+        thread_tag = atomic_fetch_add(&next_tag, 1) + 1;
+    atomic_store(&tags_seen[thread_tag % 64], 1);
+    atomic_fetch_add(&hits[i], 1);
+}
+
+/* llm_set_threads between jobs: the count is obeyed (1 = the caller only,
+ * k = at most k threads), parked workers come back, every index once. */
+static void check_thread_count(void)
+{
+    static const int counts[] = { 1, 2, 1, 3, 2, 1, 4, 0 };
+    bool ok = true, obeyed = true;
+    thread_tag = atomic_fetch_add(&next_tag, 1) + 1;   /* the caller's */
+    for (unsigned c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        llm_set_threads(counts[c]);
+        const int want = counts[c] ? counts[c] : llm_cpu_count();
+        ok &= llm_cpu_count() == want;
+        for (int round = 0; round < 50; round++) {
+            for (int i = 0; i < N_ITEMS; i++)
+                atomic_store(&hits[i], 0);
+            for (int t = 0; t < 64; t++)
+                atomic_store(&tags_seen[t], 0);
+            llm_parallel_for(N_ITEMS, tag_hit, NULL);
+            int distinct = 0;
+            for (int t = 0; t < 64; t++)
+                distinct += atomic_load(&tags_seen[t]);
+            for (int i = 0; i < N_ITEMS; i++)
+                ok &= atomic_load(&hits[i]) == 1;
+            obeyed &= distinct <= want && (want > 1 || atomic_load(&tags_seen[thread_tag % 64]));
+        }
+    }
+    check(ok, "platform/set_threads_each_index_once", "an index ran zero or several times, or a wrong count");
+    check(obeyed, "platform/set_threads_obeyed", "more threads ran items than were set");
+}
+
 static void check_misc(void)
 {
     host_setup_sigint();
@@ -85,6 +128,7 @@ int main(void)
 {
     check_alloc();
     check_parallel();
+    check_thread_count();
     check_misc();
     return n_fail ? 1 : 0;
 }

@@ -273,7 +273,8 @@ static void *pool_worker(void *arg)
             continue;
         }
         seen = pool_wait(seen);
-        pool_run(seen);
+        if (llm_cpu_count() > id + 1)   /* set before the job was posted: not lowered since */
+            pool_run(seen);
     }
     return NULL;
 }

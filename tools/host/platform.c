@@ -327,6 +327,10 @@ void llm_parallel_for(int n, void (*fn)(int i, void *arg), void *arg)
         pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     pool_run(gen);
-    while (atomic_load(&pool.done) < (uint32_t)n)
-        sched_yield();
+    for (uint32_t polls = 1; atomic_load(&pool.done) < (uint32_t)n; polls++) {
+        if (polls % 256)
+            pool_relax();
+        else
+            sched_yield();   /* a worker holding the last item may need this core */
+    }
 }

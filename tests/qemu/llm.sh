@@ -127,6 +127,17 @@ session_ids | boot k_gen_smp2 --smp 2 --model "$gen"
 check_ids k_gen_smp2 smp2_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie
 a=$(grep '^ids: ' "$w/k_gen.out"); b=$(grep '^ids: ' "$w/k_gen_smp2.out")
 if [ -n "$a" ] && [ "$a" = "$b" ]; then pass smp2_same_ids; else fail smp2_same_ids "smp 1: '$a', smp 2: '$b'"; fi
+# -cpu cortex-a72 (no DotProd: the widening-multiply kernels), on 2 cpus: the
+# same ids as -cpu max.
+{ printf 'info\n'; session_ids; } | boot k_gen_a72 --cpu cortex-a72 --smp 2 --model "$gen"
+if grep -qx 'features: FP AdvSIMD' "$w/k_gen_a72.out"; then pass a72_no_dotprod; else
+    fail a72_no_dotprod "no 'features: FP AdvSIMD' line (FP and AdvSIMD only) in $w/k_gen_a72.out"; fi
+c=$(grep '^ids: ' "$w/k_gen_a72.out")
+if [ -n "$a" ] && [ "$a" = "$c" ]; then pass a72_same_ids; else fail a72_same_ids "max: '$a', cortex-a72: '$c'"; fi
+if [ "$have_shared" = 1 ]; then
+    session_ids | boot k_q4_a72 --cpu cortex-a72 --model "$models/stories260K/stories260K-q4_0.gguf"
+    check_ids k_q4_a72 a72_q4_0_ids 1 "$ref/stories260K-q4_0.arm64.jsonl" tie
+fi
 # llm bench with both thread counts back to back: a row for each and the
 # median speed-up; a count the kernel cannot run is refused.
 printf 'llm bench -p 8 -n 8 -r 3 -t 1,2\nllm bench -t 3\npoweroff\n' | boot k_bench2 --smp 2 --model "$gen"

@@ -337,7 +337,7 @@ static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, c
     return (int)((j->rows + j->chunk - 1) / j->chunk);
 }
 
-static enum ggml_type mm_x_type(const struct gguf_tensor *w, uint32_t n_tok)
+enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok)
 {
     return ops_x_type(ops_order_of(w->type, w->ne[0], w->ne[1], n_tok), w->type);
 }
@@ -359,7 +359,7 @@ void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int cou
     while (i < count) {
         /* Weights that share the input and its converted type share one
          * conversion and one parallel_for; any other runs on its own. */
-        const enum ggml_type xt = mm_x_type(w[i], n_tok);
+        const enum ggml_type xt = ops_matmul_x_type(w[i], n_tok);
         set.count = 0;
         set.work = 0;
         set.first[0] = 0;
@@ -369,14 +369,9 @@ void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int cou
             set.count++;
             i++;
         } while (i < count && set.count < OPS_MATMUL_MAX && w[i]->ne[0] == w[i - 1]->ne[0] &&
-                 mm_x_type(w[i], n_tok) == xt);
+                 ops_matmul_x_type(w[i], n_tok) == xt);
         mm_run(&set, mm_chunk, set.first[set.count]);
     }
-}
-
-enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok)
-{
-    return mm_x_type(w, n_tok);
 }
 
 void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,

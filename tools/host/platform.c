@@ -135,21 +135,25 @@ bool llm_interrupted(void)
 
 /* ------------------------------------------------------------- CPU */
 
-static _Atomic int n_threads;   /* 0 = all online CPUs */
+/* The thread count in use, resolved when set: llm_cpu_count runs for every
+ * matmul and every pool job, and glibc answers _SC_NPROCESSORS_ONLN by
+ * reading /sys (three syscalls, each a host call under qemu-user). */
+static _Atomic int n_threads;   /* 0 = not set yet: all online CPUs */
 
 void llm_set_threads(int n)
 {
+    if (n <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        n = online < 1 ? 1 : (int)online;
+    }
     atomic_store(&n_threads, n);
 }
 
 int llm_cpu_count(void)
 {
-    int n = atomic_load(&n_threads);
-    if (n <= 0) {
-        long online = sysconf(_SC_NPROCESSORS_ONLN);
-        n = online < 1 ? 1 : (int)online;
-    }
-    return n;
+    if (atomic_load(&n_threads) == 0)
+        llm_set_threads(0);
+    return atomic_load(&n_threads);
 }
 
 uint32_t llm_cpu_features(void)

@@ -160,8 +160,7 @@ static void attend_kv_head(int gi, void *arg)
         float *k = s->k + (size_t)t * kvd;
         ops_rope(k + off, rc, 1, hd, hp->n_rot);
         kv_cache_store(j->kv, j->il, j->p0 + t, off, hd, k, s->v + (size_t)t * kvd);
-        for (uint32_t h = h0; h < h0 + group; h++)
-            ops_rope(s->q + (size_t)t * hp->n_embd + (size_t)h * hd, rc, 1, hd, hp->n_rot);
+        ops_rope(s->q + (size_t)t * hp->n_embd + (size_t)h0 * hd, rc, group, hd, hp->n_rot);   /* the group's */
     }
     for (uint32_t h = h0; h < h0 + group; h++)
         attend_head(j, h, off);

@@ -130,10 +130,10 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
 
     char piece[256];
     int32_t prev = s->ids[st->n_prompt - 1];
+    const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
     uint64_t t0 = llm_now_ns();
     for (uint32_t step = 0;; step++) {
         float *logits = s->fwd.logits;
-        const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;
         const struct sampler_scan scan = sampler_scan(logits, n_vocab, eos_skip);
         if (!scan.finite) {
             st->stop = GEN_STOP_NONFINITE;

@@ -252,9 +252,24 @@ static void mm_chunk(int c, void *arg)
     mm_rows(j, r0, r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows);
 }
 
+/* SwiGLU on elements r0..r1-1 of n_tok rows of gate/up (rows elements
+ * each), then (next_x not NULL) their conversion to next_xt for the next
+ * matmul: r0 is a multiple of its block, and blocks convert independently. */
+static void swiglu_rows(float *gate, const float *up, uint32_t rows, uint32_t r0, uint32_t r1,
+                        uint32_t n_tok, enum ggml_type next_xt, uint8_t *next_x)
+{
+    const size_t next_row = next_x ? (size_t)type_row_bytes(next_xt, rows) : 0;
+    const size_t next_off = next_x ? (size_t)type_row_bytes(next_xt, r0) : 0;
+    for (uint32_t t = 0; t < n_tok; t++) {
+        float *h = gate + (size_t)t * rows + r0;
+        ops_swiglu(h, up + (size_t)t * rows + r0, r1 - r0);
+        if (next_x)
+            kernels()->quantize(next_xt, h, next_x + t * next_row + next_off, r1 - r0);
+    }
+}
+
 /* Chunk c of both jobs of a gate/up set (same rows, same chunking), then
- * SwiGLU on those rows, then (next_x) their conversion for the next matmul:
- * chunks start at multiples of its block, and blocks convert independently. */
+ * SwiGLU (and the conversion) on those rows. */
 static void mm_swiglu_chunk(int c, void *arg)
 {
     const struct mm_set *set = arg;
@@ -262,14 +277,7 @@ static void mm_swiglu_chunk(int c, void *arg)
     const uint32_t r0 = (uint32_t)c * g->chunk, r1 = r0 + g->chunk < g->rows ? r0 + g->chunk : g->rows;
     mm_rows(g, r0, r1);
     mm_rows(u, r0, r1);
-    const size_t next_row = set->next_x ? (size_t)type_row_bytes(set->next_xt, g->rows) : 0;
-    const size_t next_off = set->next_x ? (size_t)type_row_bytes(set->next_xt, r0) : 0;
-    for (uint32_t t = 0; t < g->n_tok; t++) {
-        float *h = g->y + (size_t)t * g->rows + r0;
-        ops_swiglu(h, u->y + (size_t)t * g->rows + r0, r1 - r0);
-        if (set->next_x)
-            g->k->quantize(set->next_xt, h, set->next_x + t * next_row + next_off, r1 - r0);
-    }
+    swiglu_rows(g->y, u->y, g->rows, r0, r1, g->n_tok, set->next_xt, set->next_x);
 }
 
 size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
@@ -298,8 +306,9 @@ static void mm_convert_row(int t, void *arg)
 
 /* Job i of the set for weight w. Its activations: x as f32, or converted
  * into scratch by job 0 (the others of a set want the same type and share
- * it), or, when x is NULL, already in scratch (converted or f32). Returns the job's chunk
- * count; chunks are multiples of align rows (a power of two >= 4). */
+ * it), or, when x is NULL, already in scratch (converted or f32). Returns
+ * the job's chunk count; chunks are multiples of align rows (a power of two
+ * >= 4). */
 static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, const float *x,
                        uint32_t n_tok, float *y, void *scratch, uint32_t align)
 {
@@ -384,12 +393,7 @@ void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tenso
         const struct gguf_tensor *w[] = { w_gate, w_up };
         float *const y[] = { gate, up };
         ops_matmul_n(w, y, 2, x, n_tok, scratch);
-        for (uint32_t t = 0; t < n_tok; t++) {
-            float *h = gate + (size_t)t * rows;
-            ops_swiglu(h, up + (size_t)t * rows, rows);
-            if (convert)
-                kernels()->quantize(next_xt, h, (uint8_t *)next_x + t * type_row_bytes(next_xt, rows), rows);
-        }
+        swiglu_rows(gate, up, rows, 0, rows, n_tok, next_xt, convert ? next_x : NULL);
         return;
     }
     const uint32_t blck = convert ? (uint32_t)type_traits(next_xt)->blck : 1;

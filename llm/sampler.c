@@ -143,18 +143,20 @@ static void scan_chunk(int c, void *arg)
         int32_t b;
         memcpy(&b, j->logits + i, sizeof b);
         p.finite &= (b & 0x7fffffff) <= 0x7f7fffff;
-        if (logit_key(b, (int32_t)i == j->skip) > p.key)
-            p = (struct scan_part){ logit_key(b, (int32_t)i == j->skip), (int32_t)i, p.finite };
+        const int32_t key = logit_key(b, (int32_t)i == j->skip);
+        if (key > p.key) {
+            p.key = key;
+            p.at = (int32_t)i;
+        }
     }
     j->part[c] = p;
 }
 
 struct sampler_scan sampler_scan(const float *logits, uint32_t n, int32_t skip)
 {
-    static struct scan_job j;   /* one scan at a time: the generation loop's */
     uint32_t chunk = (n + SCAN_MAX_PARTS - 1) / SCAN_MAX_PARTS;
     chunk = chunk < SCAN_CHUNK_MIN ? SCAN_CHUNK_MIN : (chunk + 3) & ~3u;
-    j = (struct scan_job){ .logits = logits, .n = n, .chunk = chunk, .skip = skip };
+    struct scan_job j = { .logits = logits, .n = n, .chunk = chunk, .skip = skip };
     const int parts = n ? (int)((n + chunk - 1) / chunk) : 0;
     llm_parallel_for(parts, scan_chunk, &j);
     struct sampler_scan r = { .finite = true, .argmax = 0 };

@@ -19,6 +19,16 @@ enum mm_order {
     MM_ORDER_SGEMM,      /* vec_dot_sgemm(): x Q8_0 (Q8_0, Q4_0) or f32 (F32, F16) */
 };
 
+/* What a Q8_0 activation block gives every row of a repacked Q4_0 product:
+ * the SDOT start that removes the +8 of the weight levels (-8 times the sum
+ * of its quants, in lane 0 of 4 so that one load starts an accumulator) and
+ * its scale. Worked out once per activation (x_sums) rather than in every
+ * call on a chunk of rows. */
+struct mm_xsum {
+    int32_t bias[4];
+    float   d;
+};
+
 /* y[t * y_row + r] = dot(row r of w, activation t), t < n_tok, for the rows a
  * call is given. Rows are w_row bytes apart, activations x_row bytes apart. */
 struct mm_args {
@@ -32,6 +42,8 @@ struct mm_args {
     uint32_t       n_tok;
     float         *y;
     size_t         y_row;
+    /* Q8_0 activations: NULL, or x_sums of each (n / 32 per activation). */
+    const struct mm_xsum *xs;
 };
 
 struct kernels {
@@ -40,6 +52,8 @@ struct kernels {
     void  (*quantize)(enum ggml_type t, const float *x, void *y, int64_t n);
     /* Rows r0 <= r < r1 of a matmul. */
     void  (*matmul)(const struct mm_args *a, uint32_t r0, uint32_t r1);
+    /* The mm_xsum of nb Q8_0 blocks; NULL: the table's matmul never reads them. */
+    void  (*x_sums)(const void *x, uint32_t nb, struct mm_xsum *out);
     /* Twins of ops_softmax, ops_swiglu, ops_rmsnorm, ops_rope; NULL: ops.c's own loop. */
     void  (*softmax)(float *x, uint32_t n, uint32_t n_valid, float scale);
     void  (*swiglu)(float *gate, const float *up, uint32_t n);

@@ -197,6 +197,7 @@ struct mm_job {
     const uint8_t *x;         /* activations, converted when the order needs it */
     size_t         x_row;
     float         *y;
+    const struct mm_xsum *xs;  /* the activations' sums, for the repacked order */
     const struct kernels *k;
 };
 
@@ -226,9 +227,10 @@ struct mm_set {
     int           count;
     uint64_t      work;                        /* multiply-adds of the set */
     /* SwiGLU sets: where each chunk converts its rows of the result for the
-     * next matmul (NULL: not converted), in type next_xt. */
+     * next matmul (NULL: not converted), in type next_xt, and their sums. */
     uint8_t      *next_x;
     enum ggml_type next_xt;
+    struct mm_xsum *next_xs;
 };
 #define MM_SMALL (1u << 16)   /* multiply-adds below which one core does it all */
 
@@ -236,7 +238,7 @@ static void mm_rows(const struct mm_job *j, uint32_t r0, uint32_t r1)
 {
     const struct mm_args a = {
         .order = (enum mm_order)j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
-        .x = j->x, .x_row = j->x_row, .n_tok = j->n_tok, .y = j->y, .y_row = j->rows,
+        .x = j->x, .x_row = j->x_row, .n_tok = j->n_tok, .y = j->y, .y_row = j->rows, .xs = j->xs,
     };
     j->k->matmul(&a, r0, r1);
 }
@@ -252,11 +254,30 @@ static void mm_chunk(int c, void *arg)
     mm_rows(j, r0, r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows);
 }
 
+/* Where the sums of n_tok activations of n converted to xt go in scratch:
+ * after the rows. NULL when there are none (not Q8_0, or kernels without). */
+static struct mm_xsum *scratch_xsums(void *scratch, enum ggml_type xt, uint64_t n, uint32_t n_tok)
+{
+    if (xt != GGML_TYPE_Q8_0 || !kernels()->x_sums)
+        return NULL;
+    const size_t rows = (size_t)type_row_bytes(xt, n) * n_tok;
+    return (struct mm_xsum *)((uint8_t *)scratch + ((rows + 7) & ~(size_t)7));
+}
+
+/* Blocks of activation rows converted to xt: their sums too, when wanted. */
+static void convert_rows(enum ggml_type xt, const float *x, uint8_t *dst, struct mm_xsum *xs, uint32_t n)
+{
+    kernels()->quantize(xt, x, dst, n);
+    if (xs)
+        kernels()->x_sums(dst, n / QK, xs);
+}
+
 /* SwiGLU on elements r0..r1-1 of n_tok rows of gate/up (rows elements
  * each), then (next_x not NULL) their conversion to next_xt for the next
- * matmul: r0 is a multiple of its block, and blocks convert independently. */
+ * matmul, with their sums (next_xs not NULL): r0 is a multiple of its
+ * block, and blocks convert independently. */
 static void swiglu_rows(float *gate, const float *up, uint32_t rows, uint32_t r0, uint32_t r1,
-                        uint32_t n_tok, enum ggml_type next_xt, uint8_t *next_x)
+                        uint32_t n_tok, enum ggml_type next_xt, uint8_t *next_x, struct mm_xsum *next_xs)
 {
     const size_t next_row = next_x ? (size_t)type_row_bytes(next_xt, rows) : 0;
     const size_t next_off = next_x ? (size_t)type_row_bytes(next_xt, r0) : 0;
@@ -264,7 +285,8 @@ static void swiglu_rows(float *gate, const float *up, uint32_t rows, uint32_t r0
         float *h = gate + (size_t)t * rows + r0;
         ops_swiglu(h, up + (size_t)t * rows + r0, r1 - r0);
         if (next_x)
-            kernels()->quantize(next_xt, h, next_x + t * next_row + next_off, r1 - r0);
+            convert_rows(next_xt, h, next_x + t * next_row + next_off,
+                         next_xs ? next_xs + (t * rows + r0) / QK : NULL, r1 - r0);
     }
 }
 
@@ -277,7 +299,7 @@ static void mm_swiglu_chunk(int c, void *arg)
     const uint32_t r0 = (uint32_t)c * g->chunk, r1 = r0 + g->chunk < g->rows ? r0 + g->chunk : g->rows;
     mm_rows(g, r0, r1);
     mm_rows(u, r0, r1);
-    swiglu_rows(g->y, u->y, g->rows, r0, r1, g->n_tok, set->next_xt, set->next_x);
+    swiglu_rows(g->y, u->y, g->rows, r0, r1, g->n_tok, set->next_xt, set->next_x, set->next_xs);
 }
 
 size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
@@ -285,23 +307,27 @@ size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
     const struct type_traits *tt = type_traits(type);
     if (!tt || tt->vec_dot_type == GGML_TYPE_F32)
         return 0;
-    return (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
+    const size_t rows = (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
+    if (tt->vec_dot_type != GGML_TYPE_Q8_0)
+        return rows;
+    return ((rows + 7) & ~(size_t)7) + (size_t)(n / QK) * n_tok * sizeof(struct mm_xsum);   /* scratch_xsums */
 }
 
 /* Converting a prompt batch's activations, a row per item. */
 struct mm_convert {
-    enum ggml_type        xt;
-    const float          *x;
-    uint8_t              *dst;
-    uint32_t              n;
-    size_t                dst_row;
-    const struct kernels *k;
+    enum ggml_type  xt;
+    const float    *x;
+    uint8_t        *dst;
+    struct mm_xsum *xs;
+    uint32_t        n;
+    size_t          dst_row;
 };
 
 static void mm_convert_row(int t, void *arg)
 {
     const struct mm_convert *cv = arg;
-    cv->k->quantize(cv->xt, cv->x + (size_t)t * cv->n, cv->dst + (size_t)t * cv->dst_row, cv->n);
+    convert_rows(cv->xt, cv->x + (size_t)t * cv->n, cv->dst + (size_t)t * cv->dst_row,
+                 cv->xs ? cv->xs + (size_t)t * (cv->n / QK) : NULL, cv->n);
 }
 
 /* Job i of the set for weight w. Its activations: x as f32, or converted
@@ -323,9 +349,11 @@ static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, c
     j->x_row = (size_t)j->n * sizeof(float);
     if (xt != GGML_TYPE_F32) {
         struct mm_convert cv = { .xt = xt, .x = x, .dst = scratch, .n = j->n,
-                                 .dst_row = (size_t)type_row_bytes(xt, j->n), .k = j->k };
+                                 .xs = scratch_xsums(scratch, xt, j->n, n_tok),
+                                 .dst_row = (size_t)type_row_bytes(xt, j->n) };
         j->x = scratch;
         j->x_row = cv.dst_row;
+        j->xs = j->order == OPS_REPACKED ? cv.xs : NULL;
         if (i == 0 && x)   /* a prompt's rows in parallel; one token's on this core */
             llm_parallel_for((int)n_tok, mm_convert_row, &cv);
     }
@@ -393,11 +421,13 @@ void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tenso
         const struct gguf_tensor *w[] = { w_gate, w_up };
         float *const y[] = { gate, up };
         ops_matmul_n(w, y, 2, x, n_tok, scratch);
-        swiglu_rows(gate, up, rows, 0, rows, n_tok, next_xt, convert ? next_x : NULL);
+        swiglu_rows(gate, up, rows, 0, rows, n_tok, next_xt, convert ? next_x : NULL,
+                    convert ? scratch_xsums(next_x, next_xt, rows, n_tok) : NULL);
         return;
     }
     const uint32_t blck = convert ? (uint32_t)type_traits(next_xt)->blck : 1;
-    struct mm_set set = { .count = 2, .next_x = convert ? next_x : NULL, .next_xt = next_xt };
+    struct mm_set set = { .count = 2, .next_x = convert ? next_x : NULL, .next_xt = next_xt,
+                          .next_xs = convert ? scratch_xsums(next_x, next_xt, rows, n_tok) : NULL };
     const int n_chunks = mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch, blck > 4 ? blck : 4);
     mm_job_init(&set, 1, w_up, x, n_tok, up, scratch, blck > 4 ? blck : 4);   /* the same chunking */
     mm_run(&set, mm_swiglu_chunk, n_chunks);

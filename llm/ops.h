@@ -69,7 +69,8 @@ void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tenso
                        uint32_t n_tok, float *gate, float *up, void *scratch, enum ggml_type next_xt,
                        void *next_x);
 /* ops_matmul with x already converted to ops_matmul_x_type(w, n_tok) (or
- * f32 rows when that is F32). */
+ * f32 rows when that is F32), laid out as ops_matmul_swiglu leaves next_x
+ * (the rows, then the sums the kernels want, if any). */
 void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x);
 
 #endif

@@ -191,7 +191,7 @@ enum ggml_type ops_x_type(enum ops_order o, uint32_t type)
 
 struct mm_job {
     enum ops_order  order;
-    uint32_t       type, n, rows, n_tok, chunk;
+    uint32_t       type, n, rows, n_tok;
     const uint8_t *w;
     size_t         w_row;     /* bytes per weight row */
     const uint8_t *x;         /* activations, converted when the order needs it */
@@ -219,13 +219,17 @@ float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const 
     return y;
 }
 
-/* One parallel_for covers the chunks of up to OPS_MATMUL_MAX weights; a
- * chunk is whole groups of 4 rows (the NEON kernels read 4 rows per pass). */
+/* One parallel_for covers the rows of up to OPS_MATMUL_MAX weights, laid
+ * end to end in one row space (each job starting at a multiple of the
+ * alignment), cut into items (mm_plan). */
+#define MM_ITEMS_MAX 128
 struct mm_set {
     struct mm_job job[OPS_MATMUL_MAX];
-    int           first[OPS_MATMUL_MAX + 1];   /* chunk index of each job's first chunk */
+    uint32_t      start[OPS_MATMUL_MAX + 1];   /* each job's first row in the row space */
     int           count;
     uint64_t      work;                        /* multiply-adds of the set */
+    int           n_items;
+    uint32_t      item[MM_ITEMS_MAX + 1];      /* item c: rows item[c] .. item[c+1] - 1 */
     /* SwiGLU sets: where each chunk converts its rows of the result for the
      * next matmul (NULL: not converted), in type next_xt, and their sums. */
     uint8_t      *next_x;
@@ -243,15 +247,16 @@ static void mm_rows(const struct mm_job *j, uint32_t r0, uint32_t r1)
     j->k->matmul(&a, r0, r1);
 }
 
-static void mm_chunk(int c, void *arg)
+/* Item c: its rows of every job it overlaps. */
+static void mm_item(int c, void *arg)
 {
     const struct mm_set *set = arg;
-    int i = 0;
-    while (c >= set->first[i + 1])
-        i++;
-    const struct mm_job *j = &set->job[i];
-    uint32_t r0 = (uint32_t)(c - set->first[i]) * j->chunk;
-    mm_rows(j, r0, r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows);
+    const uint32_t r0 = set->item[c], r1 = set->item[c + 1];
+    for (int i = 0; i < set->count; i++) {
+        const uint32_t s = set->start[i], e = s + set->job[i].rows;
+        if (r0 < e && r1 > s)
+            mm_rows(&set->job[i], r0 > s ? r0 - s : 0, (r1 < e ? r1 : e) - s);
+    }
 }
 
 /* Where the sums of n_tok activations of n converted to xt go in scratch:
@@ -290,13 +295,13 @@ static void swiglu_rows(float *gate, const float *up, uint32_t rows, uint32_t r0
     }
 }
 
-/* Chunk c of both jobs of a gate/up set (same rows, same chunking), then
- * SwiGLU (and the conversion) on those rows. */
-static void mm_swiglu_chunk(int c, void *arg)
+/* Item c of a gate/up set (both jobs over one row space), then SwiGLU (and
+ * the conversion) on those rows. */
+static void mm_swiglu_item(int c, void *arg)
 {
     const struct mm_set *set = arg;
     const struct mm_job *g = &set->job[0], *u = &set->job[1];
-    const uint32_t r0 = (uint32_t)c * g->chunk, r1 = r0 + g->chunk < g->rows ? r0 + g->chunk : g->rows;
+    const uint32_t r0 = set->item[c], r1 = set->item[c + 1] < g->rows ? set->item[c + 1] : g->rows;
     mm_rows(g, r0, r1);
     mm_rows(u, r0, r1);
     swiglu_rows(g->y, u->y, g->rows, r0, r1, g->n_tok, set->next_xt, set->next_x, set->next_xs);
@@ -332,11 +337,9 @@ static void mm_convert_row(int t, void *arg)
 
 /* Job i of the set for weight w. Its activations: x as f32, or converted
  * into scratch by job 0 (the others of a set want the same type and share
- * it), or, when x is NULL, already in scratch (converted or f32). Returns
- * the job's chunk count; chunks are multiples of align rows (a power of two
- * >= 4). */
-static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, const float *x,
-                       uint32_t n_tok, float *y, void *scratch, uint32_t align)
+ * it), or, when x is NULL, already in scratch (converted or f32). */
+static void mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, const float *x,
+                        uint32_t n_tok, float *y, void *scratch)
 {
     struct mm_job *j = &set->job[i];
     *j = (struct mm_job){
@@ -357,21 +360,45 @@ static int mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, c
         if (i == 0 && x)   /* a prompt's rows in parallel; one token's on this core */
             llm_parallel_for((int)n_tok, mm_convert_row, &cv);
     }
-    /* Small products are not worth waking other cores. Items are claimed
-     * dynamically, so threads finish at most one item apart: at least 16 per
-     * thread, and none above MM_SMALL multiply-adds, keep that tail short
-     * (the vocabulary projection would otherwise leave one thread idle for
-     * a thirty-second of it); one thread needs no split at all. */
-    uint64_t work = (uint64_t)j->rows * j->n * n_tok;
-    const int threads = llm_cpu_count();
-    uint64_t n_chunks = work < MM_SMALL || threads == 1 ? 1 : (uint64_t)threads * 16;
-    if (n_chunks > 1 && work / MM_SMALL > n_chunks)
-        n_chunks = work / MM_SMALL;
-    set->work += work;
-    if (n_chunks > j->rows)
-        n_chunks = j->rows;
-    j->chunk = ((j->rows + (uint32_t)n_chunks - 1) / (uint32_t)n_chunks + align - 1) & ~(align - 1);
-    return (int)((j->rows + j->chunk - 1) / j->chunk);
+    set->work += (uint64_t)j->rows * j->n * n_tok;
+}
+
+static uint32_t align_up(uint32_t v, uint32_t align)
+{
+    return (v + align - 1) & ~(align - 1);
+}
+
+/* Lay the jobs' rows end to end (each from a multiple of align, a power of
+ * two >= 4: the NEON kernels read 4 rows per pass) and cut them into items
+ * of whole aligned groups. Items are claimed dynamically, so the threads
+ * finish at most an item apart, and each item costs a claim and a kernel
+ * call: "factoring" keeps both small. Batches of one item per thread each
+ * take half of the rows left, down to items of about MM_ITEM_MIN
+ * multiply-adds, so the first items are large and the last ones, which
+ * decide the wait, small. A small set, or one thread, is one item. */
+#define MM_ITEM_MIN (1u << 12)
+static void mm_plan(struct mm_set *set, uint32_t align)
+{
+    for (int i = 0; i < set->count; i++)
+        set->start[i + 1] = align_up(set->start[i] + set->job[i].rows, align);
+    const uint32_t total = set->start[set->count], threads = (uint32_t)llm_cpu_count();
+    const uint64_t per_row = set->work / total + 1;
+    const uint32_t min_rows = align_up((uint32_t)(MM_ITEM_MIN / per_row) + 1, align);
+    uint32_t r = 0;
+    int c = 0;
+    set->item[0] = 0;
+    while (r < total) {
+        uint32_t size = align_up((total - r + 2 * threads - 1) / (2 * threads), align);
+        if (size < min_rows)
+            size = min_rows;
+        if (set->work < MM_SMALL || threads == 1 || c + (int)threads >= MM_ITEMS_MAX)
+            size = total - r;   /* one item, or the table's last */
+        for (uint32_t t = 0; t < threads && r < total; t++) {
+            r = total - r > size ? r + size : total;
+            set->item[++c] = r;
+        }
+    }
+    set->n_items = c;
 }
 
 enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok)
@@ -379,13 +406,13 @@ enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok)
     return ops_x_type(ops_order_of(w->type, w->ne[0], w->ne[1], n_tok), w->type);
 }
 
-static void mm_run(struct mm_set *set, void (*fn)(int c, void *arg), int n_chunks)
+static void mm_run(struct mm_set *set, void (*fn)(int c, void *arg), uint32_t align)
 {
-    if (set->work < MM_SMALL)
-        for (int c = 0; c < n_chunks; c++)
-            fn(c, set);
+    mm_plan(set, align);
+    if (set->n_items == 1)
+        fn(0, set);
     else
-        llm_parallel_for(n_chunks, fn, set);
+        llm_parallel_for(set->n_items, fn, set);
 }
 
 void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
@@ -399,15 +426,13 @@ void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int cou
         const enum ggml_type xt = ops_matmul_x_type(w[i], n_tok);
         set.count = 0;
         set.work = 0;
-        set.first[0] = 0;
         do {
-            set.first[set.count + 1] = set.first[set.count] +
-                                       mm_job_init(&set, set.count, w[i], x, n_tok, y[i], scratch, 4);
+            mm_job_init(&set, set.count, w[i], x, n_tok, y[i], scratch);
             set.count++;
             i++;
         } while (i < count && set.count < OPS_MATMUL_MAX && w[i]->ne[0] == w[i - 1]->ne[0] &&
                  ops_matmul_x_type(w[i], n_tok) == xt);
-        mm_run(&set, mm_chunk, set.first[set.count]);
+        mm_run(&set, mm_item, 4);
     }
 }
 
@@ -428,16 +453,17 @@ void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tenso
     const uint32_t blck = convert ? (uint32_t)type_traits(next_xt)->blck : 1;
     struct mm_set set = { .count = 2, .next_x = convert ? next_x : NULL, .next_xt = next_xt,
                           .next_xs = convert ? scratch_xsums(next_x, next_xt, rows, n_tok) : NULL };
-    const int n_chunks = mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch, blck > 4 ? blck : 4);
-    mm_job_init(&set, 1, w_up, x, n_tok, up, scratch, blck > 4 ? blck : 4);   /* the same chunking */
-    mm_run(&set, mm_swiglu_chunk, n_chunks);
+    mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch);
+    mm_job_init(&set, 1, w_up, x, n_tok, up, scratch);
+    set.count = 1;   /* one row space: each item takes its rows of both */
+    mm_run(&set, mm_swiglu_item, blck > 4 ? blck : 4);
 }
 
 void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x)
 {
     struct mm_set set = { .count = 1 };
-    set.first[1] = mm_job_init(&set, 0, w, NULL, n_tok, y, (void *)x, 4);
-    mm_run(&set, mm_chunk, set.first[1]);
+    mm_job_init(&set, 0, w, NULL, n_tok, y, (void *)x);
+    mm_run(&set, mm_item, 4);
 }
 
 void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y, void *scratch)

@@ -24,7 +24,7 @@ void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
 /* gate[i] = silu(gate[i]) * up[i] */
 void ops_swiglu(float *gate, const float *up, uint32_t n);
 /* y[i] += x[i] */
-void ops_add(float *y, const float *x, uint32_t n);
+void ops_add(float *restrict y, const float *restrict x, uint32_t n);
 
 /* The summation orders of llama.cpp's matmul kernels on arm64 (llm/quant.h). */
 enum ops_order {

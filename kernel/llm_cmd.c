@@ -16,6 +16,7 @@
 #include "llm/bench.h"
 #include "llm/cli.h"
 #include "llm/generate.h"
+#include "llm/repack.h"
 
 struct loaded {
     char             path[VFS_PATH_MAX];
@@ -99,8 +100,9 @@ static void slot_close(struct loaded *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Map, parse and check the file; no session yet. */
-static int slot_open(struct loaded *l, const char *path, struct llm_err *err)
+/* Map, parse and check the file (and with repack, copy its Q4_0 weights into
+ * the kernels' 4-row layout); no session yet. */
+static int slot_open(struct loaded *l, const char *path, bool repack, struct llm_err *err)
 {
     struct vfs_stat st;
     memset(l, 0, sizeof *l);
@@ -123,7 +125,8 @@ static int slot_open(struct loaded *l, const char *path, struct llm_err *err)
         vfs_unmap(l->data);
         return -1;
     }
-    if (tokenizer_init(&l->tok, &l->gf, err)) {
+    if (tokenizer_init(&l->tok, &l->gf, err) || (repack && model_repack(&l->m, &l->gf, err) < 0)) {
+        tokenizer_free(&l->tok);
         model_free(&l->m);
         gguf_close(&l->gf);
         vfs_unmap(l->data);
@@ -154,12 +157,12 @@ static int session_prepare(struct loaded *l, struct session_config cfg, struct l
     return 0;
 }
 
-static int model_load_path(const char *path)
+static int model_load_path(const char *path, bool repack)
 {
     struct llm_err err = {{0}};
     struct loaded *l = cur == &slots[0] ? &slots[1] : &slots[0];
     uint64_t t0 = time_ns();
-    if (slot_open(l, path, &err)) {
+    if (slot_open(l, path, repack, &err)) {
         kprintf("llm: load failed: %s\n", err.msg);
         if (cur)
             kprintf("llm: still loaded: %s\n", cur->path);
@@ -192,7 +195,7 @@ void llm_boot_load(void)
     if (!cmdline_get("llm.model", path, sizeof path))
         return;
     kprintf("llm: loading %s (boot argument llm.model)\n", path);
-    model_load_path(path);
+    model_load_path(path, false);
 }
 
 static bool need_model(void)
@@ -435,7 +438,9 @@ static int cmd_unload(void)
 
 static const char usage_text[] =
     "usage:\n"
-    "  llm load PATH          map and check a GGUF model (replaces the loaded one)\n"
+    "  llm load [--repack] PATH\n"
+    "                         map and check a GGUF model (replaces the loaded one);\n"
+    "                         --repack copies Q4_0 weights into the 4-row layout (faster)\n"
     "  llm info               the loaded model\n"
     "  llm unload             free it\n"
     "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
@@ -451,11 +456,12 @@ static int cmd_llm(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "help";
     if (strcmp(sub, "load") == 0) {
-        if (argc != 3) {
-            kprintf("usage: llm load PATH\n");
+        const bool repack = argc > 2 && strcmp(argv[2], "--repack") == 0;
+        if (argc != 3 + repack) {
+            kprintf("usage: llm load [--repack] PATH\n");
             return 1;
         }
-        return model_load_path(argv[2]);
+        return model_load_path(argv[argc - 1], repack);
     }
     if (strcmp(sub, "info") == 0) {
         if (need_model())

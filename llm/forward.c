@@ -21,9 +21,9 @@ static size_t matmul_scratch_needed(const struct model *m, uint32_t n_batch)
 {
     size_t need = ops_matmul_scratch(m->output->type, m->output->ne[0], n_batch);
     for (uint32_t il = 0; il < m->hp.n_layer; il++) {
-        const struct layer_weights *l = &m->layers[il];
-        const struct gguf_tensor *w[] = { l->wq, l->wk, l->wv, l->wo, l->w_gate, l->w_up, l->w_down };
-        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        const struct gguf_tensor *w[MODEL_LAYER_MATMULS];
+        model_layer_matmuls(&m->layers[il], w);
+        for (int i = 0; i < MODEL_LAYER_MATMULS; i++)
             need = max_size(need, ops_matmul_scratch(w[i]->type, w[i]->ne[0], n_batch));
     }
     return need;

@@ -55,6 +55,7 @@ struct gguf_tensor {
     uint64_t        offset;              /* relative to the data section, as in the file */
     uint64_t        nbytes;
     const void     *data;                /* points into the buffer */
+    const void     *packed;              /* NULL, or a copy in a kernel layout (llm/repack.h) */
 };
 
 struct gguf_file {

@@ -44,6 +44,9 @@ struct mm_args {
     size_t         y_row;
     /* Q8_0 activations: NULL, or x_sums of each (n / 32 per activation). */
     const struct mm_xsum *xs;
+    /* Repacked Q4_0 only: w is in llm/repack.h's 4-row layout (w_row
+     * unused), and rows come in whole groups of 4. */
+    bool           w_x4;
 };
 
 struct kernels {
@@ -52,6 +55,7 @@ struct kernels {
     void  (*quantize)(enum ggml_type t, const float *x, void *y, int64_t n);
     /* Rows r0 <= r < r1 of a matmul. */
     void  (*matmul)(const struct mm_args *a, uint32_t r0, uint32_t r1);
+    bool   q4_0x4;   /* matmul takes Q4_0 weights in the 4-row layout (w_x4) */
     /* The mm_xsum of nb Q8_0 blocks; NULL: the table's matmul never reads them. */
     void  (*x_sums)(const void *x, uint32_t nb, struct mm_xsum *out);
     /* Twins of ops_softmax, ops_swiglu, ops_rmsnorm, ops_rope; NULL: ops.c's own loop. */

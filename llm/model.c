@@ -5,6 +5,7 @@
 #include "llm/model.h"
 #include "llm/platform.h"
 #include "llm/quant.h"
+#include "llm/repack.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/math.h"
@@ -217,8 +218,15 @@ int model_load(struct model *m, const struct gguf_file *f, struct llm_err *err)
     return 0;
 }
 
+void model_layer_matmuls(const struct layer_weights *l, const struct gguf_tensor *w[MODEL_LAYER_MATMULS])
+{
+    w[0] = l->wq, w[1] = l->wk, w[2] = l->wv, w[3] = l->wo;
+    w[4] = l->w_gate, w[5] = l->w_up, w[6] = l->w_down;
+}
+
 void model_free(struct model *m)
 {
+    model_repack_free(m);
     if (m->layers)
         llm_free(m->layers, m->layers_bytes);
     m->layers = NULL;
@@ -270,5 +278,8 @@ int model_summary(const struct model *m, char *buf, size_t cap)
     put(buf, cap, &len, "\nweights %llu bytes (%.2f MiB), file %llu bytes\n",
         (unsigned long long)m->weight_bytes, (double)m->weight_bytes / (1024.0 * 1024.0),
         (unsigned long long)m->file->size);
+    if (m->packed_bytes)
+        put(buf, cap, &len, "repacked: %llu bytes of Q4_0 copies in the 4-row layout\n",
+            (unsigned long long)m->packed_bytes);
     return (int)len;
 }

@@ -36,6 +36,8 @@ struct model {
     struct layer_weights     *layers;          /* llm_alloc'd, n_layer entries */
     size_t                    layers_bytes;
     uint64_t                  weight_bytes;    /* tensor data used by the forward pass */
+    struct gguf_file         *packed_file;     /* model_repack's: the file whose tensors it copied */
+    uint64_t                  packed_bytes;    /* bytes of those copies */
 };
 
 #define MODEL_MAX_LAYERS   1024u
@@ -50,6 +52,10 @@ struct model {
  * allocated. f must outlive m. */
 int  model_load(struct model *m, const struct gguf_file *f, struct llm_err *err);
 void model_free(struct model *m);
+
+/* A layer's matmul weights: wq, wk, wv, wo, w_gate, w_up, w_down. */
+#define MODEL_LAYER_MATMULS 7
+void model_layer_matmuls(const struct layer_weights *l, const struct gguf_tensor *w[MODEL_LAYER_MATMULS]);
 
 /* n_embd of the K/V rows: n_head_kv * head_dim. */
 uint32_t model_kv_dim(const struct model_hparams *hp);

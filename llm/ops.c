@@ -209,6 +209,7 @@ struct mm_job {
     size_t         x_row;
     float         *y;
     const struct mm_xsum *xs;  /* the activations' sums, for the repacked order */
+    bool           w_x4;      /* w is a 4-row copy (llm/repack.h) */
     const struct kernels *k;
 };
 
@@ -254,6 +255,7 @@ static void mm_rows(const struct mm_job *j, uint32_t r0, uint32_t r1)
     const struct mm_args a = {
         .order = (enum mm_order)j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
         .x = j->x, .x_row = j->x_row, .n_tok = j->n_tok, .y = j->y, .y_row = j->rows, .xs = j->xs,
+        .w_x4 = j->w_x4,
     };
     j->k->matmul(&a, r0, r1);
 }
@@ -358,6 +360,10 @@ static void mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, 
         .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .y = y, .k = kernels(),
     };
     j->order = ops_order_of(w->type, j->n, j->rows, n_tok);
+    if (w->packed && j->order == OPS_REPACKED && j->k->q4_0x4) {   /* model_repack's copy */
+        j->w = w->packed;
+        j->w_x4 = true;
+    }
     const enum ggml_type xt = ops_x_type(j->order, w->type);
     j->x = x ? (const uint8_t *)x : scratch;
     j->x_row = (size_t)j->n * sizeof(float);

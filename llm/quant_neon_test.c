@@ -11,6 +11,7 @@
 #include "llm/ops.h"
 #include "llm/platform.h"
 #include "llm/quant_impl.h"
+#include "llm/repack.h"
 
 #define MAX_N    (41 * QK)
 #define MAX_ROWS 9
@@ -169,6 +170,16 @@ static void check_matmul(struct selftest_ctx *t, const struct kernels *k, enum g
         memset(yb, 0xff, sizeof yb);
         k->matmul(&m, 0, rows);
     }
+    if (o == MM_ORDER_REPACKED && k->q4_0x4 && rows % 4 == 0 && memcmp(ya, yb, rows * n_tok * 4) == 0) {
+        /* and with the weights in model_repack's 4-row layout, in two calls */
+        static uint8_t wx4[MAX_ROWS * MAX_N * 4];
+        repack_q4_0x4(w, n, rows, wx4);
+        m.w = wx4;
+        m.w_x4 = true;
+        memset(yb, 0xff, sizeof yb);
+        k->matmul(&m, 0, rows / 2 & ~3u);
+        k->matmul(&m, rows / 2 & ~3u, rows);
+    }
     uint32_t i = 0;
     while (i < rows * n_tok && memcmp(&ya[i], &yb[i], 4) == 0)
         i++;
@@ -177,8 +188,9 @@ static void check_matmul(struct selftest_ctx *t, const struct kernels *k, enum g
         memcpy(&ba, &ya[i], 4);
         memcpy(&bb, &yb[i], 4);
     }
-    ST_CHECK(i == rows * n_tok, "%s: %s order %d%s n %u rows %u tok %u: y[%u] %08x, scalar %08x",
-             k->name, type_traits(ty)->name, (int)o, m.xs ? " (sums given)" : "", (unsigned)n,
+    ST_CHECK(i == rows * n_tok, "%s: %s order %d%s%s n %u rows %u tok %u: y[%u] %08x, scalar %08x",
+             k->name, type_traits(ty)->name, (int)o, m.xs ? " (sums given)" : "", m.w_x4 ? " (4-row copy)" : "",
+             (unsigned)n,
              (unsigned)rows, (unsigned)n_tok,
              (unsigned)i, (unsigned)bb, (unsigned)ba);
 }
@@ -197,13 +209,14 @@ SELFTEST(neon_matmul_quantized)
                                             GGML_TYPE_Q5_1, GGML_TYPE_Q8_0 };
     static const uint32_t ns[] = { QK, 2 * QK, 3 * QK, 11 * QK, 41 * QK };
     static const uint32_t toks[] = { 1, 3, 6, 21 };   /* every tile width: 12 + 8 + 1, 4 + 1 */
+    static const uint32_t row_counts[] = { 1, 3, 4, 5, 7, 8, 9 };   /* odd; 4 and 8 for the 4-row copy */
     const struct kernels *k[2];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)
         for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++)
             for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
-                for (uint32_t rows = 1; rows <= MAX_ROWS; rows += 2)
+                for (size_t ri = 0; ri < sizeof row_counts / sizeof row_counts[0]; ri++)
                     for (size_t tk = 0; tk < sizeof toks / sizeof toks[0]; tk++) {
-                        const uint32_t tok = toks[tk];
+                        const uint32_t tok = toks[tk], rows = row_counts[ri];
                         enum ggml_type ty = types[ti];
                         if (!ok_matmul(t, k[j], ty, MM_ORDER_VEC_DOT, ns[ni], rows, tok))
                             return;

@@ -4,7 +4,8 @@
 #  - the SELFTESTs of llm/quant_neon_test.c in build/host-arm64/selftest
 #    (memcmp of kernel outputs on random asymmetric data, odd sizes);
 #  - whole runs: build/host-arm64/llm --json (ids and logits) with the NEON
-#    kernels must be byte-identical to the same run with --scalar.
+#    kernels must be byte-identical to the same run with --scalar, and so
+#    must Q4_0 with its weights repacked at load (--repack).
 # (the scalar reference runs on 1 thread, the NEON runs on all: threads must
 # not change a bit either). Prints PASS/FAIL/SKIP lines.
 cd "$(dirname "$0")/../.." || exit 1
@@ -54,16 +55,22 @@ for t in f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1; do
             continue
         fi
         for cpu in $CPUS; do
-            name="neon run $t kv $kv [$cpu]"
-            if ! run "$cpu" "$model" "$kv" "$tmp/neon"; then
-                echo "FAIL $name: run failed: $(tail -n 1 "$tmp/err")"
-                fails=$((fails + 1))
-            elif cmp -s "$tmp/neon" "$tmp/scalar"; then
-                echo "PASS $name: --json output identical to --scalar"
-            else
-                echo "FAIL $name: --json output differs from --scalar"
-                fails=$((fails + 1))
-            fi
+            for flags in "" --repack; do
+                [ -z "$flags" ] || [ "$t" = q4_0 ] || continue
+                name="neon run $t kv $kv${flags:+ $flags} [$cpu]"
+                if ! run "$cpu" "$model" "$kv" "$tmp/neon" "$flags"; then
+                    echo "FAIL $name: run failed: $(tail -n 1 "$tmp/err")"
+                    fails=$((fails + 1))
+                elif [ -n "$flags" ] && ! grep -q -- "--repack: [1-9][0-9]* KiB" "$tmp/err"; then
+                    echo "FAIL $name: nothing repacked: $(grep -- --repack "$tmp/err")"
+                    fails=$((fails + 1))
+                elif cmp -s "$tmp/neon" "$tmp/scalar"; then
+                    echo "PASS $name: --json output identical to --scalar"
+                else
+                    echo "FAIL $name: --json output differs from --scalar"
+                    fails=$((fails + 1))
+                fi
+            done
         done
     done
 done

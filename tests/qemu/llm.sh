@@ -127,6 +127,11 @@ session_ids | boot k_gen_smp2 --smp 2 --model "$gen"
 check_ids k_gen_smp2 smp2_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie
 a=$(grep '^ids: ' "$w/k_gen.out"); b=$(grep '^ids: ' "$w/k_gen_smp2.out")
 if [ -n "$a" ] && [ "$a" = "$b" ]; then pass smp2_same_ids; else fail smp2_same_ids "smp 1: '$a', smp 2: '$b'"; fi
+# llm load --repack: the Q4_0 weights copied into the 4-row layout, the same ids.
+{ printf '\nllm load --repack /initrd/gen-q4_0.gguf\n'; session_ids | sed 1d; } | boot k_gen_repack --smp 2 --model "$gen"
+expect k_gen_repack repack_copied "repacked: "
+r=$(grep '^ids: ' "$w/k_gen_repack.out")
+if [ -n "$a" ] && [ "$a" = "$r" ]; then pass repack_same_ids; else fail repack_same_ids "mapped: '$a', repacked: '$r'"; fi
 # -cpu cortex-a72 (no DotProd: the widening-multiply kernels), on 2 cpus: the
 # same ids as -cpu max.
 { printf 'info\n'; session_ids; } | boot k_gen_a72 --cpu cortex-a72 --smp 2 --model "$gen"

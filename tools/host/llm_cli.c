@@ -16,6 +16,7 @@
 #include "llm/generate.h"
 #include "llm/gguf.h"
 #include "llm/model.h"
+#include "llm/repack.h"
 #include "llm/tokenizer.h"
 #include "tools/host/host.h"
 #include "llm/platform.h"
@@ -26,7 +27,7 @@
 struct options {
     const char         *model, *prompt, *ppl_file;
     int                 threads;
-    bool                json, tokenize, info, scalar;
+    bool                json, tokenize, info, scalar, repack;
     struct cli_gen_opts g;   /* -n -c -b --kv-type --ignore-eos and the sampler's */
 };
 
@@ -34,7 +35,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "usage: llm -m MODEL.gguf [options]\n"
-        "       llm bench -m MODEL.gguf [--scalar] [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
+        "       llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
         "  -p, --prompt TEXT       prompt (default \"\")\n"
         "  -n, --n-predict N       tokens to generate (default -1: until EOS or full context)\n"
         "  -c, --ctx-size N        context size (default: the model's)\n"
@@ -45,6 +46,8 @@ static void usage(FILE *out)
         "  --kv-type f16|f32       KV cache type (default f16)\n"
         "  --ignore-eos            never stop at end-of-sequence\n"
         "  --scalar                scalar kernels only (no NEON: same results, slower)\n"
+        "  --repack                copy Q4_0 weights into the NEON kernels' 4-row layout at load\n"
+        "                          (faster, same results; memory for a copy instead of zero-copy)\n"
         "  --json                  print one JSON object (ids, pieces, top logits)\n"
         "  --tokenize              print the prompt's token ids and exit\n"
         "  --info                  print the model summary and exit\n"
@@ -95,6 +98,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->threads = (int)n;
         }
         else if (is_flag(a, "--scalar", NULL)) o->scalar = true;
+        else if (is_flag(a, "--repack", NULL)) o->repack = true;
         else if (is_flag(a, "--json", NULL)) o->json = true;
         else if (is_flag(a, "--tokenize", NULL)) o->tokenize = true;
         else if (is_flag(a, "--info", NULL)) o->info = true;
@@ -359,7 +363,8 @@ struct loaded {
     struct tokenizer tok;
 };
 
-static int load(const char *path, struct loaded *l)
+/* With repack, Q4_0 weights are copied into the 4-row layout (llm/repack.h). */
+static int load(const char *path, bool repack, struct loaded *l)
 {
     struct llm_err err = {{0}};
     if (map_file(path, &l->f)) {
@@ -370,6 +375,13 @@ static int load(const char *path, struct loaded *l)
         return die("%s", err.msg);
     if (model_load(&l->m, &l->gf, &err) || tokenizer_init(&l->tok, &l->gf, &err))
         return die("%s", err.msg);
+    if (repack) {
+        int64_t bytes = model_repack(&l->m, &l->gf, &err);
+        if (bytes < 0)
+            return die("%s", err.msg);
+        fprintf(stderr, "llm: --repack: %lld KiB of Q4_0 weights copied%s\n", (long long)bytes / 1024,
+                bytes ? "" : " (none: no repackable Q4_0 matmul weight, or kernels without the layout)");
+    }
     return 0;
 }
 
@@ -381,19 +393,22 @@ static void unload(struct loaded *l)
     munmap(l->f.p, l->f.n);
 }
 
-/* llm bench -m MODEL [--scalar] [-p N] [-n N] [-r N] [-t N[,N]]: the
+/* llm bench -m MODEL [--scalar] [--repack] [-p N] [-n N] [-r N] [-t N[,N]]: the
  * kernel's `llm bench` table (llm/bench.c) for the host build. */
 static int run_bench(int argc, char **argv)
 {
     const char *model = NULL, *rest[32];
     int n_rest = 0;
+    bool repack = false;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
             model = argv[++i];
         else if (strcmp(argv[i], "--scalar") == 0)
             kernels_force_scalar(true);
+        else if (strcmp(argv[i], "--repack") == 0)
+            repack = true;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || n_rest == 32)
-            return die("%s", "usage: llm bench -m MODEL.gguf [--scalar] [-p 64] [-n 64] [-r 3] [-t N[,N]]");
+            return die("%s", "usage: llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]]");
         else
             rest[n_rest++] = argv[i];
     }
@@ -404,7 +419,7 @@ static int run_bench(int argc, char **argv)
     if (bench_parse_args(n_rest, (char **)rest, 0, &o, &err))
         return die("%s", err.msg);
     struct loaded l;
-    if (load(model, &l))
+    if (load(model, repack, &l))
         return 1;
     const char *name = strrchr(model, '/');
     o.model = name ? name + 1 : model;
@@ -434,7 +449,7 @@ int main(int argc, char **argv)
     kernels_force_scalar(o.scalar);
 
     struct loaded l;
-    if (load(o.model, &l))
+    if (load(o.model, o.repack, &l))
         return 1;
     struct llm_err err = {{0}};
     struct session_config cfg = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,

@@ -8,6 +8,9 @@
 #include "llm/arena.h"
 #include "llm/kv_cache.h"
 #include "llm/ops.h"
+#include "llm/platform.h"
+#include "llm/repack.h"
+#include "llm/kernels.h"
 #include "llm/quant.h"
 
 static uint32_t rng_state = 12345;
@@ -217,6 +220,56 @@ SELFTEST(ops_matmul_kernels_agree)
                      (double)y3[2 * ROWS + r]);
         }
     }
+}
+
+/* Q, K, V-like weights of 100, 52 and 36 rows (items cross them) and a
+ * gate/up pair whose items also convert for the next matmul, with 1 thread,
+ * then 3 (the host takes 3 on any machine; the kernel all its cpus), then
+ * with the 4-row copies of llm/repack.h where the kernels read them: every
+ * output bit the same. */
+enum { MT_N = 288, MT_T = 3, MT_FF = 256 };
+struct mt_out {
+    float   q[MT_T * 100], k[MT_T * 52], v[MT_T * 36], gate[MT_T * MT_FF], up[MT_T * MT_FF];
+    uint8_t next[MT_T * MT_FF * 2];
+};
+
+static void mt_run(struct gguf_tensor *w, const float *x, uint8_t *scratch, struct mt_out *o)
+{
+    const struct gguf_tensor *qkv[] = { &w[0], &w[1], &w[2] };
+    float *const y[] = { o->q, o->k, o->v };
+    memset(o, 0, sizeof *o);
+    ops_matmul_n(qkv, y, 3, x, MT_T, scratch);
+    ops_matmul_swiglu(&w[3], &w[4], x, MT_T, o->gate, o->up, scratch, GGML_TYPE_Q8_0, o->next);
+}
+
+SELFTEST(ops_matmul_threads_agree)
+{
+    static const uint32_t rows[5] = { 100, 52, 36, MT_FF, MT_FF };
+    static float wf[MT_FF * MT_N], x[MT_T * MT_N];
+    static uint8_t wq[5][MT_FF * MT_N], packed[5][MT_FF * MT_N * 2], scratch[MT_T * MT_N * 2];
+    static struct mt_out a, b;
+    struct gguf_tensor w[5];
+    fill(x, MT_T * MT_N, -1.5f, 1.9f);
+    for (int i = 0; i < 5; i++) {
+        fill(wf, rows[i] * MT_N, -0.9f, 1.2f);
+        for (uint32_t r = 0; r < rows[i]; r++)
+            quantize_row(GGML_TYPE_Q4_0, wf + r * MT_N, wq[i] + r * type_row_bytes(GGML_TYPE_Q4_0, MT_N), MT_N);
+        w[i] = tensor_of(GGML_TYPE_Q4_0, wq[i], MT_N, rows[i]);
+    }
+    ST_CHECK(ops_matmul_scratch(GGML_TYPE_Q4_0, MT_N, MT_T) <= sizeof scratch, "scratch");
+    llm_set_threads(1);
+    mt_run(w, x, scratch, &a);
+    llm_set_threads(3);
+    mt_run(w, x, scratch, &b);
+    ST_CHECK(memcmp(&a, &b, sizeof a) == 0, "3 threads differ from 1");
+    for (int i = 0; i < 5 && kernels()->q4_0x4; i++)
+        if (rows[i] % 4 == 0) {
+            repack_q4_0x4(wq[i], MT_N, rows[i], packed[i]);
+            w[i].packed = packed[i];
+        }
+    mt_run(w, x, scratch, &b);
+    llm_set_threads(0);
+    ST_CHECK(memcmp(&a, &b, sizeof a) == 0, "the 4-row copies differ from the file's rows");
 }
 
 SELFTEST(kv_cache_store_and_limits)

@@ -34,7 +34,8 @@ static const struct kernels *kernels_pick(void)
 #if defined(__aarch64__)
     uint32_t f = llm_cpu_features();
     if (!force_scalar && (f & LLM_CPU_ASIMD))
-        return (f & LLM_CPU_DOTPROD) ? &kernels_neon_dotprod : &kernels_neon;
+        return !(f & LLM_CPU_DOTPROD) ? &kernels_neon :
+               (f & LLM_CPU_I8MM) ? &kernels_neon_i8mm : &kernels_neon_dotprod;
 #endif
     return &kernels_scalar;
 }

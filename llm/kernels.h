@@ -1,5 +1,6 @@
 /* llm/kernels.h: the hot loops of the forward pass behind one table, chosen
- * once at run time: NEON with SDOT (FEAT_DotProd), NEON without it (widening
+ * once at run time: NEON with SDOT (FEAT_DotProd) and SMMLA (FEAT_I8MM, for
+ * the repacked Q4_0 prompt tiles), with SDOT only, without either (widening
  * multiplies), or the scalar reference of llm/quant.h (x86 host, or when
  * asked for with kernels_force_scalar). Every NEON kernel is bit-identical to
  * its scalar twin: same integer sums, same float operations in the same order,
@@ -50,7 +51,7 @@ struct mm_args {
 };
 
 struct kernels {
-    const char *name;   /* "scalar", "neon", "neon+dotprod" */
+    const char *name;   /* "scalar", "neon", "neon+dotprod", "neon+dotprod+i8mm" */
     /* quantize_row() for the activation types (Q8_0, Q8_1, F16; others too). */
     void  (*quantize)(enum ggml_type t, const float *x, void *y, int64_t n);
     /* Rows r0 <= r < r1 of a matmul. */
@@ -77,7 +78,7 @@ void kernels_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1);
 /* The tables themselves, for tests that compare them. */
 extern const struct kernels kernels_scalar;
 #if defined(__aarch64__)
-extern const struct kernels kernels_neon, kernels_neon_dotprod;
+extern const struct kernels kernels_neon, kernels_neon_dotprod, kernels_neon_i8mm;
 void neon_quantize(enum ggml_type t, const float *x, void *y, int64_t n);
 void neon_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
 void neon_swiglu(float *gate, const float *up, uint32_t n);

@@ -71,18 +71,16 @@ static void fill_weights(enum ggml_type ty, uint8_t *w, size_t bytes)
     }
 }
 
-static bool has_dotprod(void)
-{
-    return (llm_cpu_features() & LLM_CPU_DOTPROD) != 0;
-}
-
 /* The NEON tables this CPU can run. */
-static int neon_tables(const struct kernels *k[2])
+static int neon_tables(const struct kernels *k[3])
 {
+    const uint32_t f = llm_cpu_features();
     int n = 0;
     k[n++] = &kernels_neon;
-    if (has_dotprod())
+    if (f & LLM_CPU_DOTPROD)
         k[n++] = &kernels_neon_dotprod;
+    if ((f & LLM_CPU_DOTPROD) && (f & LLM_CPU_I8MM))
+        k[n++] = &kernels_neon_i8mm;
     return n;
 }
 
@@ -103,7 +101,7 @@ SELFTEST(neon_fp16_conversions)
             u = (u & 0x80ffffffu) | ((uint32_t)(98 + rnd() % 50) << 23);
         memcpy(&x[i], &u, 4);
     }
-    const struct kernels *k[2];
+    const struct kernels *k[3];
     for (int j = 0, nk = neon_tables(k); j < nk; j++) {
         quantize_row(GGML_TYPE_F16, x, a, 4095);
         k[j]->quantize(GGML_TYPE_F16, x, b, 4095);
@@ -115,7 +113,7 @@ SELFTEST(neon_quantize_q8_activations)
 {
     static float x[MAX_N];
     static uint8_t a[MAX_N * 2], b[MAX_N * 2];
-    const struct kernels *k[2];
+    const struct kernels *k[3];
     for (int rep = 0; rep < 20; rep++) {
         fill_asym(x, MAX_N);
         if (rep == 1)
@@ -210,7 +208,7 @@ SELFTEST(neon_matmul_quantized)
     static const uint32_t ns[] = { QK, 2 * QK, 3 * QK, 11 * QK, 41 * QK };
     static const uint32_t toks[] = { 1, 3, 6, 21 };   /* every tile width: 12 + 8 + 1, 4 + 1 */
     static const uint32_t row_counts[] = { 1, 3, 4, 5, 7, 8, 9 };   /* odd; 4 and 8 for the 4-row copy */
-    const struct kernels *k[2];
+    const struct kernels *k[3];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)
         for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++)
             for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
@@ -232,7 +230,7 @@ SELFTEST(neon_matmul_quantized)
 SELFTEST(neon_matmul_float)
 {
     static const uint32_t ns[] = { 1, 3, 4, 8, 15, 16, 17, 36, 48, 64, 172, 301 };
-    const struct kernels *k[2];
+    const struct kernels *k[3];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)
         for (int f16 = 0; f16 < 2; f16++)
             for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
@@ -312,7 +310,8 @@ SELFTEST(neon_kernel_choice)
     kernels_force_scalar(true);
     ST_CHECK(kernels() == &kernels_scalar, "forced scalar not honoured");
     kernels_force_scalar(false);
-    const struct kernels *want = has_dotprod() ? &kernels_neon_dotprod : &kernels_neon;
-    ST_CHECK(kernels() == want, "picked %s", kernels()->name);
+    const struct kernels *k[3];
+    const struct kernels *want = k[neon_tables(k) - 1];   /* the last one: the most features */
+    ST_CHECK(kernels() == want, "picked %s, want %s", kernels()->name, want->name);
 }
 #endif

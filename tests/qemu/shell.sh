@@ -69,7 +69,7 @@ expect unknown_command "unknown command 'no_such_command' (try help)"
 expect llm_unknown_option "llm infer: unknown option '--bogus'"
 expect llm_bad_number "llm infer: bad value for -n: 'notanumber'"
 expect llm_no_model 'llm: no model loaded'
-expect llm_load_no_path 'usage: llm load PATH'
+expect llm_load_no_path 'usage: llm load [--repack] PATH'
 expect llm_load_missing 'llm: load failed: /initrd/no-such-model.gguf'
 expect llm_unknown_subcommand 'usage:'
 expect hexdump_no_args 'usage: hexdump PATH'

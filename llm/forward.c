@@ -241,7 +241,7 @@ static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct
     residual_norm(m, s, true, l->ffn_norm, n);
     /* The gate/up items also convert their SwiGLU rows for w_down. */
     const enum ggml_type down_xt = ops_matmul_x_type(l->w_down, n);
-    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch, down_xt, s->ffn_scratch);
+    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch, l->w_down, s->ffn_scratch);
     ops_matmul_converted(l->w_down, n, s->xb2, down_xt == GGML_TYPE_F32 ? (const void *)s->hb : s->ffn_scratch);
     return n;
 }

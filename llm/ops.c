@@ -242,7 +242,8 @@ struct mm_set {
     uint64_t      work;                        /* multiply-adds of the set */
     int           n_items;
     uint32_t      item[MM_ITEMS_MAX + 1];      /* item c: rows item[c] .. item[c+1] - 1 */
-    /* SwiGLU sets: where each chunk converts its rows of the result for the
+    struct mm_xsum *xs;                        /* the sums job 0's conversion gave, or NULL */
+    /* SwiGLU sets: where each item converts its rows of the result for the
      * next matmul (NULL: not converted), in type next_xt, and their sums. */
     uint8_t      *next_x;
     enum ggml_type next_xt;
@@ -272,14 +273,20 @@ static void mm_item(int c, void *arg)
     }
 }
 
-/* Where the sums of n_tok activations of n converted to xt go in scratch:
- * after the rows. NULL when there are none (not Q8_0, or kernels without). */
-static struct mm_xsum *scratch_xsums(void *scratch, enum ggml_type xt, uint64_t n, uint32_t n_tok)
+/* The sums of n_tok Q8_0 activations of n go after their rows in scratch. */
+static size_t xsums_offset(uint64_t n, uint32_t n_tok)
 {
-    if (xt != GGML_TYPE_Q8_0 || !kernels()->x_sums)
+    return ((size_t)type_row_bytes(GGML_TYPE_Q8_0, n) * n_tok + 7) & ~(size_t)7;
+}
+
+/* Where w's kernel reads the sums of its n_tok activations (converted into
+ * scratch): NULL unless they are read at all (the repacked order, and
+ * kernels that take them), so no conversion works them out for nothing. */
+static struct mm_xsum *scratch_xsums(const struct gguf_tensor *w, void *scratch, uint32_t n_tok)
+{
+    if (ops_order_of(w->type, w->ne[0], w->ne[1], n_tok) != OPS_REPACKED || !kernels()->x_sums)
         return NULL;
-    const size_t rows = (size_t)type_row_bytes(xt, n) * n_tok;
-    return (struct mm_xsum *)((uint8_t *)scratch + ((rows + 7) & ~(size_t)7));
+    return (struct mm_xsum *)((uint8_t *)scratch + xsums_offset(w->ne[0], n_tok));
 }
 
 /* Blocks of activation rows converted to xt: their sums too, when wanted. */
@@ -325,10 +332,9 @@ size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok)
     const struct type_traits *tt = type_traits(type);
     if (!tt || tt->vec_dot_type == GGML_TYPE_F32)
         return 0;
-    const size_t rows = (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
     if (tt->vec_dot_type != GGML_TYPE_Q8_0)
-        return rows;
-    return ((rows + 7) & ~(size_t)7) + (size_t)(n / QK) * n_tok * sizeof(struct mm_xsum);   /* scratch_xsums */
+        return (size_t)type_row_bytes(tt->vec_dot_type, n) * n_tok;
+    return xsums_offset(n, n_tok) + (size_t)(n / QK) * n_tok * sizeof(struct mm_xsum);
 }
 
 /* Converting a prompt batch's activations, a row per item. */
@@ -350,7 +356,8 @@ static void mm_convert_row(int t, void *arg)
 
 /* Job i of the set for weight w. Its activations: x as f32, or converted
  * into scratch by job 0 (the others of a set want the same type and share
- * it), or, when x is NULL, already in scratch (converted or f32). */
+ * it, and the sums when job 0 wanted them too), or, when x is NULL, already
+ * in scratch (converted or f32, with the sums its kernel reads). */
 static void mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, const float *x,
                         uint32_t n_tok, float *y, void *scratch)
 {
@@ -369,15 +376,32 @@ static void mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, 
     j->x_row = (size_t)j->n * sizeof(float);
     if (xt != GGML_TYPE_F32) {
         struct mm_convert cv = { .xt = xt, .x = x, .dst = scratch, .n = j->n,
-                                 .xs = scratch_xsums(scratch, xt, j->n, n_tok),
+                                 .xs = scratch_xsums(w, scratch, n_tok),
                                  .dst_row = (size_t)type_row_bytes(xt, j->n) };
         j->x = scratch;
         j->x_row = cv.dst_row;
-        j->xs = j->order == OPS_REPACKED ? cv.xs : NULL;
-        if (i == 0 && x)   /* a prompt's rows in parallel; one token's on this core */
+        if (i == 0 && x) {   /* a prompt's rows in parallel; one token's on this core */
             llm_parallel_for((int)n_tok, mm_convert_row, &cv);
+            set->xs = cv.xs;
+        }
+        /* Later jobs of a set read job 0's sums only if it made them; NULL:
+         * the kernel works them out itself. */
+        j->xs = x && cv.xs ? set->xs : cv.xs;
     }
     set->work += (uint64_t)j->rows * j->n * n_tok;
+}
+
+/* An empty set converting nothing for a next matmul. Field by field: an
+ * initializer would also zero the item table, a memset per matmul. */
+static void mm_set_init(struct mm_set *set)
+{
+    set->count = 0;
+    set->work = 0;
+    set->start[0] = 0;
+    set->xs = NULL;
+    set->next_x = NULL;
+    set->next_xt = GGML_TYPE_F32;
+    set->next_xs = NULL;
 }
 
 static uint32_t align_up(uint32_t v, uint32_t align)
@@ -435,14 +459,13 @@ static void mm_run(struct mm_set *set, void (*fn)(int c, void *arg), uint32_t al
 void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
                   uint32_t n_tok, void *scratch)
 {
-    struct mm_set set = { .count = 0 };
+    struct mm_set set;
     int i = 0;
     while (i < count) {
         /* Weights that share the input and its converted type share one
          * conversion and one parallel_for; any other runs on its own. */
         const enum ggml_type xt = ops_matmul_x_type(w[i], n_tok);
-        set.count = 0;
-        set.work = 0;
+        mm_set_init(&set);
         do {
             mm_job_init(&set, set.count, w[i], x, n_tok, y[i], scratch);
             set.count++;
@@ -454,22 +477,25 @@ void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int cou
 }
 
 void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
-                       uint32_t n_tok, float *gate, float *up, void *scratch, enum ggml_type next_xt,
+                       uint32_t n_tok, float *gate, float *up, void *scratch, const struct gguf_tensor *next_w,
                        void *next_x)
 {
     const uint32_t rows = (uint32_t)w_gate->ne[1];
+    const enum ggml_type next_xt = ops_matmul_x_type(next_w, n_tok);
     const bool convert = next_xt != GGML_TYPE_F32;
+    uint8_t *const cx = convert ? next_x : NULL;
+    struct mm_xsum *const cxs = convert ? scratch_xsums(next_w, next_x, n_tok) : NULL;
     if (w_gate->type != w_up->type || w_gate->ne[0] != w_up->ne[0] || w_up->ne[1] != rows) {
         const struct gguf_tensor *w[] = { w_gate, w_up };
         float *const y[] = { gate, up };
         ops_matmul_n(w, y, 2, x, n_tok, scratch);
-        swiglu_rows(gate, up, rows, 0, rows, n_tok, next_xt, convert ? next_x : NULL,
-                    convert ? scratch_xsums(next_x, next_xt, rows, n_tok) : NULL);
+        swiglu_rows(gate, up, rows, 0, rows, n_tok, next_xt, cx, cxs);
         return;
     }
     const uint32_t blck = convert ? (uint32_t)type_traits(next_xt)->blck : 1;
-    struct mm_set set = { .count = 2, .next_x = convert ? next_x : NULL, .next_xt = next_xt,
-                          .next_xs = convert ? scratch_xsums(next_x, next_xt, rows, n_tok) : NULL };
+    struct mm_set set;
+    mm_set_init(&set);
+    set.next_x = cx, set.next_xt = next_xt, set.next_xs = cxs;
     mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch);
     mm_job_init(&set, 1, w_up, x, n_tok, up, scratch);
     set.count = 1;   /* one row space: each item takes its rows of both */
@@ -478,7 +504,9 @@ void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tenso
 
 void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x)
 {
-    struct mm_set set = { .count = 1 };
+    struct mm_set set;
+    mm_set_init(&set);
+    set.count = 1;
     mm_job_init(&set, 0, w, NULL, n_tok, y, (void *)x);
     mm_run(&set, mm_item, 4);
 }

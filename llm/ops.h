@@ -61,12 +61,13 @@ enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok);
 /* gate = w_gate x, up = w_up x, then ops_swiglu(gate, up) per token: one
  * llm_parallel_for whose items each take the same rows of both products and
  * apply SwiGLU to them (elementwise, on row ranges that start at multiples of
- * 4, so the result is ops_swiglu's), leaving no serial pass over n_ff. With
- * next_xt not F32 the items also convert their rows of the result (gate) into
- * next_x, as ops_matmul would for the next weight (next_xt from
- * ops_matmul_x_type), and ops_matmul_converted then skips that serial step. */
+ * 4, so the result is ops_swiglu's), leaving no serial pass over n_ff. When
+ * next_w, the weight the result feeds, wants it converted (ops_matmul_x_type
+ * not F32), the items also convert their rows of the result (gate) into
+ * next_x (ops_matmul_scratch bytes for next_w), as ops_matmul would, and
+ * ops_matmul_converted(next_w) then skips that serial step. */
 void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
-                       uint32_t n_tok, float *gate, float *up, void *scratch, enum ggml_type next_xt,
+                       uint32_t n_tok, float *gate, float *up, void *scratch, const struct gguf_tensor *next_w,
                        void *next_x);
 /* ops_matmul with x already converted to ops_matmul_x_type(w, n_tok) (or
  * f32 rows when that is F32), laid out as ops_matmul_swiglu leaves next_x

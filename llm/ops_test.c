@@ -222,14 +222,16 @@ SELFTEST(ops_matmul_kernels_agree)
     }
 }
 
-/* Q, K, V-like weights of 100, 52 and 36 rows (items cross them) and a
- * gate/up pair whose items also convert for the next matmul, with 1 thread,
- * then 3 (the host takes 3 on any machine; the kernel all its cpus), then
- * with the 4-row copies of llm/repack.h where the kernels read them: every
- * output bit the same. */
-enum { MT_N = 288, MT_T = 3, MT_FF = 256 };
+/* Q, K, V-like weights of 100, 52 and 36 rows (items cross them), a
+ * gate/up pair whose items also convert (with the block sums) for the
+ * down-like weight after them, and that weight on the converted rows: with 1
+ * thread, then 3 (the host takes 3 on any machine; the kernel all its cpus),
+ * then with the 4-row copies of llm/repack.h where the kernels read them:
+ * every output bit the same. */
+enum { MT_N = 288, MT_T = 3, MT_FF = 256, MT_DOWN = 8, MT_W = 6 };
 struct mt_out {
     float   q[MT_T * 100], k[MT_T * 52], v[MT_T * 36], gate[MT_T * MT_FF], up[MT_T * MT_FF];
+    float   down[MT_T * MT_DOWN];
     uint8_t next[MT_T * MT_FF * 2];
 };
 
@@ -239,32 +241,39 @@ static void mt_run(struct gguf_tensor *w, const float *x, uint8_t *scratch, stru
     float *const y[] = { o->q, o->k, o->v };
     memset(o, 0, sizeof *o);
     ops_matmul_n(qkv, y, 3, x, MT_T, scratch);
-    ops_matmul_swiglu(&w[3], &w[4], x, MT_T, o->gate, o->up, scratch, GGML_TYPE_Q8_0, o->next);
+    ops_matmul_swiglu(&w[3], &w[4], x, MT_T, o->gate, o->up, scratch, &w[5], o->next);
+    ops_matmul_converted(&w[5], MT_T, o->down, o->next);
 }
 
 SELFTEST(ops_matmul_threads_agree)
 {
-    static const uint32_t rows[5] = { 100, 52, 36, MT_FF, MT_FF };
+    static const uint32_t rows[MT_W] = { 100, 52, 36, MT_FF, MT_FF, MT_DOWN };
+    static const uint32_t cols[MT_W] = { MT_N, MT_N, MT_N, MT_N, MT_N, MT_FF };
     static float wf[MT_FF * MT_N], x[MT_T * MT_N];
-    static uint8_t wq[5][MT_FF * MT_N], packed[5][MT_FF * MT_N * 2], scratch[MT_T * MT_N * 2];
+    static uint8_t wq[MT_W][MT_FF * MT_N], packed[MT_W][MT_FF * MT_N * 2], scratch[MT_T * MT_N * 2];
     static struct mt_out a, b;
-    struct gguf_tensor w[5];
+    struct gguf_tensor w[MT_W];
     fill(x, MT_T * MT_N, -1.5f, 1.9f);
-    for (int i = 0; i < 5; i++) {
-        fill(wf, rows[i] * MT_N, -0.9f, 1.2f);
+    for (int i = 0; i < MT_W; i++) {
+        const size_t row = type_row_bytes(GGML_TYPE_Q4_0, cols[i]);
+        fill(wf, rows[i] * cols[i], -0.9f, 1.2f);
         for (uint32_t r = 0; r < rows[i]; r++)
-            quantize_row(GGML_TYPE_Q4_0, wf + r * MT_N, wq[i] + r * type_row_bytes(GGML_TYPE_Q4_0, MT_N), MT_N);
-        w[i] = tensor_of(GGML_TYPE_Q4_0, wq[i], MT_N, rows[i]);
+            quantize_row(GGML_TYPE_Q4_0, wf + r * cols[i], wq[i] + r * row, cols[i]);
+        w[i] = tensor_of(GGML_TYPE_Q4_0, wq[i], cols[i], rows[i]);
     }
-    ST_CHECK(ops_matmul_scratch(GGML_TYPE_Q4_0, MT_N, MT_T) <= sizeof scratch, "scratch");
+    ST_CHECK(ops_matmul_scratch(GGML_TYPE_Q4_0, MT_N, MT_T) <= sizeof scratch &&
+             ops_matmul_scratch(GGML_TYPE_Q4_0, MT_FF, MT_T) <= sizeof a.next, "scratch");
     llm_set_threads(1);
     mt_run(w, x, scratch, &a);
+    static float down[MT_T * MT_DOWN];   /* the converted path against converting here */
+    ops_matmul(&w[5], a.gate, MT_T, down, scratch);
+    ST_CHECK(memcmp(down, a.down, sizeof down) == 0, "w_down on the items' conversion differs");
     llm_set_threads(3);
     mt_run(w, x, scratch, &b);
     ST_CHECK(memcmp(&a, &b, sizeof a) == 0, "3 threads differ from 1");
-    for (int i = 0; i < 5 && kernels()->q4_0x4; i++)
+    for (int i = 0; i < MT_W && kernels()->q4_0x4; i++)
         if (rows[i] % 4 == 0) {
-            repack_q4_0x4(wq[i], MT_N, rows[i], packed[i]);
+            repack_q4_0x4(wq[i], cols[i], rows[i], packed[i]);
             w[i].packed = packed[i];
         }
     mt_run(w, x, scratch, &b);

@@ -13,8 +13,8 @@ B        := build
 ARCH_SRCS   := $(wildcard arch/aarch64/*.S arch/aarch64/*.c)
 KERNEL_SRCS := $(wildcard kernel/*.c)
 LIB_SRCS    := $(wildcard lib/*.c)
-# build/gen/golden_test.c: data for llm/forward_golden_test.c (see below)
-LLM_SRCS    := $(wildcard llm/*.c) $(B)/gen/golden_test.c
+# build/gen/golden_test.c: data for llm/model/forward_golden_test.c (see below)
+LLM_SRCS    := $(wildcard llm/*.c llm/*/*.c) $(B)/gen/golden_test.c
 
 KCFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-ffreestanding -fno-builtin -nostdlib -nostdinc -isystem $(shell $(KCC) -print-file-name=include 2>/dev/null) \

@@ -16,7 +16,7 @@
 #include "llm/bench.h"
 #include "llm/cli.h"
 #include "llm/generate.h"
-#include "llm/repack.h"
+#include "llm/quant/repack.h"
 
 struct loaded {
     char             path[VFS_PATH_MAX];

@@ -1,7 +1,7 @@
 /* llm/bench.c: `llm bench` on both builds (see llm/bench.h). */
 #include "llm/bench.h"
 #include "llm/cli.h"
-#include "llm/forward.h"
+#include "llm/model/forward.h"
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/printf.h"

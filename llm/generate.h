@@ -9,11 +9,11 @@
 #include <stdbool.h>
 #include "llm/arena.h"
 #include "llm/error.h"
-#include "llm/forward.h"
-#include "llm/kv_cache.h"
-#include "llm/model.h"
-#include "llm/sampler.h"
-#include "llm/tokenizer.h"
+#include "llm/model/forward.h"
+#include "llm/model/kv_cache.h"
+#include "llm/model/model.h"
+#include "llm/text/sampler.h"
+#include "llm/text/tokenizer.h"
 
 struct session_config {
     uint32_t       n_ctx;       /* 0: the model's training context */

@@ -1,6 +1,6 @@
 /* llm/golden.h: a generated model and what the host build of the engine
  * computed for it (build/gen/golden.c, written at build time by
- * scripts/gen_golden.c): llm/forward_golden_test.c recomputes it wherever the
+ * scripts/gen_golden.c): llm/model/forward_golden_test.c recomputes it wherever the
  * selftests run (the kernel above all) and compares. Both run golden_generate. */
 #ifndef LLM_GOLDEN_H
 #define LLM_GOLDEN_H

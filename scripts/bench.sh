@@ -74,7 +74,7 @@ report() {
     echo "  the first 56 (synth15M) or 33 (stories260K) words of reference/ppl-text.txt."
     echo "- llama.cpp: the same counts for llama.cpp c392e50 (arm64, 1 thread, -cpu max)."
     echo "  Targets: decode <= 0.8x, prompt <= 1.0x. Rows with --repack: Q4_0 matmul weights"
-    echo "  copied at load into the kernels' 4-row layout (llm/repack.h; the default maps the"
+    echo "  copied at load into the kernels' 4-row layout (llm/quant/repack.h; the default maps the"
     echo "  file and copies nothing; llama.cpp's figures include its own load-time repack)."
     echo "- wall: tok/s of one long-prompt -n 64 run (prompt / generation), 1 then 2 threads;"
     echo "  TCG wall time on a shared machine is noisy: compare only within one table"

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "llm/gguf.h"
-#include "llm/gguf_write.h"
-#include "llm/quant.h"
+#include "llm/gguf/gguf.h"
+#include "llm/gguf/gguf_write.h"
+#include "llm/quant/quant.h"
 
 struct hparams {
     uint32_t dim, n_layers, n_heads, n_kv_heads, ffn, ctx;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/arm64/neon.sh: the NEON kernels against their scalar twins, under
 # qemu-aarch64 with SDOT (-cpu max) and without it (-cpu cortex-a72):
-#  - the SELFTESTs of llm/quant_neon_test.c in build/host-arm64/selftest
+#  - the SELFTESTs of llm/quant/quant_neon_test.c in build/host-arm64/selftest
 #    (memcmp of kernel outputs on random asymmetric data, odd sizes);
 #  - whole runs: build/host-arm64/llm --json (ids and logits) with the NEON
 #    kernels must be byte-identical to the same run with --scalar, and so

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "llm/gguf.h"
+#include "llm/gguf/gguf.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "llm/generate.h"
-#include "llm/gguf.h"
-#include "llm/model.h"
-#include "llm/tokenizer.h"
+#include "llm/gguf/gguf.h"
+#include "llm/model/model.h"
+#include "llm/text/tokenizer.h"
 #include "llm/platform.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "llm/gguf.h"
+#include "llm/gguf/gguf.h"
 #include "llm/platform.h"
-#include "llm/tokenizer.h"
+#include "llm/text/tokenizer.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 #define MAX_VOCABS 4

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "llm/gguf.h"
-#include "llm/quant.h"
+#include "llm/gguf/gguf.h"
+#include "llm/quant/quant.h"
 #include "tests/host/testutil.h"
 
 #define MODELS "../shared/models"

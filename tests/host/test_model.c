@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "llm/forward.h"
+#include "llm/model/forward.h"
 #include "llm/generate.h"
-#include "llm/gguf.h"
-#include "llm/model.h"
-#include "llm/tokenizer.h"
+#include "llm/gguf/gguf.h"
+#include "llm/model/model.h"
+#include "llm/text/tokenizer.h"
 #include "tests/host/testutil.h"
 #include "lib/math.h"   /* NAN, isfinite: no libm */
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "llm/gguf.h"
-#include "llm/quant.h"
+#include "llm/gguf/gguf.h"
+#include "llm/quant/quant.h"
 #include "tests/host/testutil.h"
 
 #define MODELS "../shared/models"

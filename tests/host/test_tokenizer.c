@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "llm/gguf.h"
-#include "llm/tokenizer.h"
+#include "llm/gguf/gguf.h"
+#include "llm/text/tokenizer.h"
 #include "tests/host/testutil.h"
 
 #define MODELS "../shared/models"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "llm/error.h"
-#include "llm/gguf.h"
+#include "llm/gguf/gguf.h"
 
 /* The whole file, with a NUL after its last byte (so text files are strings);
  * NULL if it cannot be read. *size is the length without the NUL. */

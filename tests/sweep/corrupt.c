@@ -22,9 +22,9 @@
 #include <unistd.h>
 #include <sanitizer/common_interface_defs.h>
 #include "llm/generate.h"
-#include "llm/gguf.h"
-#include "llm/model.h"
-#include "llm/tokenizer.h"
+#include "llm/gguf/gguf.h"
+#include "llm/model/model.h"
+#include "llm/text/tokenizer.h"
 #include "llm/platform.h"
 #include "tests/host/testutil.h"
 
@@ -184,7 +184,7 @@ static int scalar_size(uint64_t t)
     return t < 13 ? sz[t] : -1;
 }
 
-/* A reader over the good file, independent of llm/gguf.c; pos = UINT64_MAX once lost. */
+/* A reader over the good file, independent of llm/gguf/gguf.c; pos = UINT64_MAX once lost. */
 struct walk {
     const uint8_t *b;
     uint64_t       n, pos;

@@ -14,13 +14,13 @@
 #include "llm/bench.h"
 #include "llm/cli.h"
 #include "llm/generate.h"
-#include "llm/gguf.h"
-#include "llm/model.h"
-#include "llm/repack.h"
-#include "llm/tokenizer.h"
+#include "llm/gguf/gguf.h"
+#include "llm/model/model.h"
+#include "llm/quant/repack.h"
+#include "llm/text/tokenizer.h"
 #include "tools/host/host.h"
 #include "llm/platform.h"
-#include "llm/kernels.h"
+#include "llm/quant/cpu_ops.h"
 
 #define TOP_N 10
 
@@ -363,7 +363,7 @@ struct loaded {
     struct tokenizer tok;
 };
 
-/* With repack, Q4_0 weights are copied into the 4-row layout (llm/repack.h). */
+/* With repack, Q4_0 weights are copied into the 4-row layout (llm/quant/repack.h). */
 static int load(const char *path, bool repack, struct loaded *l)
 {
     struct llm_err err = {{0}};
@@ -404,7 +404,7 @@ static int run_bench(int argc, char **argv)
         if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
             model = argv[++i];
         else if (strcmp(argv[i], "--scalar") == 0)
-            kernels_force_scalar(true);
+            cpu_ops_force_scalar(true);
         else if (strcmp(argv[i], "--repack") == 0)
             repack = true;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || n_rest == 32)
@@ -428,7 +428,7 @@ static int run_bench(int argc, char **argv)
     if (session_init(&s, &l.m, &l.tok, &cfg, &err))
         return die("%s", err.msg);
     printf("llm bench: %s, %d online cpus, kernels %s\n", model, (int)sysconf(_SC_NPROCESSORS_ONLN),
-           kernels()->name);
+           cpu_ops()->name);
     int rc = bench_run(&s, &o, &err);
     session_free(&s);
     unload(&l);
@@ -446,7 +446,7 @@ int main(int argc, char **argv)
     host_setup_sigint();
     if (o.threads)
         llm_set_threads(o.threads);
-    kernels_force_scalar(o.scalar);
+    cpu_ops_force_scalar(o.scalar);
 
     struct loaded l;
     if (load(o.model, o.repack, &l))

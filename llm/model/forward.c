@@ -1,0 +1,266 @@
+/* llm/model/forward.c: the llama forward pass (llama.cpp's llm_build_llama) over a
+ * batch of tokens, with attention as its non-flash path (llm_build_kqv):
+ * K/V stored in the cache first, then per head softmax(K q * scale + mask) V. */
+#include "llm/model/forward.h"
+#include "llm/model/ops.h"
+#include "llm/platform.h"
+#include "llm/quant/cpu_ops.h"
+#include "llm/quant/quant.h"
+#include "lib/math.h"
+#include "lib/string.h"
+
+#define BUF_ALIGN 64
+
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Converted-activation scratch for the largest of all the model's matmuls. */
+static size_t matmul_scratch_needed(const struct model *m, uint32_t n_batch)
+{
+    size_t need = ops_matmul_scratch(m->output->type, m->output->ne[0], n_batch);
+    for (uint32_t il = 0; il < m->hp.n_layer; il++) {
+        const struct gguf_tensor *w[MODEL_LAYER_MATMULS];
+        model_layer_matmuls(&m->layers[il], w);
+        for (int i = 0; i < MODEL_LAYER_MATMULS; i++)
+            need = max_size(need, ops_matmul_scratch(w[i]->type, w[i]->ne[0], n_batch));
+    }
+    return need;
+}
+
+/* The FFN hidden rows converted for w_down (written while mm_scratch is read). */
+static size_t ffn_scratch_needed(const struct model *m, uint32_t n_batch)
+{
+    size_t need = 0;
+    for (uint32_t il = 0; il < m->hp.n_layer; il++) {
+        const struct gguf_tensor *w = m->layers[il].w_down;
+        need = max_size(need, ops_matmul_scratch(w->type, w->ne[0], n_batch));
+    }
+    return need;
+}
+
+/* One list of buffers serves both sizing (a == NULL) and carving. */
+#define CARVE(field, bytes)                                                     \
+    do {                                                                        \
+        size_t b_ = (bytes);                                                    \
+        *total += b_ + BUF_ALIGN;                                               \
+        if (a && !(s->field = arena_alloc(a, b_ ? b_ : 1, BUF_ALIGN)))          \
+            return -1;                                                          \
+    } while (0)
+
+static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uint32_t n_batch,
+                  bool all_logits, struct arena *a, size_t *total)
+{
+    const struct model_hparams *hp = &m->hp;
+    const size_t b = n_batch, f = sizeof(float);
+    *total = 0;
+    CARVE(x, b * hp->n_embd * f);
+    CARVE(xb, b * hp->n_embd * f);
+    CARVE(xb2, b * hp->n_embd * f);
+    CARVE(q, b * hp->n_embd * f);
+    CARVE(k, b * model_kv_dim(hp) * f);
+    CARVE(v, b * model_kv_dim(hp) * f);
+    CARVE(hb, b * hp->n_ff * f);
+    CARVE(hb2, b * hp->n_ff * f);
+    s->att_stride = n_ctx + 32;
+    CARVE(att, (size_t)hp->n_head * FWD_ATT_GROUP * s->att_stride * f);
+    CARVE(q16, (size_t)hp->n_embd * FWD_ATT_GROUP * sizeof(uint16_t));
+    CARVE(att16, (size_t)hp->n_head * FWD_ATT_GROUP * s->att_stride * sizeof(uint16_t));
+    CARVE(rope, b * hp->n_rot * f);
+    CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
+    CARVE(ffn_scratch, ffn_scratch_needed(m, n_batch));
+    CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
+    return 0;
+}
+
+size_t forward_mem_needed(const struct model *m, uint32_t n_ctx, uint32_t n_batch, bool all_logits)
+{
+    struct fwd_state s;
+    size_t total;
+    layout(&s, m, n_ctx, n_batch, all_logits, NULL, &total);
+    return total;
+}
+
+int forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uint32_t n_batch,
+                 bool all_logits, struct arena *a)
+{
+    size_t total;
+    if (n_batch == 0 || layout(s, m, n_ctx, n_batch, all_logits, a, &total))
+        return -1;
+    s->n_batch = n_batch;
+    s->n_logit_rows = all_logits ? n_batch : 1;
+    return 0;
+}
+
+/* Causal attention of the batch's tokens (at p0, p0+1, ...) over cells
+ * 0..pos, as llama.cpp computes it (src/llama.cpp llm_build_kqv, non-flash):
+ *  - kq = K q: q is a permuted view there, never contiguous, so llamafile is
+ *    skipped and q is converted to the cache type for ggml's vec_dot;
+ *  - kqv = V softmax(kq): a matmul of the V rows (stored transposed, one per
+ *    dimension) with the weights as its activations, so the order follows the
+ *    matmul rules for n_tok rows (llamafile on f32 weights for a prompt batch,
+ *    vec_dot on weights rounded to the cache type for one token).
+ * Masked cells weigh exactly 0. KV heads are independent: a job takes one,
+ * ropes and stores its K and V slices, then ropes and attends every query
+ * head of its group (each has its own scratch rows), so nothing of attention
+ * is left to one core. */
+struct att_job {
+    const struct model_hparams *hp;
+    struct fwd_state           *s;
+    struct kv_cache            *kv;
+    uint32_t                    il, n, p0, n_kv;
+};
+
+static void attend_head(const struct att_job *j, uint32_t h, uint32_t off)
+{
+    const struct model_hparams *hp = j->hp;
+    const struct kv_cache *kv = j->kv;
+    struct fwd_state *s = j->s;
+    const uint32_t hd = hp->head_dim;
+    const float scale = 1.0f / sqrtf((float)hd);
+    const bool f16 = kv->type == GGML_TYPE_F16;
+    const enum ops_order vo = ops_order_of(kv->type, j->n_kv, hd, j->n);
+    const bool att_f16 = ops_x_type(vo, kv->type) == GGML_TYPE_F16;
+    const size_t as = s->att_stride;
+    float *att = s->att + (size_t)h * FWD_ATT_GROUP * as;
+    uint16_t *att16 = s->att16 + (size_t)h * FWD_ATT_GROUP * as, *q16 = s->q16 + (size_t)h * FWD_ATT_GROUP * hd;
+    /* Tokens go FWD_ATT_GROUP at a time, so the kernels load each K and V
+     * row once per group; a group's K products run to its last token's
+     * position, and its earlier tokens' softmax masks the extra cells. */
+    for (uint32_t t0 = 0; t0 < j->n; t0 += FWD_ATT_GROUP) {
+        const uint32_t g = j->n - t0 < FWD_ATT_GROUP ? j->n - t0 : FWD_ATT_GROUP;
+        const float *q = s->q + (size_t)t0 * hp->n_embd + (size_t)h * hd;
+        for (uint32_t t = 0; f16 && t < g; t++)
+            cpu_ops()->quantize(GGML_TYPE_F16, q + (size_t)t * hp->n_embd, q16 + (size_t)t * hd, hd);
+        ops_dot_rows(OPS_VEC_DOT, kv->type, hd, kv_cache_k(kv, j->il, 0, off), (size_t)kv->kv_dim * kv->elt,
+                     j->p0 + t0 + g, f16 ? (const void *)q16 : (const void *)q,
+                     f16 ? hd * sizeof(uint16_t) : hp->n_embd * sizeof(float), g, att, as);
+        for (uint32_t t = 0; t < g; t++) {
+            ops_softmax(att + t * as, j->n_kv, j->p0 + t0 + t + 1, scale);
+            if (att_f16)
+                cpu_ops()->quantize(GGML_TYPE_F16, att + t * as, att16 + t * as, j->n_kv);
+        }
+        ops_dot_rows(vo, kv->type, j->n_kv, kv_cache_v(kv, j->il, off), (size_t)kv->n_cells * kv->elt, hd,
+                     att_f16 ? (const void *)att16 : (const void *)att,
+                     att_f16 ? as * sizeof(uint16_t) : as * sizeof(float), g,
+                     s->xb + (size_t)t0 * hp->n_embd + (size_t)h * hd, hp->n_embd);
+    }
+}
+
+static void attend_kv_head(int gi, void *arg)
+{
+    const struct att_job *j = arg;
+    const struct model_hparams *hp = j->hp;
+    struct fwd_state *s = j->s;
+    const uint32_t hd = hp->head_dim, kvd = model_kv_dim(hp), off = (uint32_t)gi * hd;
+    const uint32_t group = hp->n_head / hp->n_head_kv, h0 = (uint32_t)gi * group;
+    for (uint32_t t = 0; t < j->n; t++) {
+        const float *rc = s->rope + (size_t)t * hp->n_rot;
+        float *k = s->k + (size_t)t * kvd;
+        ops_rope(k + off, rc, 1, hd, hp->n_rot);
+        kv_cache_store(j->kv, j->il, j->p0 + t, off, hd, k, s->v + (size_t)t * kvd);
+        ops_rope(s->q + (size_t)t * hp->n_embd + (size_t)h0 * hd, rc, group, hd, hp->n_rot);   /* the group's */
+    }
+    for (uint32_t h = h0; h < h0 + group; h++)
+        attend_head(j, h, off);
+}
+
+static void attend(const struct model_hparams *hp, struct fwd_state *s, struct kv_cache *kv,
+                   uint32_t il, uint32_t n, uint32_t p0)
+{
+    struct att_job j = { .hp = hp, .s = s, .kv = kv, .il = il, .n = n, .p0 = p0, .n_kv = kv_cache_n_kv(kv) };
+    llm_parallel_for((int)hp->n_head_kv, attend_kv_head, &j);
+}
+
+/* Token rows are independent outside the matmuls and attention: a prompt
+ * batch spreads them over the cores (one token runs on the caller). */
+struct row_job {
+    const struct model *m;
+    struct fwd_state   *s;
+    const float        *norm;     /* RMSNorm weights */
+    bool                add;      /* x += xb2 first (the residual of the last projection) */
+    const int32_t      *tokens;   /* embed_row */
+    uint32_t            p0;
+};
+
+/* x += xb2 (when add), then xb = rmsnorm(x) * norm, for row t. */
+static void norm_row(int t, void *arg)
+{
+    const struct row_job *j = arg;
+    const uint32_t d = j->m->hp.n_embd;
+    float *x = j->s->x + (size_t)t * d;
+    if (j->add)
+        ops_add(x, j->s->xb2 + (size_t)t * d, d);
+    ops_rmsnorm(j->s->xb + (size_t)t * d, x, j->norm, d, j->m->hp.norm_eps);
+}
+
+static void residual_norm(const struct model *m, struct fwd_state *s, bool add,
+                          const struct gguf_tensor *norm, uint32_t n)
+{
+    struct row_job j = { .m = m, .s = s, .norm = norm->data, .add = add };
+    llm_parallel_for((int)n, norm_row, &j);
+}
+
+/* Row t of x from the token embedding, and its position's RoPE factors. */
+static void embed_row(int t, void *arg)
+{
+    const struct row_job *j = arg;
+    const struct model_hparams *hp = &j->m->hp;
+    const struct gguf_tensor *e = j->m->tok_embd;
+    const size_t row = (size_t)type_row_bytes(e->type, hp->n_embd);
+    dequantize_row(e->type, (const uint8_t *)e->data + (size_t)j->tokens[t] * row,
+                   j->s->x + (size_t)t * hp->n_embd, hp->n_embd);
+    ops_rope_cache(j->s->rope + (size_t)t * hp->n_rot, hp->n_rot, j->p0 + (uint32_t)t, hp->rope_base);
+}
+
+/* One transformer block over rows 0..n-1 of s->x; the residual add of its
+ * FFN output (xb2) is left to the next norm (the next block's, or the
+ * output's). With last_only, rows are dropped after the attention output as
+ * llama.cpp does in the last layer (only the last token's logits are wanted):
+ * the FFN then runs on one row, which also decides its kernels. Returns the
+ * rows still live. */
+static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
+                              uint32_t il, uint32_t n, uint32_t p0, bool last_only)
+{
+    const struct model_hparams *hp = &m->hp;
+    const struct layer_weights *l = &m->layers[il];
+    const uint32_t d = hp->n_embd;
+
+    residual_norm(m, s, il > 0, l->attn_norm, n);
+    const struct gguf_tensor *qkv[] = { l->wq, l->wk, l->wv };
+    float *const qkv_out[] = { s->q, s->k, s->v };
+    ops_matmul_n(qkv, qkv_out, 3, s->xb, n, s->mm_scratch);
+    attend(hp, s, kv, il, n, p0);
+    ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
+    if (last_only && n > 1) {
+        memmove(s->x, s->x + (size_t)(n - 1) * d, d * sizeof(float));
+        memmove(s->xb2, s->xb2 + (size_t)(n - 1) * d, d * sizeof(float));
+        n = 1;
+    }
+    residual_norm(m, s, true, l->ffn_norm, n);
+    /* The gate/up items also convert their SwiGLU rows for w_down. */
+    const enum ggml_type down_xt = ops_matmul_x_type(l->w_down, n);
+    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch, l->w_down, s->ffn_scratch);
+    ops_matmul_converted(l->w_down, n, s->xb2, down_xt == GGML_TYPE_F32 ? (const void *)s->hb : s->ffn_scratch);
+    return n;
+}
+
+int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
+            const int32_t *tokens, uint32_t n, bool all_logits)
+{
+    const struct model_hparams *hp = &m->hp;
+    if (n == 0 || n > s->n_batch || n > kv->n_ctx - kv->n_used || (all_logits && n > s->n_logit_rows))
+        return -1;
+    for (uint32_t t = 0; t < n; t++)
+        if (tokens[t] < 0 || (uint32_t)tokens[t] >= hp->n_vocab)
+            return -1;
+    struct row_job e = { .m = m, .s = s, .tokens = tokens, .p0 = kv_cache_advance(kv, n) };
+    llm_parallel_for((int)n, embed_row, &e);
+    uint32_t live = n;
+    for (uint32_t il = 0; il < hp->n_layer; il++)
+        live = layer_forward(m, s, kv, il, live, e.p0, il + 1 == hp->n_layer && !all_logits);
+    residual_norm(m, s, true, m->output_norm, live);
+    ops_matmul(m->output, s->xb, live, s->logits, s->mm_scratch);
+    return 0;
+}

@@ -1,0 +1,45 @@
+/* llm/model/forward.h: the llama forward pass over a batch of tokens: embeddings,
+ * per layer RMSNorm -> Q/K/V -> RoPE -> KV cache -> causal attention -> output
+ * projection -> residual -> RMSNorm -> SwiGLU FFN -> residual, then the final
+ * norm and the vocabulary projection. All buffers come from one arena. */
+#ifndef LLM_FORWARD_H
+#define LLM_FORWARD_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "llm/arena.h"
+#include "llm/model/kv_cache.h"
+#include "llm/model/model.h"
+
+/* Tokens of a batch that attention handles together (per head). */
+#define FWD_ATT_GROUP 4
+
+struct fwd_state {
+    uint32_t  n_batch;        /* most tokens one forward() call takes */
+    uint32_t  n_logit_rows;   /* n_batch when all-position logits were asked for, else 1 */
+    float    *x, *xb, *xb2;   /* [n_batch][n_embd]: residual, normed, projection out */
+    float    *q, *k, *v;      /* [n_batch][n_embd], [n_batch][kv_dim] x 2 */
+    float    *hb, *hb2;       /* [n_batch][n_ff] */
+    uint32_t  att_stride;     /* n_ctx + 32: floats per token row in att, att16 */
+    float    *att;            /* [n_head][FWD_ATT_GROUP][att_stride] attention weights */
+    uint16_t *q16;            /* [n_head][FWD_ATT_GROUP][head_dim] queries rounded to f16 */
+    uint16_t *att16;          /* [n_head][FWD_ATT_GROUP][att_stride] weights rounded to f16 */
+    float    *rope;           /* [n_batch][n_rot] cos/sin per position */
+    void     *mm_scratch;     /* converted activations for the largest matmul */
+    void     *ffn_scratch;    /* hb converted for w_down by the gate/up items */
+    float    *logits;         /* [n_logit_rows][n_vocab] */
+};
+
+/* Arena bytes forward_init takes (alignment slack included). */
+size_t forward_mem_needed(const struct model *m, uint32_t n_ctx, uint32_t n_batch, bool all_logits);
+int    forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uint32_t n_batch,
+                    bool all_logits, struct arena *a);
+
+/* Run tokens[0..n) at positions kv->n_used.. and store their K/V. Logits of
+ * the last token go to s->logits (all n rows, in order, when all_logits and the
+ * state was made for it). Returns -1 when n is 0 or > n_batch, the context
+ * cannot take n more positions, or a token id is out of range. */
+int    forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
+               const int32_t *tokens, uint32_t n, bool all_logits);
+
+#endif

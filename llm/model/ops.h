@@ -1,0 +1,77 @@
+/* llm/model/ops.h: the scalar building blocks of the forward pass: RMSNorm, RoPE,
+ * softmax, SwiGLU and the weight matmul. Each mirrors the arithmetic of the
+ * ggml-cpu kernel that llama.cpp runs on arm64 (rounding points, float vs
+ * double accumulators, summation order), so logits agree to the last bits
+ * where that is cheap. Plain loops: a NEON twin can replace any of them. */
+#ifndef LLM_OPS_H
+#define LLM_OPS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "llm/gguf/gguf.h"
+#include "llm/quant/quant.h"
+
+/* y = x / rms(x) * w over n values (y may equal x). */
+void ops_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);
+
+/* cos/sin pairs for one position: cache[2i] = cos(theta_i), cache[2i+1] = sin. */
+void ops_rope_cache(float *cache, uint32_t n_rot, uint32_t pos, float base);
+/* Rotate the adjacent pairs (x[2i], x[2i+1]), i < n_rot/2, of each of n_heads heads. */
+void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot);
+
+/* x[i] = softmax(x * scale)[i] over n values, entries i >= n_valid masked out. */
+void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
+
+/* gate[i] = silu(gate[i]) * up[i] */
+void ops_swiglu(float *gate, const float *up, uint32_t n);
+/* y[i] += x[i] */
+void ops_add(float *restrict y, const float *restrict x, uint32_t n);
+
+/* The summation orders of llama.cpp's matmul kernels on arm64 (llm/quant/quant.h). */
+enum ops_order {
+    OPS_VEC_DOT,    /* ggml vec_dot: x in the weight type's vec_dot_type */
+    OPS_REPACKED,   /* Q4_0 repacked 4x4 gemv/gemm: x Q8_0 */
+    OPS_SGEMM,      /* llamafile sgemm: x Q8_0 (Q8_0, Q4_0) or f32 (F16, F32) */
+};
+/* The order llama.cpp uses for a weight of `type` with rows of n values and
+ * `rows` rows times n_tok activation rows, and the activation type it wants. */
+enum ops_order ops_order_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok);
+enum ggml_type ops_x_type(enum ops_order o, uint32_t type);
+/* y[t * y_row + r] = ops_dot(o, type, n, w + r * w_row, x + t * x_row) for
+ * r < rows, t < n_tok (attention's K and V products), through the kernel
+ * table: x_row and y_row count bytes and floats. */
+void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, size_t w_row,
+                  uint32_t rows, const void *x, size_t x_row, uint32_t n_tok, float *y, size_t y_row);
+/* One dot product in that order (x already in the order's activation type). */
+float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x);
+
+/* Bytes of converted-activation scratch ops_matmul needs for n_tok rows of n. */
+size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok);
+/* y[t*rows + r] = dot(row r of w, x[t*n ..]) for t < n_tok, with w a 2-D
+ * weight of ne = [n, rows]. scratch holds ops_matmul_scratch() bytes. */
+void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y,
+                void *scratch);
+/* y[i] = w[i] x for count weights of one input (Q/K/V, FFN gate/up), as
+ * ops_matmul each, but x is converted once and one llm_parallel_for runs
+ * them all (a token's few sync points matter on small models). */
+#define OPS_MATMUL_MAX 4
+void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
+                  uint32_t n_tok, void *scratch);
+/* The activation type ops_matmul converts x into for w (F32: none). */
+enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok);
+/* gate = w_gate x, up = w_up x, then ops_swiglu(gate, up) per token: one
+ * llm_parallel_for whose items each take the same rows of both products and
+ * apply SwiGLU to them (elementwise, on row ranges that start at multiples of
+ * 4, so the result is ops_swiglu's), leaving no serial pass over n_ff. When
+ * next_w, the weight the result feeds, wants it converted (ops_matmul_x_type
+ * not F32), the items also convert their rows of the result (gate) into
+ * next_x (ops_matmul_scratch bytes for next_w), as ops_matmul would, and
+ * ops_matmul_converted(next_w) then skips that serial step. */
+void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
+                       uint32_t n_tok, float *gate, float *up, void *scratch, const struct gguf_tensor *next_w,
+                       void *next_x);
+/* ops_matmul with x already converted to ops_matmul_x_type(w, n_tok) (or
+ * f32 rows when that is F32), laid out as ops_matmul_swiglu leaves next_x
+ * (the rows, then the sums the kernels want, if any). */
+void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x);
+
+#endif

@@ -1,0 +1,317 @@
+/* llm/quant/quant_neon_test.c: the NEON kernel tables against the scalar one, bit
+ * for bit (memcmp), on random asymmetric data, raw random weight bytes, odd
+ * block counts, odd row and token counts. Every table the CPU can run is
+ * checked: under qemu-aarch64 -cpu max both, under -cpu cortex-a72 the one
+ * without DotProd. aarch64 only. */
+#if defined(__aarch64__)
+#include <stdint.h>
+#include "lib/selftest.h"
+#include "lib/string.h"
+#include "llm/quant/cpu_ops.h"
+#include "llm/model/ops.h"
+#include "llm/platform.h"
+#include "llm/quant/quant_impl.h"
+#include "llm/quant/repack.h"
+
+#define MAX_N    (41 * QK)
+#define MAX_ROWS 9
+#define MAX_TOK  21
+
+static uint32_t rng = 0x9e3779b9u;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+static float rnd_float(float lo, float hi)
+{
+    return lo + (hi - lo) * (float)(rnd() >> 8) * (1.0f / 16777216.0f);
+}
+
+/* Mostly in [-0.4, 1.6] with a block-varying magnitude, some outliers and zeros. */
+static void fill_asym(float *x, int n)
+{
+    float mag = 1.0f;
+    for (int i = 0; i < n; i++) {
+        if (i % QK == 0)
+            mag = rnd_float(0.01f, 4.0f);
+        uint32_t r = rnd() % 50;
+        x[i] = r == 0 ? 0.0f : r == 1 ? rnd_float(-9.0f, 12.0f) : mag * rnd_float(-0.4f, 1.6f);
+    }
+}
+
+/* Weight rows as raw random bytes with sane scales (finite fp16 at the
+ * offsets where each type keeps d and m), so every level, and -128 for Q8_0, occurs. */
+static void fill_weights(enum ggml_type ty, uint8_t *w, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i++)
+        w[i] = (uint8_t)rnd();
+    if (ty == GGML_TYPE_F32) {
+        float *f = (float *)w;
+        fill_asym(f, (int)(bytes / 4));
+        return;
+    }
+    if (ty == GGML_TYPE_F16) {
+        uint16_t *h = (uint16_t *)w;
+        for (size_t i = 0; i < bytes / 2; i++)
+            h[i] = fp32_to_fp16(rnd_float(-1.5f, 2.5f));
+        return;
+    }
+    const struct type_traits *tt = type_traits(ty);
+    const bool has_m = ty == GGML_TYPE_Q4_1 || ty == GGML_TYPE_Q5_1;
+    for (size_t b = 0; b + tt->size <= bytes; b += tt->size) {
+        uint16_t d = fp32_to_fp16(rnd_float(-0.05f, 0.08f)), m = fp32_to_fp16(rnd_float(-0.5f, 0.3f));
+        memcpy(w + b, &d, 2);
+        if (has_m)
+            memcpy(w + b + 2, &m, 2);
+    }
+}
+
+/* The NEON tables this CPU can run. */
+static int neon_tables(const struct cpu_ops *k[3])
+{
+    const uint32_t f = llm_cpu_features();
+    int n = 0;
+    k[n++] = &cpu_ops_neon;
+    if (f & LLM_CPU_DOTPROD)
+        k[n++] = &cpu_ops_neon_dotprod;
+    if ((f & LLM_CPU_DOTPROD) && (f & LLM_CPU_I8MM))
+        k[n++] = &cpu_ops_neon_i8mm;
+    return n;
+}
+
+SELFTEST(neon_fp16_conversions)
+{
+    for (uint32_t h = 0; h < 65536; h++) {
+        __fp16 hv;
+        uint16_t hb = (uint16_t)h;
+        memcpy(&hv, &hb, 2);
+        float hw = hv, sw = fp16_to_fp32(hb);
+        ST_CHECK(memcmp(&hw, &sw, 4) == 0, "fp16 %04x widens differently", (unsigned)h);
+    }
+    static float x[4096];
+    static uint16_t a[4096], b[4096];
+    for (int i = 0; i < 4096; i++) {
+        uint32_t u = rnd();
+        if (i % 3 == 0)   /* half the range around the fp16 exponents */
+            u = (u & 0x80ffffffu) | ((uint32_t)(98 + rnd() % 50) << 23);
+        memcpy(&x[i], &u, 4);
+    }
+    const struct cpu_ops *k[3];
+    for (int j = 0, nk = neon_tables(k); j < nk; j++) {
+        quantize_row(GGML_TYPE_F16, x, a, 4095);
+        k[j]->quantize(GGML_TYPE_F16, x, b, 4095);
+        ST_CHECK(memcmp(a, b, sizeof a) == 0, "%s: f32 -> f16 differs", k[j]->name);
+    }
+}
+
+SELFTEST(neon_quantize_q8_activations)
+{
+    static float x[MAX_N];
+    static uint8_t a[MAX_N * 2], b[MAX_N * 2];
+    const struct cpu_ops *k[3];
+    for (int rep = 0; rep < 20; rep++) {
+        fill_asym(x, MAX_N);
+        if (rep == 1)
+            for (int i = 0; i < QK; i++)   /* an all-zero block */
+                x[QK + i] = 0.0f;
+        if (rep == 2)
+            x[5] = 1.0f / 0.0f;
+        for (int j = 0, nk = neon_tables(k); j < nk; j++) {
+            for (int q = 0; q < 2; q++) {
+                enum ggml_type ty = q ? GGML_TYPE_Q8_1 : GGML_TYPE_Q8_0;
+                memset(a, 0, sizeof a);
+                memset(b, 0, sizeof b);
+                quantize_row(ty, x, a, MAX_N);
+                k[j]->quantize(ty, x, b, MAX_N);
+                ST_CHECK(memcmp(a, b, sizeof a) == 0, "%s: %s rep %d differs", k[j]->name,
+                         type_traits(ty)->name, rep);
+            }
+        }
+    }
+}
+
+/* Everything llama.cpp's matmul can do with one weight type, compared to the scalar table. */
+static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum ggml_type ty,
+                         enum mm_order o, uint32_t n, uint32_t rows, uint32_t n_tok)
+{
+    static uint8_t w[MAX_ROWS * MAX_N * 4];
+    static float xf[MAX_TOK * MAX_N];
+    static uint8_t xq[MAX_TOK * MAX_N * 4];
+    static float ya[MAX_TOK * MAX_ROWS], yb[MAX_TOK * MAX_ROWS];
+    const size_t w_row = (size_t)type_row_bytes(ty, n);
+    enum ggml_type xt = type_traits(ty)->vec_dot_type;
+    if (o == MM_ORDER_SGEMM && (ty == GGML_TYPE_F32 || ty == GGML_TYPE_F16))
+        xt = GGML_TYPE_F32;
+    const size_t x_row = (size_t)type_row_bytes(xt, n);
+    fill_weights(ty, w, w_row * rows);
+    fill_asym(xf, (int)(n * n_tok));
+    for (uint32_t j = 0; j < n_tok; j++)
+        quantize_row(xt, xf + j * n, xq + j * x_row, n);
+    struct mm_args m = { .order = o, .type = ty, .n = n, .w = w, .w_row = w_row, .x = xq,
+                         .x_row = x_row, .n_tok = n_tok, .y = ya, .y_row = rows };
+    memset(ya, 0, sizeof ya);
+    memset(yb, 0xff, sizeof yb);
+    cpu_ops_scalar.matmul(&m, 0, rows);
+    m.y = yb;
+    k->matmul(&m, 0, rows);
+    if (o == MM_ORDER_REPACKED && k->x_sums && memcmp(ya, yb, rows * n_tok * 4) == 0) {
+        /* again with the activations' sums worked out beforehand, as ops.c does */
+        static struct mm_xsum xs[MAX_TOK * MAX_N / QK];
+        for (uint32_t j = 0; j < n_tok; j++)
+            k->x_sums(xq + j * x_row, n / QK, xs + j * (n / QK));
+        m.xs = xs;
+        memset(yb, 0xff, sizeof yb);
+        k->matmul(&m, 0, rows);
+    }
+    if (o == MM_ORDER_REPACKED && k->q4_0x4 && rows % 4 == 0 && memcmp(ya, yb, rows * n_tok * 4) == 0) {
+        /* and with the weights in model_repack's 4-row layout, in two calls */
+        static uint8_t wx4[MAX_ROWS * MAX_N * 4];
+        repack_q4_0x4(w, n, rows, wx4);
+        m.w = wx4;
+        m.w_x4 = true;
+        memset(yb, 0xff, sizeof yb);
+        k->matmul(&m, 0, rows / 2 & ~3u);
+        k->matmul(&m, rows / 2 & ~3u, rows);
+    }
+    uint32_t i = 0;
+    while (i < rows * n_tok && memcmp(&ya[i], &yb[i], 4) == 0)
+        i++;
+    uint32_t ba = 0, bb = 0;
+    if (i < rows * n_tok) {
+        memcpy(&ba, &ya[i], 4);
+        memcpy(&bb, &yb[i], 4);
+    }
+    ST_CHECK(i == rows * n_tok, "%s: %s order %d%s%s n %u rows %u tok %u: y[%u] %08x, scalar %08x",
+             k->name, type_traits(ty)->name, (int)o, m.xs ? " (sums given)" : "", m.w_x4 ? " (4-row copy)" : "",
+             (unsigned)n,
+             (unsigned)rows, (unsigned)n_tok,
+             (unsigned)i, (unsigned)bb, (unsigned)ba);
+}
+
+/* check_matmul, then whether the test may go on. */
+static bool ok_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum ggml_type ty,
+                      enum mm_order o, uint32_t n, uint32_t rows, uint32_t n_tok)
+{
+    check_matmul(t, k, ty, o, n, rows, n_tok);
+    return !t->failed;
+}
+
+SELFTEST(neon_matmul_quantized)
+{
+    static const enum ggml_type types[] = { GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
+                                            GGML_TYPE_Q5_1, GGML_TYPE_Q8_0 };
+    static const uint32_t ns[] = { QK, 2 * QK, 3 * QK, 11 * QK, 41 * QK };
+    static const uint32_t toks[] = { 1, 3, 6, 21 };   /* every tile width: 12 + 8 + 1, 4 + 1 */
+    static const uint32_t row_counts[] = { 1, 3, 4, 5, 7, 8, 9 };   /* odd; 4 and 8 for the 4-row copy */
+    const struct cpu_ops *k[3];
+    for (int j = 0, nk = neon_tables(k); j < nk; j++)
+        for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++)
+            for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+                for (size_t ri = 0; ri < sizeof row_counts / sizeof row_counts[0]; ri++)
+                    for (size_t tk = 0; tk < sizeof toks / sizeof toks[0]; tk++) {
+                        const uint32_t tok = toks[tk], rows = row_counts[ri];
+                        enum ggml_type ty = types[ti];
+                        if (!ok_matmul(t, k[j], ty, MM_ORDER_VEC_DOT, ns[ni], rows, tok))
+                            return;
+                        if ((ty == GGML_TYPE_Q4_0 || ty == GGML_TYPE_Q8_0) &&
+                            !ok_matmul(t, k[j], ty, MM_ORDER_SGEMM, ns[ni], rows, tok))
+                            return;
+                        if (ty == GGML_TYPE_Q4_0 &&
+                            !ok_matmul(t, k[j], ty, MM_ORDER_REPACKED, ns[ni], rows, tok))
+                            return;
+                    }
+}
+
+SELFTEST(neon_matmul_float)
+{
+    static const uint32_t ns[] = { 1, 3, 4, 8, 15, 16, 17, 36, 48, 64, 172, 301 };
+    const struct cpu_ops *k[3];
+    for (int j = 0, nk = neon_tables(k); j < nk; j++)
+        for (int f16 = 0; f16 < 2; f16++)
+            for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+                for (uint32_t rows = 1; rows <= 6; rows += 5)
+                    for (uint32_t tok = 1; tok <= 5; tok += 4) {
+                        enum ggml_type ty = f16 ? GGML_TYPE_F16 : GGML_TYPE_F32;
+                        if (!ok_matmul(t, k[j], ty, MM_ORDER_VEC_DOT, ns[ni], rows, tok) ||
+                            !ok_matmul(t, k[j], ty, MM_ORDER_SGEMM, ns[ni], rows, tok))
+                            return;
+                    }
+}
+
+/* Wide-range values: e^x over its whole range, both scale branches of the exp. */
+static void fill_wide(float *x, int n, int rep)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rnd() % 40;
+        x[i] = r == 0 ? rnd_float(-150.0f, 120.0f) : r == 1 ? 0.0f : rnd_float(-12.0f, 9.0f);
+    }
+    if (rep == 1 && n > 2) {
+        x[1] = 1.0f / 0.0f;
+        x[2] = -1.0f / 0.0f;
+    }
+}
+
+SELFTEST(neon_softmax_swiglu_rmsnorm_rope)
+{
+    static float a[300], b[300], up[300], w[300];
+    static const uint32_t ns[] = { 1, 3, 4, 7, 32, 64, 65, 172, 288 };
+    for (int rep = 0; rep < 4; rep++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+            const uint32_t n = ns[ni];
+            fill_wide(a, (int)n, rep);
+            fill_asym(up, (int)n);
+            fill_asym(w, (int)n);
+            for (uint32_t nv = 1; nv <= n; nv += 1 + n / 5) {
+                memcpy(b, a, sizeof a);
+                float c[300];
+                memcpy(c, a, sizeof a);
+                cpu_ops_force_scalar(true);
+                ops_softmax(b, n, nv, 0.35f);
+                cpu_ops_force_scalar(false);
+                neon_softmax(c, n, nv, 0.35f);
+                ST_CHECK(memcmp(b, c, n * 4) == 0, "softmax n %u valid %u rep %d", (unsigned)n, (unsigned)nv, rep);
+            }
+            memcpy(b, a, sizeof a);
+            float c[300];
+            memcpy(c, a, sizeof a);
+            cpu_ops_force_scalar(true);
+            ops_swiglu(b, up, n);
+            cpu_ops_force_scalar(false);
+            neon_swiglu(c, up, n);
+            ST_CHECK(memcmp(b, c, n * 4) == 0, "swiglu n %u rep %d", (unsigned)n, rep);
+            fill_asym(a, (int)n);
+            cpu_ops_force_scalar(true);
+            ops_rmsnorm(b, a, w, n, 1e-5f);
+            cpu_ops_force_scalar(false);
+            neon_rmsnorm(c, a, w, n, 1e-5f);
+            ST_CHECK(memcmp(b, c, n * 4) == 0, "rmsnorm n %u rep %d", (unsigned)n, rep);
+            for (uint32_t n_rot = 2; n_rot <= 20 && n_rot <= n; n_rot += 6) {   /* heads of n/2 */
+                fill_asym(a, (int)n);
+                fill_wide(up, (int)n_rot, 0);
+                memcpy(b, a, sizeof a);
+                memcpy(c, a, sizeof a);
+                cpu_ops_force_scalar(true);
+                ops_rope(b, up, 2, n / 2, n_rot / 2 * 2 <= n / 2 ? n_rot : 0);
+                cpu_ops_force_scalar(false);
+                neon_rope(c, up, 2, n / 2, n_rot / 2 * 2 <= n / 2 ? n_rot : 0);
+                ST_CHECK(memcmp(b, c, n * 4) == 0, "rope n %u n_rot %u rep %d", (unsigned)n, (unsigned)n_rot, rep);
+            }
+        }
+}
+
+/* The choice itself: scalar when forced, else the best table the CPU runs. */
+SELFTEST(neon_kernel_choice)
+{
+    cpu_ops_force_scalar(true);
+    ST_CHECK(cpu_ops() == &cpu_ops_scalar, "forced scalar not honoured");
+    cpu_ops_force_scalar(false);
+    const struct cpu_ops *k[3];
+    const struct cpu_ops *want = k[neon_tables(k) - 1];   /* the last one: the most features */
+    ST_CHECK(cpu_ops() == want, "picked %s, want %s", cpu_ops()->name, want->name);
+}
+#endif

@@ -1,0 +1,51 @@
+/* llm/text/sampler.h: choose the next token from logits: greedy (ties go to the
+ * lowest id) or llama.cpp's chain: repetition penalty, top-k, top-p, min-p,
+ * temperature, then a draw from a seeded PRNG (same seed, same text everywhere). */
+#ifndef LLM_SAMPLER_H
+#define LLM_SAMPLER_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "llm/arena.h"
+
+struct sampler_params {
+    float    temp;            /* <= 0: greedy */
+    int32_t  top_k;           /* <= 0: off */
+    float    top_p;           /* >= 1: off */
+    float    min_p;           /* <= 0: off */
+    float    repeat_penalty;  /* 1: off */
+    int32_t  repeat_last_n;   /* tokens the penalty looks back on (llama.cpp: 64) */
+    uint64_t seed;
+};
+
+void sampler_params_default(struct sampler_params *p);  /* llama.cpp's defaults */
+
+struct sampler {
+    struct sampler_params p;
+    uint64_t  rng[2];        /* xoroshiro-style state derived from seed */
+    uint32_t  n_vocab;
+    float    *probs;         /* n_vocab scratch */
+    int32_t  *idx;           /* n_vocab scratch */
+    int32_t  *recent;        /* last repeat_last_n tokens, ring */
+    int32_t   n_recent, recent_pos;
+};
+
+/* Scratch comes from the arena (n_vocab floats and ints); returns -1 if it does not fit. */
+int     sampler_init(struct sampler *s, const struct sampler_params *p, uint32_t n_vocab, struct arena *a);
+void    sampler_accept(struct sampler *s, int32_t id);   /* remember for the repetition penalty */
+/* logits may be modified (penalty, temperature). */
+int32_t sampler_sample(struct sampler *s, float *logits);
+/* The first id of the largest non-NaN logit (0 when all are NaN). */
+int32_t sampler_argmax(const float *logits, uint32_t n);
+/* One pass (spread over llm_parallel_for) for the generation loop: whether
+ * every logit is finite, and sampler_argmax with id skip (-1: none) left out,
+ * as if it were -inf. */
+struct sampler_scan {
+    bool    finite;
+    int32_t argmax;
+};
+struct sampler_scan sampler_scan(const float *logits, uint32_t n, int32_t skip);
+/* sampler_sample would return the argmax of the logits as they are (greedy,
+ * and no penalty to apply). */
+bool    sampler_greedy(const struct sampler *s);
+
+#endif

@@ -1,0 +1,63 @@
+/* llm/text/tokenizer.h: SentencePiece (tokenizer.ggml.model = "llama") as llama.cpp
+ * runs it: dummy-prefix space, spaces as U+2581, merges by score, byte fallback
+ * <0xXX>; and the detokenizer that joins byte pieces back into UTF-8. */
+#ifndef LLM_TOKENIZER_H
+#define LLM_TOKENIZER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "llm/error.h"
+#include "llm/gguf/gguf.h"
+
+enum token_attr {   /* tokenizer.ggml.token_type values */
+    TOKEN_NORMAL = 1, TOKEN_UNKNOWN = 2, TOKEN_CONTROL = 3,
+    TOKEN_USER_DEFINED = 4, TOKEN_UNUSED = 5, TOKEN_BYTE = 6,
+};
+
+struct tokenizer {
+    uint32_t         n_vocab;
+    struct gguf_str *pieces;     /* point into the model file */
+    float           *scores;
+    uint8_t         *types;      /* enum token_attr */
+    int32_t          bos_id, eos_id, unk_id;  /* -1 when absent */
+    bool             add_bos;
+    bool             add_space_prefix;
+    int32_t          byte_ids[256];           /* <0xXX> token per byte, -1 if absent */
+    uint32_t         max_piece;               /* longest piece in bytes: decode never needs more */
+    /* USER_DEFINED tokens, longest first: llama.cpp splits them out of the text
+     * even when special tokens are not parsed; Phi-3 also drops the whitespace
+     * after them (rstrip_user). */
+    int32_t         *user_ids;
+    uint32_t         n_user;
+    bool             rstrip_user;
+    /* lookup index: piece -> id (open addressing, sized at init) */
+    uint32_t        *hash_ids;
+    uint32_t         hash_cap;
+    void            *mem;        /* one llm_alloc block for all of the above */
+    size_t           mem_bytes;
+};
+
+/* Read tokenizer.ggml.* from a parsed file. Fails with "unsupported tokenizer X"
+ * for anything but "llama". */
+int  tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_err *err);
+void tokenizer_free(struct tokenizer *t);
+
+/* Tokenize text[0..len) into ids (at most max_ids) as llama_tokenize with
+ * parse_special = false; add_bos prepends BOS. Takes scratch of 65-300 bytes per
+ * input byte (llm_alloc, freed before returning). Returns the number of ids, or
+ * -1 when max_ids is too small, len > 64 MiB or the scratch could not be had. */
+int  tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bool add_bos,
+                      int32_t *ids, int max_ids);
+
+/* The bytes llama_detokenize produces for `id` when it follows `prev` (prev < 0:
+ * id is the first token of the text). As llama_token_to_piece with special =
+ * false: control and unknown tokens give "", <0xXX> gives that byte, U+2581 gives
+ * ' '. The one leading space is dropped only for the first token (prev < 0) when
+ * add_space_prefix is set; after BOS it is kept, as llama.cpp keeps it (so
+ * prompt pieces read "", " Once", " upon"...). Returns bytes written into buf,
+ * truncated to cap (cap >= t->max_piece always suffices), no NUL. */
+int  tokenizer_decode(const struct tokenizer *t, int32_t prev, int32_t id, char *buf, int cap);
+
+int32_t tokenizer_find(const struct tokenizer *t, const char *piece, size_t len);  /* -1 if absent */
+
+#endif

@@ -5,6 +5,7 @@
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/printf.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 
 /* "1,2,4" into o->threads. */
@@ -142,11 +143,9 @@ int bench_run(struct session *s, const struct bench_opts *o, struct llm_err *err
         return llm_errf(err, "-r must be 1..%u", BENCH_MAX_REPS);
     if (o->n_threads < 1 || o->n_threads > BENCH_MAX_THREADS)
         return llm_errf(err, "1 to %d thread counts", BENCH_MAX_THREADS);
-    uint32_t x = 12345;   /* pseudo-random tokens, as llama-bench feeds */
-    for (uint32_t i = 0; i < most; i++) {
-        x = x * 1103515245u + 12345u;
-        s->ids[i] = (int32_t)((x >> 8) % s->m->hp.n_vocab);
-    }
+    uint64_t x = 12345;   /* pseudo-random tokens, as llama-bench feeds */
+    for (uint32_t i = 0; i < most; i++)
+        s->ids[i] = (int32_t)(rand_u64(&x) % s->m->hp.n_vocab);
     static uint64_t ns[2][BENCH_MAX_THREADS][BENCH_MAX_REPS];   /* one bench at a time */
     static const char *const name[2] = { "pp", "tg" };
     const uint32_t n[2] = { o->n_prompt, o->n_gen };

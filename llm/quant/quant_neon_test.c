@@ -6,6 +6,7 @@
 #if defined(__aarch64__)
 #include <stdint.h>
 #include "lib/selftest.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 #include "llm/quant/cpu_ops.h"
 #include "llm/model/ops.h"
@@ -17,20 +18,10 @@
 #define MAX_ROWS 9
 #define MAX_TOK  21
 
-static uint32_t rng = 0x9e3779b9u;
+static uint64_t rng = 0x9e3779b9u;
 
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-
-static float rnd_float(float lo, float hi)
-{
-    return lo + (hi - lo) * (float)(rnd() >> 8) * (1.0f / 16777216.0f);
-}
+static uint32_t rnd(void) { return (uint32_t)(rand_u64(&rng) >> 32); }
+static float rnd_float(float lo, float hi) { return rand_float(&rng, lo, hi); }
 
 /* Mostly in [-0.4, 1.6] with a block-varying magnitude, some outliers and zeros. */
 static void fill_asym(float *x, int n)

@@ -21,7 +21,7 @@ void sampler_params_default(struct sampler_params *p);  /* llama.cpp's defaults 
 
 struct sampler {
     struct sampler_params p;
-    uint64_t  rng[2];        /* xoroshiro-style state derived from seed */
+    uint64_t  rng;           /* lib/rand.h state, starts at the seed */
     uint32_t  n_vocab;
     float    *probs;         /* n_vocab scratch */
     int32_t  *idx;           /* n_vocab scratch */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lib/math.h"
+#include "lib/rand.h"
 
 typedef double (*fn1)(double);
 typedef double (*fn2)(double, double);
@@ -30,11 +31,7 @@ static double ulps_f(float got, double ref)
 }
 
 static uint64_t state = 88172645463325252ull;
-static uint64_t rnd(void)
-{
-    state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-    return state;
-}
+static uint64_t rnd(void) { return rand_u64(&state); }
 static float rand_range(float lo, float hi) { return lo + (hi - lo) * (float)((rnd() >> 40) * 0x1p-24); }
 
 static int failures;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sanitizer/common_interface_defs.h>
+#include "lib/rand.h"
 #include "llm/generate.h"
 #include "llm/gguf/gguf.h"
 #include "llm/model/model.h"
@@ -276,13 +277,7 @@ static uint64_t walk_file(const uint8_t *b, size_t n, struct fields *fs)
 
 static uint64_t rng;
 
-static uint64_t rnd(void)   /* splitmix64 */
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return rand_u64(&rng); }
 
 struct mutation {
     uint64_t off, value;

@@ -397,7 +397,7 @@ static int cmd_tokenize(int argc, char **argv)
 static int cmd_perplexity(int argc, char **argv)
 {
     int64_t n_ctx = 0;
-    if (argc != 3 && !(argc == 5 && strcmp(argv[3], "-c") == 0 && cli_parse_int(argv[4], 4, MODEL_MAX_CTX, &n_ctx))) {
+    if (argc != 3 && !(argc == 5 && strcmp(argv[3], "-c") == 0 && parse_int(argv[4], 4, MODEL_MAX_CTX, &n_ctx))) {
         kprintf("usage: llm perplexity PATH [-c N]   (N >= 4; default: the model's context)\n");
         return 1;
     }

@@ -21,7 +21,7 @@ static int parse_threads(const char *v, struct bench_opts *o, struct llm_err *er
             return llm_errf(err, "bad value for -t: '%s' (1 to %d counts, as 1,2)", v, BENCH_MAX_THREADS);
         memcpy(num, p, len);
         num[len] = 0;
-        if (!cli_parse_int(num, 1, 1024, &n))
+        if (!parse_int(num, 1, 1024, &n))
             return llm_errf(err, "bad value for -t: '%s'", v);
         o->threads[o->n_threads++] = (int)n;
         if (!end)
@@ -48,7 +48,7 @@ int bench_parse_args(int argc, char **argv, int first, struct bench_opts *o, str
                       : strcmp(a, "-r") == 0 ? &o->reps : NULL;
         if (!dst)
             return llm_errf(err, "unknown option %s (options: -p N -n N -r N -t N[,N])", a);
-        if (!cli_parse_int(v, 0, MODEL_MAX_CTX, &n))
+        if (!parse_int(v, 0, MODEL_MAX_CTX, &n))
             return llm_errf(err, "bad value for %s: '%s'", a, v);
         *dst = (uint32_t)n;
     }

@@ -16,36 +16,6 @@ void cli_gen_opts_default(struct cli_gen_opts *o, int32_t n_predict)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool cli_parse_u64(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (!is_digit(*s))
-        return false;
-    for (; is_digit(*s); s++) {
-        uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return *s == 0;
-}
-
-bool cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
-{
-    bool neg = *s == '-';
-    uint64_t u;
-    if (*s == '-' || *s == '+')
-        s++;
-    if (!cli_parse_u64(s, &u) || u > (uint64_t)INT64_MAX)
-        return false;
-    int64_t v = neg ? -(int64_t)u : (int64_t)u;
-    if (v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Digits are gathered as an integer and scaled once: exact for the short
  * values flags take (0.8 is 8 / 10, correctly rounded). */
 bool cli_parse_double(const char *s, double lo, double hi, double *out)
@@ -62,10 +32,11 @@ bool cli_parse_double(const char *s, double lo, double hi, double *out)
     if (digits == 0)
         return false;
     if (*s == 'e' || *s == 'E') {
-        int64_t e;
-        if (!cli_parse_int(s + 1, -300, 300, &e))
+        const char *e = s + 1 + (s[1] == '-' || s[1] == '+');
+        uint64_t x;
+        if (!parse_digits(e, strlen(e), 10, &x) || x > 300)
             return false;
-        scale += (int)e;
+        scale += s[1] == '-' ? -(int)x : (int)x;
         s += strlen(s);
     }
     if (*s)
@@ -93,15 +64,15 @@ int cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, st
     uint64_t u = 0;
     bool ok;
     if (is_flag(a, "-n", "--n-predict"))
-        ok = v && cli_parse_int(v, -1, 1000000000, &n) && ((o->n_predict = (int32_t)n), true);
+        ok = v && parse_int(v, -1, 1000000000, &n) && ((o->n_predict = (int32_t)n), true);
     else if (is_flag(a, "-c", "--ctx-size"))
-        ok = v && cli_parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_ctx = (uint32_t)n), true);
+        ok = v && parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_ctx = (uint32_t)n), true);
     else if (is_flag(a, "-b", "--batch-size"))
-        ok = v && cli_parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_batch = (uint32_t)n), true);
+        ok = v && parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_batch = (uint32_t)n), true);
     else if (is_flag(a, "--temp", NULL))
         ok = v && cli_parse_double(v, 0, 100, &x) && ((o->sp.temp = (float)x), true);
     else if (is_flag(a, "--top-k", NULL))
-        ok = v && cli_parse_int(v, 0, 1000000000, &n) && ((o->sp.top_k = (int32_t)n), true);
+        ok = v && parse_int(v, 0, 1000000000, &n) && ((o->sp.top_k = (int32_t)n), true);
     else if (is_flag(a, "--top-p", NULL))
         ok = v && cli_parse_double(v, 0, 1, &x) && ((o->sp.top_p = (float)x), true);
     else if (is_flag(a, "--min-p", NULL))
@@ -109,9 +80,9 @@ int cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, st
     else if (is_flag(a, "--repeat-penalty", NULL))
         ok = v && cli_parse_double(v, 0, 100, &x) && ((o->sp.repeat_penalty = (float)x), true);
     else if (is_flag(a, "--repeat-last-n", NULL))
-        ok = v && cli_parse_int(v, 0, 1000000, &n) && ((o->sp.repeat_last_n = (int32_t)n), true);
+        ok = v && parse_int(v, 0, 1000000, &n) && ((o->sp.repeat_last_n = (int32_t)n), true);
     else if (is_flag(a, "--seed", "-s"))
-        ok = v && cli_parse_u64(v, &u) && ((o->sp.seed = u), true);
+        ok = v && parse_u64(v, &u) && ((o->sp.seed = u), true);
     else if (is_flag(a, "--ignore-eos", NULL)) {
         o->ignore_eos = true;
         *i += 1;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include "lib/parse.h"
 #include "llm/error.h"
 #include "llm/generate.h"
 
@@ -28,11 +29,9 @@ void cli_gen_opts_default(struct cli_gen_opts *o, int32_t n_predict);
  * when its value is missing or bad. */
 int  cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, struct llm_err *err);
 
-/* Decimal numbers: [+-]digits[.digits][e[+-]digits] within [lo, hi]. */
+/* Decimal numbers: [+-]digits[.digits][e[+-]digits] within [lo, hi]. Integers:
+ * parse_int and parse_u64 of lib/parse.h. */
 bool cli_parse_double(const char *s, double lo, double hi, double *out);
-/* Integers: [+-]digits within [lo, hi], exact to 64 bits. */
-bool cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
-bool cli_parse_u64(const char *s, uint64_t *out);
 
 /* "prompt 5 tok 12.3 ms (406.5 tok/s) | gen 64 tok 210.0 ms (304.8 tok/s) |
  * kv 69/512 | arena peak 312 KiB" (one line, no newline). */

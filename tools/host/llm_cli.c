@@ -93,7 +93,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (is_flag(a, "-p", "--prompt")) o->prompt = v;
         else if (is_flag(a, "--perplexity", NULL)) o->ppl_file = v;
         else if (is_flag(a, "-t", "--threads")) {
-            if (!cli_parse_int(v, 1, 1024, &n))
+            if (!parse_int(v, 1, 1024, &n))
                 return die("bad value for -t: '%s'", v);
             o->threads = (int)n;
         }

@@ -11,7 +11,7 @@
 #include "lib/math.h"
 #include "lib/string.h"
 
-void sampler_params_default(struct sampler_params *p)
+void llm_default_sampling(struct llm_sampling *p)
 {
     p->temp = 0.8f;
     p->top_k = 40;
@@ -45,7 +45,7 @@ static uint64_t rng_next(uint64_t s[2])        /* xoroshiro128** */
     return r;
 }
 
-int sampler_init(struct sampler *s, const struct sampler_params *p, uint32_t n_vocab, struct arena *a)
+int sampler_init(struct sampler *s, const struct llm_sampling *p, uint32_t n_vocab, struct arena *a)
 {
     s->p = *p;
     s->n_vocab = n_vocab;
@@ -256,7 +256,7 @@ static float softmax_weights(struct sampler *s, const float *l, uint32_t k, floa
 
 int32_t sampler_sample(struct sampler *s, float *logits)
 {
-    const struct sampler_params *p = &s->p;
+    const struct llm_sampling *p = &s->p;
     apply_penalty(s, logits);
     if (p->temp <= 0)
         return sampler_argmax(logits, s->n_vocab);

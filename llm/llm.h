@@ -202,7 +202,7 @@ int  llm_run_bench(struct llm_session *s, const struct llm_bench_opts *o, struct
 /* ------------------------------------------------------------- the cpu */
 
 void        llm_force_scalar(bool on);   /* scalar kernels only: same results, slower */
-const char *llm_cpu_ops_name(void);      /* the compute kernels in use ("neon-dotprod", ...) */
+const char *llm_cpu_ops_name(void);      /* the compute kernels in use ("scalar", "neon+dotprod", ...) */
 
 /* ------------------------------------------------------------- command lines */
 

@@ -212,8 +212,8 @@ static void test_types(void)
 
 /* The prompt as one batch and token by token (n_batch 1), F32 everything:
  * the paths differ only in summation order, so every step's logits agree to
- * float rounding and the greedy ids are the same. (forward()'s own checks,
- * every prompt position and its refusals, are llm/model/forward_test.c's.) */
+ * float rounding and the greedy ids are the same. (forward()'s refusals are
+ * llm/model/forward_test.c's.) */
 static void test_batch_equals_sequential(struct loaded *L)
 {
     static struct run batch, seq;

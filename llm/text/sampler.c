@@ -12,7 +12,7 @@
 #include "lib/rand.h"
 #include "lib/string.h"
 
-void sampler_params_default(struct sampler_params *p)
+void llm_default_sampling(struct llm_sampling *p)
 {
     p->temp = 0.8f;
     p->top_k = 40;
@@ -23,7 +23,7 @@ void sampler_params_default(struct sampler_params *p)
     p->seed = 0xffffffffu;           /* LLAMA_DEFAULT_SEED; here it is just a seed */
 }
 
-int sampler_init(struct sampler *s, const struct sampler_params *p, uint32_t n_vocab, struct arena *a)
+int sampler_init(struct sampler *s, const struct llm_sampling *p, uint32_t n_vocab, struct arena *a)
 {
     s->p = *p;
     s->n_vocab = n_vocab;
@@ -230,7 +230,7 @@ static float softmax_weights(struct sampler *s, const float *l, uint32_t k, floa
 
 int32_t sampler_sample(struct sampler *s, float *logits)
 {
-    const struct sampler_params *p = &s->p;
+    const struct llm_sampling *p = &s->p;
     apply_penalty(s, logits);
     if (p->temp <= 0)
         return sampler_argmax(logits, s->n_vocab);

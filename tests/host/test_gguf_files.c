@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "llm/gguf/gguf.h"
 #include "llm/quant/quant.h"
-#include "tests/host/testutil.h"
+#include "tests/host/testutil_gguf.h"
 
 #define MODELS "../shared/models"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "llm/gguf/gguf.h"
 #include "llm/quant/quant.h"
-#include "tests/host/testutil.h"
+#include "tests/host/testutil_gguf.h"
 
 #define MODELS "../shared/models"
 

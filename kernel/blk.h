@@ -13,6 +13,14 @@ struct blk_dev {
     void    *priv;
 };
 
+/* What block reads have moved since boot: by the device, straight into the
+ * caller's buffers (DMA), and by the CPU out of a filesystem's sector buffer
+ * (the ragged ends of a read, metadata). vfs_map reports them per file. */
+struct blk_stats {
+    uint64_t dma_bytes, requests, cpu_copied;
+};
+extern struct blk_stats blk_stats;
+
 /* Probe the virtio-mmio transports in the DTB (in DTB order) and bring up
  * every block device: up to cap go into devs; returns how many. */
 int virtio_blk_probe(struct blk_dev **devs, int cap);

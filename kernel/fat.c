@@ -69,6 +69,7 @@ static int fat_read_bytes(struct fat_fs *fs, uint64_t at, uint8_t *buf, size_t n
             if ((err = fat_sector(fs, at / BLK_SECTOR, &fs->buf_lba, fs->buf_sec)))
                 return err;
             memcpy(buf, fs->buf_sec + in, k);
+            blk_stats.cpu_copied += k;
             at += k, buf += k, n -= k;
             continue;
         }

@@ -3,7 +3,10 @@
  * streamed output, tokenize, perplexity and a small benchmark; and the boot
  * argument llm.model=PATH. One model is loaded at a time: a new load is
  * built beside the current one and replaces it only once it is complete, so
- * a failed load leaves the previous model working. */
+ * a failed load leaves the previous model working. The file's bytes are RAM
+ * the kernel owns, so Q4_0 weights are repacked in place by default (the
+ * fast layout at no memory cost); unloading puts the bytes back, so `cat`,
+ * `hexdump` and the next load see the file as it was. */
 #include "kernel/llm_cmd.h"
 #include "llm/platform.h"
 #include "kernel/boot.h"
@@ -82,6 +85,16 @@ static void print_summary(const struct loaded *l)
     kprintf("load time ");
     print_ms(l->load_ns);
     kprintf(", %d cpu%s\n", llm_cpu_count(), llm_cpu_count() > 1 ? "s" : "");
+    size_t session = 0;
+    if (l->s) {
+        struct llm_session_info si;
+        llm_get_session_info(l->s, &si);
+        session = si.mem_bytes;
+    }
+    kprintf("memory: file %zu KiB (%zu KiB read into pages), repacked %llu KiB in place + %llu KiB copied, "
+            "session %zu KiB; %zu KiB free\n", l->size / 1024, l->copied / 1024,
+            (unsigned long long)(mi.packed_in_place / 1024), (unsigned long long)(mi.packed_bytes / 1024),
+            session / 1024, llm_mem_available() / 1024);
 }
 
 /* ------------------------------------------------------------- models */
@@ -94,9 +107,51 @@ static void slot_close(struct loaded *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Map, parse and check the file (and with repack, copy its Q4_0 weights into
- * the kernels' 4-row layout); no session yet. */
-static int slot_open(struct loaded *l, const char *path, bool repack, struct llm_err *err)
+static void session_close(struct loaded *l)
+{
+    llm_close_session(l->s);
+    l->s = NULL;
+}
+
+/* The preflight: what a session of o on m needs (KV cache at its context,
+ * and the arena) against what is free; l's file is said for scale. */
+static int preflight(const struct llm_model *m, const struct llm_session_opts *o, const struct loaded *l,
+                     struct llm_session_info *want, struct llm_err *err)
+{
+    size_t need = llm_plan_session(m, o, want), avail = llm_mem_available();
+    if (need <= avail)
+        return 0;
+    return llm_errf(err, "not enough memory for ctx %u: the session needs %zu KiB (kv cache %zu KiB + "
+                    "arena %zu KiB), %zu KiB free (the file: %zu KiB, %zu KiB of it read into pages); "
+                    "-c makes the context smaller", want->opts.n_ctx, need / 1024, want->kv_bytes / 1024,
+                    (need - want->kv_bytes) / 1024, avail / 1024, l->size / 1024, l->copied / 1024);
+}
+
+/* A progress line each second once a repack has taken more than one. */
+struct load_progress {
+    const char *path;
+    uint64_t    t0, next;
+};
+
+static void on_repack_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct load_progress *p = ctx;
+    uint64_t now = time_ns();
+    if (now < p->next && !(done == total && p->next > p->t0 + 1000000000ull))
+        return;
+    kprintf("llm: repacking %s: %llu/%llu MiB, ", p->path, (unsigned long long)(done >> 20),
+            (unsigned long long)(total >> 20));
+    print_ms(now - p->t0);
+    kprintf("\n");
+    p->next = now + 1000000000ull;
+}
+
+/* Map, parse and check the file (and with repack, rewrite its Q4_0 weights
+ * in place into the kernels' 4-row layout); no session yet. A file that is
+ * the loaded model's own bytes (in memory, repacked) is unloaded first, once
+ * the preflight on the loaded model (the same file) says so would fit. */
+static int slot_open(struct loaded *l, const char *path, bool repack, const struct llm_session_opts *so,
+                     struct llm_err *err)
 {
     struct vfs_stat st;
     memset(l, 0, sizeof *l);
@@ -110,7 +165,22 @@ static int slot_open(struct loaded *l, const char *path, bool repack, struct llm
     if (e)
         return llm_errf(err, "%s: %s", path, vfs_strerror(e));
     strlcpy(l->path, path, sizeof l->path);
-    struct llm_model_opts opts = { .repack = repack };
+    struct llm_model_info mi;
+    if (cur)
+        llm_get_model_info(cur->m, &mi);
+    if (cur && cur->data == l->data && mi.packed_in_place) {
+        struct llm_session_info want;
+        session_close(cur);
+        if (preflight(cur->m, so, l, &want, err))
+            return -1;   /* the bytes are cur's: nothing to unmap */
+        kprintf("llm: %s is the loaded model's file: unloading that first\n", path);
+        slot_close(cur);
+        cur = NULL;
+    }
+    struct load_progress prog = { .path = path, .t0 = time_ns() };
+    prog.next = prog.t0 + 1000000000ull;
+    struct llm_model_opts opts = { .repack = repack, .in_place = true, .on_progress = on_repack_progress,
+                                   .progress_ctx = &prog };
     if (llm_open_model(&l->m, l->data, l->size, &opts, err)) {
         vfs_unmap(l->data);
         return -1;
@@ -118,18 +188,12 @@ static int slot_open(struct loaded *l, const char *path, bool repack, struct llm
     return 0;
 }
 
-static void session_close(struct loaded *l)
-{
-    llm_close_session(l->s);
-    l->s = NULL;
-}
-
 /* Make l's session match o (defaults filled in), reusing it when it does.
  * The memory check comes before any allocation. */
 static int session_prepare(struct loaded *l, const struct llm_session_opts *o, struct llm_err *err)
 {
     struct llm_session_info want, have;
-    size_t need = llm_plan_session(l->m, o, &want);
+    llm_plan_session(l->m, o, &want);
     if (l->s) {
         llm_get_session_info(l->s, &have);
         if (have.opts.n_ctx == want.opts.n_ctx && have.opts.n_batch == want.opts.n_batch &&
@@ -137,19 +201,18 @@ static int session_prepare(struct loaded *l, const struct llm_session_opts *o, s
             return 0;
     }
     session_close(l);
-    size_t avail = llm_mem_available();
-    if (need > avail)
-        return llm_errf(err, "not enough memory for ctx %u: the session needs %zu KiB, %zu KiB available",
-                        want.opts.n_ctx, need / 1024, avail / 1024);
+    if (preflight(l->m, o, l, &want, err))
+        return -1;
     return llm_open_session(&l->s, l->m, &want.opts, err);
 }
 
-static int model_load_path(const char *path, bool repack)
+static int model_load_path(const char *path, bool repack, uint32_t n_ctx)
 {
     struct llm_err err = {{0}};
     struct loaded *l = cur == &slots[0] ? &slots[1] : &slots[0];
     uint64_t t0 = time_ns();
-    if (slot_open(l, path, repack, &err)) {
+    const struct llm_session_opts so = { .n_ctx = n_ctx, .kv_type = LLM_KV_F16 };
+    if (slot_open(l, path, repack, &so, &err)) {
         kprintf("llm: load failed: %s\n", err.msg);
         if (cur)
             kprintf("llm: still loaded: %s\n", cur->path);
@@ -158,9 +221,8 @@ static int model_load_path(const char *path, bool repack)
     /* The old session goes first so that its memory can hold the new one. */
     if (cur)
         session_close(cur);
-    const struct llm_session_opts so = { .kv_type = LLM_KV_F16 };
     if (session_prepare(l, &so, &err)) {
-        kprintf("llm: load failed: %s\n", err.msg);
+        kprintf("llm: load refused: %s\n", err.msg);
         slot_close(l);
         if (cur)
             kprintf("llm: still loaded: %s\n", cur->path);
@@ -180,7 +242,7 @@ void llm_boot_load(void)
     if (!cmdline_get("llm.model", path, sizeof path))
         return;
     kprintf("llm: loading %s (boot argument llm.model)\n", path);
-    model_load_path(path, false);
+    model_load_path(path, true, 0);
 }
 
 static bool need_model(void)
@@ -427,11 +489,36 @@ static int cmd_unload(void)
     return 0;
 }
 
+/* llm load [--no-repack] [--repack] [-c CTX] PATH (--repack: the default, kept
+ * for scripts written when it was opt-in). */
+static int cmd_load(int argc, char **argv)
+{
+    bool repack = true;
+    int64_t n_ctx = 0;
+    int i = 2;
+    for (; i < argc - 1; i++) {
+        if (strcmp(argv[i], "--no-repack") == 0)
+            repack = false;
+        else if (strcmp(argv[i], "--repack") == 0)
+            repack = true;
+        else if (strcmp(argv[i], "-c") == 0 && i + 2 < argc && parse_int(argv[i + 1], 1, LLM_MAX_CTX, &n_ctx))
+            i++;
+        else
+            break;
+    }
+    if (i != argc - 1) {
+        kprintf("usage: llm load [--no-repack] [-c CTX] PATH   (CTX 1..%u)\n", LLM_MAX_CTX);
+        return 1;
+    }
+    return model_load_path(argv[i], repack, (uint32_t)n_ctx);
+}
+
 static const char usage_text[] =
     "usage:\n"
-    "  llm load [--repack] PATH\n"
-    "                         map and check a GGUF model (replaces the loaded one);\n"
-    "                         --repack copies Q4_0 weights into the 4-row layout (faster)\n"
+    "  llm load [--no-repack] [-c CTX] PATH\n"
+    "                         map and check a GGUF model (replaces the loaded one), with\n"
+    "                         its Q4_0 weights repacked in place (faster, no copy; unload\n"
+    "                         restores the file); -c: the session's context\n"
     "  llm info               the loaded model\n"
     "  llm unload             free it\n"
     "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
@@ -446,14 +533,8 @@ static const char usage_text[] =
 static int cmd_llm(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "help";
-    if (strcmp(sub, "load") == 0) {
-        const bool repack = argc > 2 && strcmp(argv[2], "--repack") == 0;
-        if (argc != 3 + repack) {
-            kprintf("usage: llm load [--repack] PATH\n");
-            return 1;
-        }
-        return model_load_path(argv[argc - 1], repack);
-    }
+    if (strcmp(sub, "load") == 0)
+        return cmd_load(argc, argv);
     if (strcmp(sub, "info") == 0) {
         if (need_model())
             print_summary(cur);

@@ -3,6 +3,7 @@
  * prefix, and "/" itself is a synthetic directory of the mount points. */
 #include "kernel/vfs.h"
 #include "kernel/fs.h"
+#include "kernel/blk.h"
 #include "kernel/mm.h"
 #include "kernel/console.h"
 #include "arch/aarch64/arch.h"
@@ -257,9 +258,12 @@ int vfs_stat(const char *path, struct vfs_stat *st)
 
 /* ---- vfs_map */
 
-/* Read the whole file into buf, with a progress line each second after the first. */
+/* Read the whole file into buf, with a progress line each second after the
+ * first, and then one saying how fast and what the CPU copied (the device
+ * writes the pages by DMA; a filesystem may copy the ragged ends). */
 static int vfs_read_all(struct vfs_file *f, const char *path, uint8_t *buf, size_t size)
 {
+    const struct blk_stats b0 = blk_stats;
     const size_t chunk = 4u << 20;
     const uint64_t second = 1000000000ull;
     uint64_t t0 = time_ns(), next_report = t0 + second;
@@ -281,6 +285,13 @@ static int vfs_read_all(struct vfs_file *f, const char *path, uint8_t *buf, size
             reported = true;
         }
     }
+    uint64_t ns = time_ns() - t0, kib_s = ns ? (uint64_t)size * 1000000000ull / 1024 / ns : 0;
+    kprintf("vfs: read %s: %zu KiB in %llu ms (%llu.%03llu MiB/s), %llu device requests (%llu KiB by DMA), "
+            "%llu bytes copied by the cpu\n", path, size / 1024, (unsigned long long)(ns / 1000000),
+            (unsigned long long)(kib_s / 1024), (unsigned long long)(kib_s % 1024 * 1000 / 1024),
+            (unsigned long long)(blk_stats.requests - b0.requests),
+            (unsigned long long)((blk_stats.dma_bytes - b0.dma_bytes) / 1024),
+            (unsigned long long)(blk_stats.cpu_copied - b0.cpu_copied));
     return VFS_OK;
 }
 

@@ -74,6 +74,7 @@ struct vblk {
 static struct vq_mem vq_mems[MAX_BLK];
 static struct vblk vblks[MAX_BLK];
 static int nvblk;
+struct blk_stats blk_stats;
 
 static uint32_t reg_read(uintptr_t base, uint32_t off)
 {
@@ -126,6 +127,8 @@ static int vblk_read(struct blk_dev *dev, uint64_t lba, uint32_t count, void *bu
         reg_write(v->base, VIRTIO_IRQ_ACK, reg_read(v->base, VIRTIO_IRQ_STATUS));
         if (v->status != 0)
             return VFS_EIO;
+        blk_stats.dma_bytes += (uint64_t)n * BLK_SECTOR;
+        blk_stats.requests++;
         lba += n;
         count -= n;
         buf = (uint8_t *)buf + (size_t)n * BLK_SECTOR;

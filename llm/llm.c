@@ -43,7 +43,9 @@ static int model_open_steps(struct llm_model *lm, const void *data, size_t size,
     if (tokenizer_init(&lm->tok, &lm->gf, err))
         goto free_tokenizer;   /* a failed init may have allocated */
     step = LLM_OPEN_REPACK;
-    if (!o->vocab_only && o->repack && model_repack(&lm->m, &lm->gf, err) < 0)
+    if (!o->vocab_only && o->repack && model_repack(&lm->m, &lm->gf, o->in_place,
+                                                          &(struct repack_progress){ o->on_progress, o->progress_ctx },
+                                                          err) < 0)
         goto free_tokenizer;
     return 0;
 free_tokenizer:
@@ -99,6 +101,8 @@ void llm_get_model_info(const struct llm_model *lm, struct llm_model_info *out)
         out->n_embd = m->hp.n_embd;
         out->weight_bytes = m->weight_bytes;
         out->packed_bytes = m->packed_bytes;
+        out->packed_in_place = m->packed_in_place;
+        out->repackable_bytes = model_repackable_bytes(m);
     }
     out->data_offset = lm->gf.data_offset;
     out->bos_id = t->bos_id;

@@ -24,8 +24,15 @@ struct llm_session;
 /* ------------------------------------------------------------- models */
 
 struct llm_model_opts {
-    bool repack;       /* copy Q4_0 weights into the NEON kernels' 4-row layout
-                          (faster, same results; costs a copy of them) */
+    bool repack;       /* Q4_0 weights in the NEON kernels' 4-row layout (faster,
+                          same results): a copy of them, unless in_place */
+    bool in_place;     /* with repack: rewrite them in data itself, which must be
+                          writable and stay the model's: no copy, and
+                          llm_close_model puts the file's bytes back */
+    /* NULL, or called after each tensor repacked: done of total bytes (the
+       caller can show progress on a large file) */
+    void (*on_progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
     bool vocab_only;   /* the tokenizer alone (a vocabulary file): no weights, no sessions */
 };
 
@@ -34,7 +41,7 @@ enum llm_open_step {
     LLM_OPEN_GGUF = 1,     /* the container: header, metadata, tensor table */
     LLM_OPEN_MODEL,        /* hyperparameters and tensor shapes */
     LLM_OPEN_TOKENIZER,    /* tokenizer.ggml.* */
-    LLM_OPEN_REPACK,       /* out of memory for the repacked copy */
+    LLM_OPEN_REPACK,       /* out of memory for the repacked copy (or in-place scratch) */
 };
 
 /* Parse data[0..size) (untrusted) into *out. Returns 0, or the
@@ -47,6 +54,8 @@ struct llm_model_info {
     uint32_t n_vocab, n_ctx_train, n_layer, n_embd;   /* n_ctx_train .. n_embd: 0 when vocab_only */
     uint64_t weight_bytes;     /* tensor data the forward pass reads */
     uint64_t packed_bytes;     /* bytes of the repacked copies (0 without repack) */
+    uint64_t packed_in_place;  /* bytes repacked in the caller's data (in_place) */
+    uint64_t repackable_bytes; /* bytes a repack would still rewrite (or copy) */
     uint64_t data_offset;      /* where the tensor data starts in the file */
     int32_t  bos_id, eos_id;   /* -1 when absent */
     bool     add_bos;          /* the model wants BOS in front of a prompt */

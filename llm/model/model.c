@@ -281,5 +281,8 @@ int model_summary(const struct model *m, char *buf, size_t cap)
     if (m->packed_bytes)
         put(buf, cap, &len, "repacked: %llu bytes of Q4_0 copies in the 4-row layout\n",
             (unsigned long long)m->packed_bytes);
+    if (m->packed_in_place)
+        put(buf, cap, &len, "repacked in place: %llu bytes of Q4_0 in the 4-row layout (0 bytes copied)\n",
+            (unsigned long long)m->packed_in_place);
     return (int)len;
 }

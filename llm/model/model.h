@@ -36,8 +36,11 @@ struct model {
     struct layer_weights     *layers;          /* llm_alloc'd, n_layer entries */
     size_t                    layers_bytes;
     uint64_t                  weight_bytes;    /* tensor data used by the forward pass */
-    struct gguf_file         *packed_file;     /* model_repack's: the file whose tensors it copied */
-    uint64_t                  packed_bytes;    /* bytes of those copies */
+    struct gguf_file         *packed_file;     /* model_repack's: the file whose tensors it repacked */
+    uint64_t                  packed_bytes;    /* bytes of repacked copies */
+    uint64_t                  packed_in_place; /* bytes repacked in the file's own bytes */
+    void                     *repack_scratch;  /* one group's bytes, to undo the in-place repack */
+    size_t                    repack_scratch_bytes;
 };
 
 #define MODEL_MAX_LAYERS   1024u

@@ -78,7 +78,7 @@ expect_after unknown_command 'no_such_command --flag' "unknown command 'no_such_
 expect_after llm_unknown_option 'llm infer --bogus hello' "llm infer: unknown option '--bogus'"
 expect_after llm_bad_number 'llm infer -n notanumber hello' "llm infer: bad value for -n: 'notanumber'"
 expect_after llm_no_model 'llm infer hello' 'llm: no model loaded'
-expect_after llm_load_no_path 'llm load' 'usage: llm load [--repack] PATH'
+expect_after llm_load_no_path 'llm load' 'usage: llm load [--no-repack] [-c CTX] PATH'
 expect_after llm_load_missing 'llm load /initrd/no-such-model.gguf' 'llm: load failed: /initrd/no-such-model.gguf'
 expect_after llm_unknown_subcommand 'llm frobnicate' 'usage:'
 expect_after hexdump_no_args 'hexdump' 'usage: hexdump PATH'

@@ -452,6 +452,11 @@ int main(int argc, char **argv)
         fputs(buf, stdout);
         printf("session: ctx %u, batch %u, kv %s: %zu bytes (kv cache %zu)\n", si.opts.n_ctx, si.opts.n_batch,
                si.opts.kv_type == LLM_KV_F32 ? "f32" : "f16", need, si.kv_bytes);
+        struct llm_model_info mi;
+        llm_get_model_info(l.m, &mi);
+        if (mi.repackable_bytes)   /* the file is mapped read-only: a repack here is a copy */
+            printf("repack: off; --repack would copy %llu bytes of Q4_0 weights (faster, same results)\n",
+                   (unsigned long long)mi.repackable_bytes);
         return 0;
     }
     if (o.tokenize)

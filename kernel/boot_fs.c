@@ -21,6 +21,8 @@ static int boot_lookup(void *fs, const struct vfs_node *dir, const char *name, s
         return VFS_ENOTDIR;
     for (int i = 0; i < efi_n_models; i++)
         if (strlen(efi_models[i].name) == len && memcmp(efi_models[i].name, name, len) == 0) {
+            if (efi_models[i].failed)
+                return VFS_ENOMEM;   /* listed, not in memory: the boot line says why */
             node_of(i, out);
             return VFS_OK;
         }
@@ -79,6 +81,11 @@ void boot_fs_mount(void)
         return;
     }
     for (int i = 0; i < efi_n_models; i++)
-        kprintf("vfs: /boot/%s: %llu bytes, read by the firmware in %llu ms\n", efi_models[i].name,
-                (unsigned long long)efi_models[i].size, (unsigned long long)(efi_models[i].read_ns / 1000000));
+        if (efi_models[i].failed)
+            kprintf("vfs: /boot/%s: %llu bytes (%llu MiB), not read: %s\n", efi_models[i].name,
+                    (unsigned long long)efi_models[i].size, (unsigned long long)(efi_models[i].size >> 20),
+                    efi_models[i].failed);
+        else
+            kprintf("vfs: /boot/%s: %llu bytes, read by the firmware in %llu ms\n", efi_models[i].name,
+                    (unsigned long long)efi_models[i].size, (unsigned long long)(efi_models[i].read_ns / 1000000));
 }

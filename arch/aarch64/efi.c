@@ -169,7 +169,9 @@ int efi_read_file(const char16 *path, void **buf, uint64_t *size)
     int rc = -1;
     if (f->get_info(f, &file_info_guid, &info_size, info_buf) == EFI_SUCCESS) {
         uint64_t n = ((struct efi_file_info *)info_buf)->file_size;
+        rc = EFI_READ_NO_MEMORY;
         if (bs->allocate_pages(EFI_ALLOCATE_ANY_PAGES, EFI_LOADER_DATA, n / 4096 + 1, &addr) == EFI_SUCCESS) {
+            rc = -1;
             uint64_t got = n;
             if (f->read(f, &got, (void *)(uintptr_t)addr) == EFI_SUCCESS && got == n) {
                 ((uint8_t *)(uintptr_t)addr)[n] = 0;    /* the extra page byte: text files end in NUL */

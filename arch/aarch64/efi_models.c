@@ -20,10 +20,11 @@ static uint64_t counter_ns(void)
     return freq ? t / freq * 1000000000ull + t % freq * 1000000000ull / freq : 0;
 }
 
-/* Names that are not plain ASCII, or too long, are skipped. */
+/* Names that are not plain ASCII, or too long, are skipped. A file the
+ * firmware could not read stays listed, data NULL, with why (/boot says it). */
 static void take_file(const uint16_t *name, uint64_t size, void *arg)
 {
-    (void)size, (void)arg;
+    (void)arg;
     if (efi_n_models >= EFI_MAX_MODELS)
         return;
     struct efi_model_file *m = &efi_models[efi_n_models];
@@ -39,8 +40,18 @@ static void take_file(const uint16_t *name, uint64_t size, void *arg)
     path[PREFIX_LEN + n] = 0;
     void *buf;
     uint64_t got, t0 = counter_ns();
-    if (n == 0 || efi_read_file(path, &buf, &got) != 0)
+    if (n == 0)
         return;
+    int rc = efi_read_file(path, &buf, &got);
+    if (rc != 0) {
+        m->data = NULL;
+        m->size = size;
+        m->failed = rc == EFI_READ_NO_MEMORY ? "the firmware could not fit it in memory (more RAM: --mem)"
+                                             : "the firmware could not read it";
+        efi_n_models++;
+        return;
+    }
+    m->failed = NULL;
     m->read_ns = counter_ns() - t0;
     m->data = buf;
     m->size = got;

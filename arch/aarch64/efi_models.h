@@ -13,6 +13,7 @@ struct efi_model_file {
     const void *data;                           /* EfiLoaderData pages, mem_reserve()d */
     uint64_t    size;
     uint64_t    read_ns;                        /* the firmware's read, by the generic timer */
+    const char *failed;                         /* NULL, or why data is NULL (size: the listing's) */
 };
 
 extern struct efi_model_file efi_models[EFI_MAX_MODELS];

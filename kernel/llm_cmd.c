@@ -179,8 +179,8 @@ static int slot_open(struct loaded *l, const char *path, bool repack, const stru
     }
     struct load_progress prog = { .path = path, .t0 = time_ns() };
     prog.next = prog.t0 + 1000000000ull;
-    struct llm_model_opts opts = { .repack = repack, .in_place = true, .on_progress = on_repack_progress,
-                                   .progress_ctx = &prog };
+    struct llm_model_opts opts = { .repack = repack, .in_place = true, .discard = l->copied != 0,
+                                   .on_progress = on_repack_progress, .progress_ctx = &prog };
     if (llm_open_model(&l->m, l->data, l->size, &opts, err)) {
         vfs_unmap(l->data);
         return -1;

@@ -43,6 +43,7 @@ static int model_open_steps(struct llm_model *lm, const void *data, size_t size,
     if (tokenizer_init(&lm->tok, &lm->gf, err))
         goto free_tokenizer;   /* a failed init may have allocated */
     step = LLM_OPEN_REPACK;
+    lm->m.repack_discard = o->discard;
     if (!o->vocab_only && o->repack && model_repack(&lm->m, &lm->gf, o->in_place,
                                                           &(struct repack_progress){ o->on_progress, o->progress_ctx },
                                                           err) < 0)

@@ -29,6 +29,8 @@ struct llm_model_opts {
     bool in_place;     /* with repack: rewrite them in data itself, which must be
                           writable and stay the model's: no copy, and
                           llm_close_model puts the file's bytes back */
+    bool discard;      /* with in_place: the caller drops data after closing (a
+                          copy read from a disk), so closing need not restore it */
     /* NULL, or called after each tensor repacked: done of total bytes (the
        caller can show progress on a large file) */
     void (*on_progress)(void *ctx, uint64_t done, uint64_t total);
@@ -210,7 +212,9 @@ int  llm_run_bench(struct llm_session *s, const struct llm_bench_opts *o, struct
 
 /* ------------------------------------------------------------- the cpu */
 
-void        llm_force_scalar(bool on);   /* scalar kernels only: same results, slower */
+/* Scalar kernels only: same results, slower. Call it before opening models:
+ * one repacked in place has its Q4_0 weights only in the NEON layout. */
+void        llm_force_scalar(bool on);
 const char *llm_cpu_ops_name(void);      /* the compute kernels in use ("scalar", "neon+dotprod", ...) */
 
 /* ------------------------------------------------------------- command lines */

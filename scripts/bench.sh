@@ -74,8 +74,9 @@ report() {
     echo "  the first 56 (synth15M) or 33 (stories260K) words of reference/ppl-text.txt."
     echo "- llama.cpp: the same counts for llama.cpp c392e50 (arm64, 1 thread, -cpu max)."
     echo "  Targets: decode <= 0.8x, prompt <= 1.0x. Rows with --repack: Q4_0 matmul weights"
-    echo "  copied at load into the kernels' 4-row layout (llm/quant/repack.h; the default maps the"
-    echo "  file and copies nothing; llama.cpp's figures include its own load-time repack)."
+    echo "  copied at load into the kernels' 4-row layout (llm/quant/repack.h; the host's default maps"
+    echo "  the file and copies nothing; llama.cpp's figures include its own load-time repack). The"
+    echo "  kernel repacks in place by default; its --no-repack rows read the file's rows."
     echo "- wall: tok/s of one long-prompt -n 64 run (prompt / generation), 1 then 2 threads;"
     echo "  TCG wall time on a shared machine is noisy: compare only within one table"
     echo "  (load average when this run started: $LOAD; with other jobs on the cores a"
@@ -181,8 +182,8 @@ kernel() {
         for name in synth/synth15M-random-q4_0 stories260K/stories260K-q4_0; do
             [ -f "$M/$name.gguf" ] || continue
             kbench "$M/$name.gguf" "llm bench -p 64 -n 64 -r 1" --icount
-            kbench "$M/$name.gguf" "llm load --repack /initrd/$(basename "$name").gguf;llm bench -p 64 -n 64 -r 1" \
-                --icount | sed 's/^| \([^ ]*\) |/| \1 --repack |/'
+            kbench "$M/$name.gguf" "llm load --no-repack /initrd/$(basename "$name").gguf;llm bench -p 64 -n 64 -r 1" \
+                --icount | sed 's/^| \([^ ]*\) |/| \1 --no-repack |/'
         done
         name=$M/synth/synth15M-random-q4_0.gguf
         [ -f "$name" ] && kbench "$name" "llm bench -p 64 -n 64 -r 9 -t 1,2" --smp 2

@@ -40,6 +40,7 @@ struct model {
     uint64_t                  packed_bytes;    /* bytes of repacked copies */
     uint64_t                  packed_in_place; /* bytes repacked in the file's own bytes */
     void                     *repack_scratch;  /* one group's bytes, to undo the in-place repack */
+    bool                      repack_discard;  /* the file's bytes are dropped after: no undo */
     size_t                    repack_scratch_bytes;
 };
 

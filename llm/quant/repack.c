@@ -190,7 +190,7 @@ void model_repack_free(struct model *m)
         return;
     for (size_t k = n_matmuls(m); k-- > 0;) {
         struct gguf_tensor *t = matmul_at(m, k);
-        if (t->packed == t->data)
+        if (t->packed == t->data && !m->repack_discard)
             repack_in_place((uint8_t *)(uintptr_t)t->data, t->ne[0], t->ne[1], m->repack_scratch, true);
         else if (t->packed)
             llm_free((void *)t->packed, repack_q4_0x4_bytes(t->ne[0], t->ne[1]));

@@ -13,6 +13,7 @@
 #define ATTR_VOLUME 0x08
 #define ATTR_LFN    0x0f
 #define DIR_MAX     65536u          /* entries per directory, by the spec */
+#define FAT_WIN     16u             /* FAT sectors read at once: a long chain in few requests */
 
 struct fat_fs {
     struct blk_dev *dev;
@@ -25,9 +26,12 @@ struct fat_fs {
     uint32_t root_entries;
     uint64_t data_byte;
     uint32_t root_cluster;          /* FAT32 */
-    /* one-sector caches: the FAT, and directories / unaligned file bytes */
+    /* caches: FAT_WIN sectors of the FAT (fat_lba: the first, aligned to
+     * FAT_WIN; fat_n of them read), one sector of directories / unaligned
+     * file bytes */
     uint64_t fat_lba, buf_lba;
-    uint8_t  fat_sec[BLK_SECTOR] __attribute__((aligned(16)));
+    uint32_t fat_n;
+    uint8_t  fat_sec[FAT_WIN * BLK_SECTOR] __attribute__((aligned(16)));
     uint8_t  buf_sec[BLK_SECTOR] __attribute__((aligned(16)));
     /* where the last read ended, so sequential reads do not rewalk the chain */
     uint32_t pos_first, pos_index, pos_cluster;
@@ -92,10 +96,21 @@ static bool fat_valid(const struct fat_fs *fs, uint32_t c)
 static int fat_next(struct fat_fs *fs, uint32_t c, uint32_t *next)
 {
     uint64_t at = fs->fat_byte + (uint64_t)c * (fs->bits / 8);
-    int err = fat_sector(fs, at / BLK_SECTOR, &fs->fat_lba, fs->fat_sec);
-    if (err)
-        return err;
-    const uint8_t *p = fs->fat_sec + at % BLK_SECTOR;
+    uint64_t lba = at / BLK_SECTOR, first = lba - lba % FAT_WIN;
+    if (fs->fat_lba != first) {   /* entries never straddle sectors: 2 or 4 bytes, aligned */
+        fs->fat_lba = UINT64_MAX;
+        if (fs->part + first >= fs->dev->sectors)
+            return VFS_EBADFS;
+        uint64_t left = fs->dev->sectors - fs->part - first;
+        fs->fat_n = left < FAT_WIN ? (uint32_t)left : FAT_WIN;
+        int err = fs->dev->read(fs->dev, fs->part + first, fs->fat_n, fs->fat_sec);
+        if (err)
+            return err;
+        fs->fat_lba = first;
+    }
+    if (lba - first >= fs->fat_n)
+        return VFS_EBADFS;
+    const uint8_t *p = fs->fat_sec + (at - first * BLK_SECTOR);
     uint32_t v = fs->bits == 32 ? le32(p) & 0x0fffffff : le16(p);
     uint32_t eoc = fs->bits == 32 ? 0x0ffffff8 : 0xfff8;
     if (v >= eoc)

@@ -1,7 +1,8 @@
 /* llm/quant/repack_test.c: the 4-row Q4_0 layout (llm/quant/repack.h): where
  * each byte goes, that unrepacking gives the rows back, and that a model
  * repacked in place (the kernel's default) computes the same logits bit for
- * bit and gives the file's bytes back, unchanged, when closed. */
+ * bit, reports its progress up to the whole, and gives the file's bytes
+ * back, unchanged, when closed. */
 #include "lib/rand.h"
 #include "lib/selftest.h"
 #include "lib/string.h"
@@ -73,6 +74,17 @@ static int step0(const void *data, size_t size, const struct llm_model_opts *o, 
     return rc;
 }
 
+struct progress_log {
+    uint32_t calls;
+    uint64_t done, total;
+};
+
+static void log_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct progress_log *p = ctx;
+    p->calls++, p->done = done, p->total = total;
+}
+
 SELFTEST(repack_in_place_same_logits_bytes_restored)
 {
     struct llm_err err = {{0}};
@@ -85,13 +97,20 @@ SELFTEST(repack_in_place_same_logits_bytes_restored)
     memcpy(copy, golden_model, size);
     struct first_logits a = { want, golden_n_vocab }, b = { got, golden_n_vocab };
     struct llm_model_info ma, mb;
-    const struct llm_model_opts plain = { 0 }, in_place = { .repack = true, .in_place = true };
+    struct progress_log prog = { 0 };
+    const struct llm_model_opts plain = { 0 }, in_place = { .repack = true, .in_place = true,
+                                                           .on_progress = log_progress, .progress_ctx = &prog };
     ST_CHECK(step0(golden_model, size, &plain, &a, &ma, &err) == 0, "file's rows: %s", err.msg);
     ST_CHECK(step0(copy, size, &in_place, &b, &mb, &err) == 0, "in place: %s", err.msg);
     ST_CHECK(a.n == golden_n_vocab && b.n == golden_n_vocab, "logits of step 0 missing");
     if (cpu_ops()->q4_0x4)   /* the kernels that read the layout: the golden model has Q4_0 matmuls */
+    {
         ST_CHECK(mb.packed_in_place > 0 && mb.packed_bytes == 0, "in place: %llu repacked, %llu copied",
                  (unsigned long long)mb.packed_in_place, (unsigned long long)mb.packed_bytes);
+        ST_CHECK(prog.calls > 0 && prog.done == prog.total && prog.total == mb.packed_in_place,
+                 "progress: %u calls, last %llu of %llu", prog.calls, (unsigned long long)prog.done,
+                 (unsigned long long)prog.total);
+    }
     ST_CHECK(memcmp(want, got, lbytes) == 0, "in-place repacked logits differ from the file's rows");
     ST_CHECK(memcmp(copy, golden_model, size) == 0, "closing did not restore the file's bytes");
 out:

@@ -17,6 +17,7 @@
 #include "llm/cli.h"
 #include "llm/generate.h"
 #include "llm/quant/repack.h"
+#include "llm/text/unicode.h"
 
 struct loaded {
     char             path[VFS_PATH_MAX];
@@ -234,12 +235,14 @@ static char *join_words(int argc, char **argv, int from, size_t *len)
 struct id_log {
     int32_t *ids;       /* generated ids for --ids, or NULL */
     uint32_t n, cap;
+    struct uc_stream us;   /* holds a character split across tokens until whole */
 };
 
 static void infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
 {
     struct id_log *r = ctx;
-    llm_write(text, len);
+    char whole[256 + 3];   /* generate's pieces are <= 256 bytes */
+    llm_write(whole, uc_stream_push(&r->us, text, len < 256 ? len : 256, whole));
     if (r->ids && r->n < r->cap)
         r->ids[r->n++] = id;
 }
@@ -259,6 +262,8 @@ static int infer_run(const struct gen_request *req, bool want_ids)
     struct gen_stats st;
     console_write(req->prompt, req->prompt_len);
     int rc = generate(&cur->s, req, &cb, &st, &err);
+    char held[4];
+    llm_write(held, uc_stream_flush(&run.us, held));
     kprintf("\n");
     if (rc) {
         kprintf("llm: %s\n", err.msg);

@@ -6,6 +6,7 @@
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/string.h"
+#include "llm/text/unicode.h"
 
 #define SESSION_SLACK 4096   /* alignment padding of the handful of arena blocks */
 
@@ -102,12 +103,16 @@ static int prefill(struct session *s, const struct gen_request *r, const struct 
     return 0;
 }
 
-static void emit(const struct gen_callbacks *cb, int32_t id, const char *text, uint32_t len)
+/* The callback gets each token's own bytes; the default stream holds back a
+ * character split across tokens until it is whole (us). */
+static void emit(const struct gen_callbacks *cb, struct uc_stream *us, int32_t id, const char *text,
+                 uint32_t len)
 {
+    char whole[256 + 3];
     if (cb && cb->on_token)
         cb->on_token(cb->ctx, id, text, len);
     else
-        llm_write(text, len);
+        llm_write(whole, uc_stream_push(us, text, len, whole));
 }
 
 int generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
@@ -129,6 +134,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         sampler_accept(&smp, s->ids[i]);
 
     char piece[256];
+    struct uc_stream us = { .n_held = 0 };
     int32_t prev = s->ids[st->n_prompt - 1];
     const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
     uint64_t t0 = llm_now_ns();
@@ -151,7 +157,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
             break;
         }
         int len = tokenizer_decode(s->tok, prev, id, piece, (int)sizeof piece);
-        emit(cb, id, piece, (uint32_t)len);
+        emit(cb, &us, id, piece, (uint32_t)len);
         prev = id;
         st->n_gen++;
         if (r->n_predict >= 0 && st->n_gen >= (uint32_t)r->n_predict) {
@@ -171,6 +177,8 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
             return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
     }
+    if (!(cb && cb->on_token))
+        llm_write(piece, uc_stream_flush(&us, piece));
     st->gen_ns = llm_now_ns() - t0;
     st->kv_used = s->kv.n_used;
     st->kv_capacity = s->kv.n_ctx;

@@ -18,6 +18,7 @@
 #include "llm/model/model.h"
 #include "llm/quant/repack.h"
 #include "llm/text/tokenizer.h"
+#include "llm/text/vocab_cases.h"
 #include "tools/host/host.h"
 #include "llm/platform.h"
 #include "llm/quant/cpu_ops.h"
@@ -50,6 +51,7 @@ static void usage(FILE *out)
         "                          (faster, same results; memory for a copy instead of zero-copy)\n"
         "  --json                  print one JSON object (ids, pieces, top logits)\n"
         "  --tokenize              print the prompt's token ids and exit\n"
+        "  --tokenize-cases FILE   ids of each case of a llama.cpp .inp file (-m may be vocab-only)\n"
         "  --info                  print the model summary and exit\n"
         "  --perplexity FILE       perplexity of FILE in chunks of ctx tokens\n"
         "  -h, --help              this text\n");
@@ -435,10 +437,49 @@ static int run_bench(int argc, char **argv)
     return rc ? die("%s", err.msg) : 0;
 }
 
+static void write_stdout(void *ctx, const char *s, size_t n)
+{
+    fwrite(s, 1, n, ctx);
+}
+
+/* llm -m VOCAB.gguf --tokenize-cases FILE.inp: llama.cpp's tokenizer test
+ * cases, one line of ids per case as its .out files have them. The file need
+ * hold only a vocabulary (no tensors are read). */
+static int run_tokenize_cases(int argc, char **argv)
+{
+    const char *model = NULL, *cases = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (is_flag(argv[i], "-m", "--model"))
+            model = argv[++i];
+        else if (is_flag(argv[i], "--tokenize-cases", NULL))
+            cases = argv[++i];
+    }
+    if (!model || !cases)
+        return die("%s", "usage: llm -m VOCAB.gguf --tokenize-cases FILE.inp");
+    struct mapped f, in;
+    struct gguf_file gf;
+    struct tokenizer tok;
+    struct llm_err err = {{0}};
+    const char *bad = map_file(model, &f) ? model : map_file(cases, &in) ? cases : NULL;
+    if (bad) {
+        fprintf(stderr, "llm: cannot map %s: %s\n", bad, strerror(errno));
+        return 1;
+    }
+    if (gguf_open(&gf, f.p, f.n, &err) || tokenizer_init(&tok, &gf, &err))
+        return die("%s", err.msg);
+    int n = vocab_cases_run(&tok, in.p, in.n, write_stdout, stdout);
+    tokenizer_free(&tok);
+    gguf_close(&gf);
+    return n < 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "bench") == 0)
         return run_bench(argc, argv);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--tokenize-cases") == 0)
+            return run_tokenize_cases(argc, argv);
     struct options o;
     int rc = parse_args(argc, argv, &o);
     if (rc)

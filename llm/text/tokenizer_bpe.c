@@ -133,8 +133,8 @@ static bool encode_words(const struct tokenizer *t, const uint32_t *cpts, const 
         uint32_t wl = byte_encoded_len(cpts + start, ends[w] - start);
         max_wl = wl > max_wl ? wl : max_wl;
     }
-    size_t sz_merge = tok_merge_scratch_bytes(max_wl), bytes = sz_merge + max_wl;
-    uint8_t *mem = llm_alloc(bytes, 16);
+    size_t sz_merge = tok_merge_scratch_bytes(max_wl);
+    uint8_t *mem = tok_scratch_get(&o->sc[1], sz_merge + max_wl);
     if (!mem)
         return false;
     char *word = (char *)mem + sz_merge;
@@ -144,7 +144,6 @@ static bool encode_words(const struct tokenizer *t, const uint32_t *cpts, const 
         int32_t id = t->ignore_merges ? tokenizer_find(t, word, wl) : -1;
         ok = id >= 0 ? tok_emit(o, id) : tok_merge_emit(t, word, wl, mem, o);
     }
-    llm_free(mem, bytes);
     return ok;
 }
 
@@ -152,8 +151,7 @@ bool bpe_encode_fragment(const struct tokenizer *t, const char *text, uint32_t l
 {
     /* code points, their flags, word ends and the pre-tokenizer's scratch: <= len each */
     size_t sz_cp = ((size_t)len * 4 + 15) & ~(size_t)15;
-    size_t bytes = 3 * sz_cp + (size_t)len * 2;
-    uint8_t *mem = llm_alloc(bytes, 16);
+    uint8_t *mem = tok_scratch_get(&o->sc[0], 3 * sz_cp + (size_t)len * 2);
     if (!mem)
         return false;
     uint32_t *cpts = (uint32_t *)mem, *ends = (uint32_t *)(mem + sz_cp), *tmp = (uint32_t *)(mem + 2 * sz_cp);
@@ -164,7 +162,5 @@ bool bpe_encode_fragment(const struct tokenizer *t, const char *text, uint32_t l
         flags[n] = uc_flags(cpts[n]);
     }
     uint32_t n_words = pretok_split((enum pretok)t->pre, cpts, flags, n, ends, tmp);
-    bool ok = encode_words(t, cpts, ends, n_words, o);
-    llm_free(mem, bytes);
-    return ok;
+    return encode_words(t, cpts, ends, n_words, o);
 }

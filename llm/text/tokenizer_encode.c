@@ -150,6 +150,17 @@ static void merge_symbols(struct merger *e, uint32_t len)
     }
 }
 
+void *tok_scratch_get(struct tok_scratch *s, size_t bytes)
+{
+    if (bytes <= s->bytes)
+        return s->p;
+    if (s->p)
+        llm_free(s->p, s->bytes);
+    s->p = llm_alloc(bytes, 16);
+    s->bytes = s->p ? bytes : 0;
+    return s->p;
+}
+
 /* n symbols; pairs: n - 1 at first, 2 more per merge */
 size_t tok_merge_scratch_bytes(uint32_t len)
 {
@@ -178,8 +189,8 @@ static bool spm_encode_fragment(const struct tokenizer *t, const char *src, uint
     size_t n_buf = len + 3;
     for (uint32_t i = 0; i < len; i++)
         n_buf += src[i] == ' ' ? 2 : 0;
-    size_t scratch = tok_merge_scratch_bytes((uint32_t)n_buf), bytes = scratch + n_buf;
-    uint8_t *mem = llm_alloc(bytes, 16);
+    size_t scratch = tok_merge_scratch_bytes((uint32_t)n_buf);
+    uint8_t *mem = tok_scratch_get(&o->sc[0], scratch + n_buf);
     if (!mem)
         return false;
     char *buf = (char *)mem + scratch;
@@ -196,9 +207,7 @@ static bool spm_encode_fragment(const struct tokenizer *t, const char *src, uint
             buf[bl++] = src[i];
         }
     }
-    bool ok = tok_merge_emit(t, buf, bl, mem, o);
-    llm_free(mem, bytes);
-    return ok;
+    return tok_merge_emit(t, buf, bl, mem, o);
 }
 
 static bool is_space(char c)
@@ -206,38 +215,114 @@ static bool is_space(char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static int32_t find_in(const char *text, uint32_t pos, uint32_t end, struct gguf_str p)
+/* Step 1, as llama.cpp's tokenizer_st_partition: user tokens in priority order,
+ * each taking every leftmost non-overlapping occurrence that lies wholly in
+ * text no earlier token took. The text can hold many (deepseek-llm has 2398),
+ * so a token is looked for only where its first two bytes are: chains of the
+ * positions of every byte pair (and byte, for one-byte tokens), each walked
+ * once per token. at[i]: -1 free text, an id where a token starts, -2 taken
+ * (inside a token, or whitespace Phi-3 drops after one). */
+#define NO_POS 0xffffffffu
+#define FREE   (-1)
+#define TAKEN  (-2)
+
+struct user_split {
+    int32_t  *at;
+    uint32_t *next1, *next2;               /* next position with the same byte / byte pair */
+    uint32_t  first1[256], *first2;        /* first2: 65536 heads */
+};
+
+static uint32_t pair_at(const char *text, uint32_t i)
 {
-    for (; pos < end && end - pos >= p.len; pos++)
-        if (text[pos] == p.ptr[0] && memcmp(text + pos, p.ptr, p.len) == 0)
-            return (int32_t)pos;
-    return -1;
+    return (uint32_t)(uint8_t)text[i] << 8 | (uint8_t)text[i + 1];
 }
 
-/* Step 1: split every raw fragment of `in` at the occurrences of user token id. */
-static uint32_t split_user_token(const struct tokenizer *t, const char *text, int32_t id,
-                                 const struct frag *in, uint32_t n_in, struct frag *out)
+static void index_text(struct user_split *us, const char *text, uint32_t len)
+{
+    for (int c = 0; c < 256; c++)
+        us->first1[c] = NO_POS;
+    for (uint32_t c = 0; c < 65536; c++)
+        us->first2[c] = NO_POS;
+    for (uint32_t i = len; i-- > 0;) {
+        us->at[i] = FREE;
+        us->next1[i] = us->first1[(uint8_t)text[i]];
+        us->first1[(uint8_t)text[i]] = i;
+        if (i + 1 < len) {
+            us->next2[i] = us->first2[pair_at(text, i)];
+            us->first2[pair_at(text, i)] = i;
+        }
+    }
+}
+
+static bool all_free(const int32_t *at, uint32_t i, uint64_t n)
+{
+    for (uint64_t k = 0; k < n; k++)
+        if (at[i + k] != FREE)
+            return false;
+    return true;
+}
+
+static void take_user_token(const struct tokenizer *t, struct user_split *us, const char *text,
+                            uint32_t len, int32_t id)
 {
     struct gguf_str p = t->pieces[id];
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < n_in; k++) {
-        if (in[k].id >= 0) {
-            out[n++] = in[k];
+    bool one = p.len == 1;
+    uint32_t i = one ? us->first1[(uint8_t)p.ptr[0]] : us->first2[pair_at(p.ptr, 0)];
+    uint32_t *next = one ? us->next1 : us->next2, end = 0;
+    for (; i != NO_POS && p.len <= len - i; i = next[i]) {
+        if (i < end || !all_free(us->at, i, p.len) || memcmp(text + i, p.ptr, p.len) != 0)
             continue;
-        }
-        uint32_t pos = in[k].off, end = in[k].off + in[k].len;
-        int32_t m;
-        while ((m = find_in(text, pos, end, p)) >= 0) {
-            if ((uint32_t)m > pos)
-                out[n++] = (struct frag){ pos, (uint32_t)m - pos, -1 };
-            out[n++] = (struct frag){ (uint32_t)m, (uint32_t)p.len, id };
-            pos = (uint32_t)m + (uint32_t)p.len;
-            while (t->rstrip_user && pos < end && is_space(text[pos]))
-                pos++;
-        }
-        if (pos < end)
-            out[n++] = (struct frag){ pos, end - pos, -1 };
+        us->at[i] = id;
+        for (end = i + 1; end < i + p.len; end++)
+            us->at[end] = TAKEN;
+        while (t->rstrip_user && end < len && us->at[end] == FREE && is_space(text[end]))
+            us->at[end++] = TAKEN;
     }
+}
+
+/* The fragments in text order; returns their count. */
+static uint32_t collect_frags(const struct tokenizer *t, const int32_t *at, uint32_t len, struct frag *out)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < len;) {
+        uint32_t j = i;
+        if (at[i] >= 0) {
+            out[n++] = (struct frag){ i, (uint32_t)t->pieces[at[i]].len, at[i] };
+            i += (uint32_t)t->pieces[at[i]].len;
+        } else if (at[i] == TAKEN) {
+            i++;
+        } else {
+            while (j < len && at[j] == FREE)
+                j++;
+            out[n++] = (struct frag){ i, j - i, -1 };
+            i = j;
+        }
+    }
+    return n;
+}
+
+/* Fragments of text[0..len) (at most 2 len + 1) into frags; their count, or
+ * -1 without memory. */
+static int64_t split_user_tokens(const struct tokenizer *t, const char *text, uint32_t len,
+                                 struct frag *frags)
+{
+    if (t->n_user == 0 || len == 0) {
+        frags[0] = (struct frag){ 0, len, -1 };
+        return len > 0;
+    }
+    size_t bytes = (size_t)len * 12 + 65536 * 4;
+    uint8_t *mem = llm_alloc(bytes, 16);
+    if (!mem)
+        return -1;
+    struct user_split us = { .at = (int32_t *)mem, .next1 = (uint32_t *)(mem + (size_t)len * 4),
+                             .next2 = (uint32_t *)(mem + (size_t)len * 8),
+                             .first2 = (uint32_t *)(mem + (size_t)len * 12) };
+    index_text(&us, text, len);
+    for (uint32_t u = 0; u < t->n_user; u++)
+        if (t->pieces[t->user_ids[u]].len > 0)
+            take_user_token(t, &us, text, len, t->user_ids[u]);
+    uint32_t n = collect_frags(t, us.at, len, frags);
+    llm_free(mem, bytes);
     return n;
 }
 
@@ -259,25 +344,17 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bo
         return -1;
     if (len > (1u << 26))                 /* keeps every size below in 32 bits */
         return -1;
-    size_t n_frag = len && t->n_user ? 2 * len + 1 : 1;  /* tokens <= len, raw runs <= tokens + 1 */
-    size_t bytes = 2 * n_frag * sizeof(struct frag);
-    struct frag *fa = llm_alloc(bytes, 16), *fb = fa + n_frag;
-    if (!fa)
+    size_t n_frag = 2 * len + 1;          /* tokens <= len, raw runs <= tokens + 1 */
+    size_t bytes = n_frag * sizeof(struct frag);
+    struct frag *frags = llm_alloc(bytes, 16);
+    int64_t n_frags = frags ? split_user_tokens(t, text, (uint32_t)len, frags) : -1;
+    if (n_frags < 0) {
+        if (frags)
+            llm_free(frags, bytes);
         return -1;
-    const struct frag *frags = fa;
-    fa[0] = (struct frag){ 0, (uint32_t)len, -1 };
-    uint32_t n_frags = len > 0;
-    for (uint32_t u = 0; u < t->n_user && n_frags; u++) {
-        if (t->pieces[t->user_ids[u]].len == 0)
-            continue;
-        n_frags = split_user_token(t, text, t->user_ids[u], frags, n_frags, fb);
-        frags = fb;
-        fb = fa;
-        fa = (struct frag *)frags;
     }
-
     bool ok = true, prev_special = true;
-    for (uint32_t k = 0; k < n_frags && ok; k++) {
+    for (int64_t k = 0; k < n_frags && ok; k++) {
         if (frags[k].id >= 0) {
             ok = tok_emit(&o, frags[k].id);
             prev_special = true;
@@ -287,7 +364,10 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bo
             prev_special = false;
         }
     }
-    llm_free(fa < fb ? fa : fb, bytes);
+    llm_free(frags, bytes);
+    for (int k = 0; k < 2; k++)
+        if (o.sc[k].p)
+            llm_free(o.sc[k].p, o.sc[k].bytes);
     if (ok && add_special && t->model == TOK_WPM && t->sep_id >= 0)
         ok = tok_emit(&o, t->sep_id);
     if (ok && add_special && t->add_eos && t->eos_id >= 0)

@@ -4,10 +4,21 @@
 #define LLM_TOKENIZER_IMPL_H
 #include "llm/text/tokenizer.h"
 
-struct tok_out {
-    int32_t *ids;
-    int      n, max;
+/* Scratch that lives through one tokenizer_encode call, so a text split into
+ * many fragments (at user tokens) costs one allocation, not one per fragment. */
+struct tok_scratch {
+    void  *p;
+    size_t bytes;
 };
+
+struct tok_out {
+    int32_t           *ids;
+    int                n, max;
+    struct tok_scratch sc[2];     /* [0]: the fragment's, [1]: per word (BPE) */
+};
+
+/* At least bytes of scratch (16-aligned, not zeroed), or NULL. */
+void *tok_scratch_get(struct tok_scratch *s, size_t bytes);
 
 static inline bool tok_emit(struct tok_out *o, int32_t id)
 {

@@ -48,8 +48,7 @@ static bool encode_word(const struct tokenizer *t, const char *word, uint32_t n,
 bool wpm_encode_fragment(const struct tokenizer *t, const char *text, uint32_t len, struct tok_out *o)
 {
     /* A word: U+2581 (3 bytes) and <= 4 bytes per code point; code points <= len. */
-    size_t bytes = 7 * (size_t)len + 16;
-    char *buf = llm_alloc(bytes, 16);
+    char *buf = tok_scratch_get(&o->sc[0], 7 * (size_t)len + 16);
     if (!buf)
         return false;
     uint32_t n = 0;
@@ -75,6 +74,5 @@ bool wpm_encode_fragment(const struct tokenizer *t, const char *text, uint32_t l
             n = 0;
         }
     }
-    llm_free(buf, bytes);
     return ok;
 }

@@ -18,6 +18,7 @@
 #include "llm/generate.h"
 #include "llm/quant/repack.h"
 #include "llm/text/unicode.h"
+#include "llm/text/vocab_cases.h"
 
 struct loaded {
     char             path[VFS_PATH_MAX];
@@ -399,6 +400,57 @@ static int cmd_tokenize(int argc, char **argv)
     return n < 0;
 }
 
+static void write_case_line(void *ctx, const char *s, size_t n)
+{
+    bool *line_start = ctx;
+    if (*line_start)
+        kprintf("case:");
+    console_write(s, n);
+    *line_start = n > 0 && s[n - 1] == '\n';
+}
+
+/* llm tokenize-cases VOCAB.gguf FILE.inp: llama.cpp's tokenizer test cases,
+ * each printed as "case:" and its .out line. Only the vocabulary is read, so
+ * vocab-only files work (llm load wants tensors); the loaded model stays. */
+static int cmd_tokenize_cases(int argc, char **argv)
+{
+    if (argc != 4) {
+        kprintf("usage: llm tokenize-cases VOCAB.gguf FILE.inp\n");
+        return 1;
+    }
+    const void *vocab, *inp;
+    size_t vsize, isize, copied;
+    int e = vfs_map(argv[2], &vocab, &vsize, &copied);
+    if (e) {
+        kprintf("llm tokenize-cases: %s: %s\n", argv[2], vfs_strerror(e));
+        return 1;
+    }
+    if ((e = vfs_map(argv[3], &inp, &isize, &copied))) {
+        kprintf("llm tokenize-cases: %s: %s\n", argv[3], vfs_strerror(e));
+        vfs_unmap(vocab);
+        return 1;
+    }
+    struct gguf_file gf;
+    struct tokenizer tok;
+    struct llm_err err = {{0}};
+    int n = -1;
+    bool line_start = true;
+    if (gguf_open(&gf, vocab, vsize, &err) == 0) {
+        if (tokenizer_init(&tok, &gf, &err) == 0) {
+            n = vocab_cases_run(&tok, inp, isize, write_case_line, &line_start);
+            tokenizer_free(&tok);
+        }
+        gguf_close(&gf);
+    }
+    if (n < 0)
+        kprintf("llm tokenize-cases: %s\n", err.msg[0] ? err.msg : "failed");
+    else
+        kprintf("llm tokenize-cases: %s: %d cases\n", argv[3], n);
+    vfs_unmap(inp);
+    vfs_unmap(vocab);
+    return n < 0;
+}
+
 static int cmd_perplexity(int argc, char **argv)
 {
     int64_t n_ctx = 0;
@@ -452,6 +504,8 @@ static const char usage_text[] =
     "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
     "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
     "  llm tokenize TEXT...   ids and pieces\n"
+    "  llm tokenize-cases VOCAB.gguf FILE.inp\n"
+    "                         llama.cpp's tokenizer test cases (vocab-only files work)\n"
     "  llm perplexity PATH [-c N]\n"
     "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
     "                         prompt (pp) and generation (tg) speed, llama-bench style;\n"
@@ -477,6 +531,8 @@ static int cmd_llm(int argc, char **argv)
         return cmd_unload();
     if (strcmp(sub, "infer") == 0)
         return cmd_infer(argc, argv);
+    if (strcmp(sub, "tokenize-cases") == 0)
+        return cmd_tokenize_cases(argc, argv);
     if (strcmp(sub, "tokenize") == 0)
         return cmd_tokenize(argc, argv);
     if (strcmp(sub, "perplexity") == 0)

@@ -1,7 +1,8 @@
 /* tests/host/test_tokenizer.c: the SPM tokenizer against llama.cpp's own outputs
  * in ../shared/models: the vocab test vectors (.inp/.out), the stories260K tok512
  * run of the same inputs, prompt-tokenization.tsv, perplexity text length, and
- * every reference .jsonl (prompt ids with BOS, prompt/gen pieces, gen_text);
+ * every reference .jsonl (prompt ids with the vocab's BOS, if any, prompt/gen
+ * pieces, gen_text: SPM models and gpt2-tiny's GPT-2 BPE vocab);
  * and every vocab file (SPM, BPE, WordPiece) loads and passes its vectors. */
 #include <dirent.h>
 #include <stdio.h>
@@ -382,7 +383,8 @@ static void check_references(void)
     struct dirent *de;
     while (d && (de = readdir(d)) != NULL) {
         size_t n = strlen(de->d_name);
-        bool ours = strncmp(de->d_name, "stories260K", 11) == 0 || strncmp(de->d_name, "synth15M", 8) == 0;
+        bool ours = strncmp(de->d_name, "stories260K", 11) == 0 || strncmp(de->d_name, "synth15M", 8) == 0 ||
+                    strncmp(de->d_name, "gpt2-tiny", 9) == 0;   /* GPT-2's BPE vocab, no BOS */
         if (ours && n > 6 && strcmp(de->d_name + n - 6, ".jsonl") == 0)
             check_jsonl(de->d_name);
     }

@@ -74,11 +74,15 @@ int  tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, b
 
 /* The bytes llama_detokenize produces for `id` when it follows `prev` (prev < 0:
  * id is the first token of the text). As llama_token_to_piece with special =
- * false: control and unknown tokens give "", <0xXX> gives that byte, U+2581 gives
- * ' '. The one leading space is dropped only for the first token (prev < 0) when
+ * false: control and unknown tokens give "", user-defined ones their text;
+ * SPM/WPM: <0xXX> gives that byte, U+2581 gives ' '; BPE: each code point of a
+ * normal piece gives the byte GPT-2's map stands it for (so a character may
+ * come in two tokens: streams hold it back, uc_stream in unicode.h). The one
+ * leading space is dropped only for the first token (prev < 0) when
  * add_space_prefix is set; after BOS it is kept, as llama.cpp keeps it (so
  * prompt pieces read "", " Once", " upon"...). Returns bytes written into buf,
- * truncated to cap (cap >= t->max_piece always suffices), no NUL. */
+ * truncated to cap (cap >= t->max_piece suffices but for BPE pieces that are
+ * not GPT-2 stand-ins, which llama.cpp spells out as "[UNK_BYTE_0x..."), no NUL. */
 int  tokenizer_decode(const struct tokenizer *t, int32_t prev, int32_t id, char *buf, int cap);
 
 int32_t tokenizer_find(const struct tokenizer *t, const char *piece, size_t len);  /* -1 if absent */

@@ -46,8 +46,8 @@ cp $models/* $ggufs/
 for kind in $(build/host/gen_gguf --list-broken | cut -f1); do
     build/host/gen_gguf --broken $kind -o $ggufs/broken-$kind.gguf || exit 1
 done
-for f in $S/vocab/ggml-vocab-llama-spm.gguf $S/vocab/ggml-vocab-phi-3.gguf $S/vocab/ggml-vocab-gpt-2.gguf; do
-    [ -f "$f" ] && cp "$f" $ggufs/
+for v in llama-spm phi-3 gpt-2 deepseek-coder bert-bge; do
+    [ -f "$S/vocab/ggml-vocab-$v.gguf" ] && cp "$S/vocab/ggml-vocab-$v.gguf" $ggufs/
 done
 
 # Tokenizer inputs: one byte choosing the vocab (and add_bos), then text.

@@ -344,7 +344,7 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bo
         return -1;
     if (len > (1u << 26))                 /* keeps every size below in 32 bits */
         return -1;
-    size_t n_frag = 2 * len + 1;          /* tokens <= len, raw runs <= tokens + 1 */
+    size_t n_frag = t->n_user ? 2 * len + 1 : 1;  /* tokens <= len, raw runs <= tokens + 1 */
     size_t bytes = n_frag * sizeof(struct frag);
     struct frag *frags = llm_alloc(bytes, 16);
     int64_t n_frags = frags ? split_user_tokens(t, text, (uint32_t)len, frags) : -1;

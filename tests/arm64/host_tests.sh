@@ -1,9 +1,11 @@
 #!/bin/sh
-# tests/arm64/host_tests.sh: the host test programs (tests/host/test_*.c) as
-# built for aarch64 (build/host-arm64/test_*: NEON kernels, the arm64 platform
-# layer), under qemu-aarch64 -cpu max, each as its x86-64 twin runs in
-# tests/run.sh. QEMU_LD_PREFIX lets test_math dlopen the aarch64 libm it
-# compares with. The programs find gen_gguf beside themselves: a directory of
+# tests/arm64/host_tests.sh: the host test programs (selftest, and
+# tests/host/test_*.c) as built for aarch64 (build/host-arm64/: NEON kernels,
+# the arm64 platform layer), under qemu-aarch64 -cpu max, each as its x86-64
+# twin runs in tests/run.sh (selftest whole: also the kernel-vs-host check
+# the x86-64 build leaves out; tests/arm64/neon.sh runs its NEON part on two cpus). They link libc dynamically (test_math and test_printf compare
+# with libm's and libc's functions): QEMU_LD_PREFIX gives them the aarch64
+# loader and libraries. The test_* programs find gen_gguf beside themselves: a directory of
 # links gives them the host's (its files are the same bytes on any machine;
 # qemu-aarch64 runs an exec'ed x86-64 program natively). Prints PASS/FAIL/SKIP
 # lines, each name marked [arm64].
@@ -14,14 +16,14 @@ if ! command -v qemu-aarch64 >/dev/null 2>&1; then
     exit 0
 fi
 [ -x build/host/gen_gguf ] || { echo "FAIL arm64 host tests: build/host/gen_gguf not built (make host)"; exit 1; }
-set -- tests/host/test_*.c
+set -- selftest
+for src in tests/host/test_*.c; do set -- "$@" "$(basename "$src" .c)"; done
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 ln -s "$PWD/build/host/gen_gguf" "$tmp/gen_gguf"
 export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
 fails=0
-for src in "$@"; do
-    t=$(basename "$src" .c)
+for t in "$@"; do
     if [ ! -x "$A64/$t" ]; then
         echo "FAIL $t [arm64]: $A64/$t not built (make host-arm64)"; fails=$((fails + 1)); continue
     fi

@@ -77,7 +77,7 @@ int  tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, b
  * false: control and unknown tokens give "", user-defined ones their text;
  * SPM/WPM: <0xXX> gives that byte, U+2581 gives ' '; BPE: each code point of a
  * normal piece gives the byte GPT-2's map stands it for (so a character may
- * come in two tokens: streams hold it back, uc_stream in unicode.h). The one
+ * come in two tokens: streams hold it back: llm_utf8_stream in llm/llm.h). The one
  * leading space is dropped only for the first token (prev < 0) when
  * add_space_prefix is set; after BOS it is kept, as llama.cpp keeps it (so
  * prompt pieces read "", " Once", " upon"...). Returns bytes written into buf,

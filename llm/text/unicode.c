@@ -1,5 +1,7 @@
-/* llm/text/unicode.c: UTF-8, table look-ups and the GPT-2 byte map (see unicode.h). */
+/* llm/text/unicode.c: UTF-8, table look-ups and the GPT-2 byte map (see unicode.h),
+ * and the public UTF-8 stream of llm/llm.h. */
 #include "llm/text/unicode.h"
+#include "llm/llm.h"
 #include "lib/string.h"
 
 static bool is_cont(const char *s, size_t len, size_t i)
@@ -123,7 +125,7 @@ static uint32_t seq_len(uint8_t c)
     return c < 0x80 ? 1 : c < 0xc0 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf8 ? 4 : 0;
 }
 
-uint32_t uc_stream_push(struct uc_stream *s, const char *in, uint32_t n, char *out)
+uint32_t llm_utf8_stream_push(struct llm_utf8_stream *s, const char *in, uint32_t n, char *out)
 {
     uint32_t len = s->n_held;
     memcpy(out, s->held, len);
@@ -144,7 +146,7 @@ uint32_t uc_stream_push(struct uc_stream *s, const char *in, uint32_t n, char *o
     return len - keep;
 }
 
-uint32_t uc_stream_flush(struct uc_stream *s, char *out)
+uint32_t llm_utf8_stream_flush(struct llm_utf8_stream *s, char *out)
 {
     uint32_t n = s->n_held;
     memcpy(out, s->held, n);

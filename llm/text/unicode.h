@@ -41,17 +41,7 @@ uint32_t uc_nfd_first(uint32_t cpt);
 uint32_t uc_byte_to_cpt(uint8_t b);
 int      uc_cpt_to_byte(uint32_t cpt);
 
-/* Streaming text out token by token: a character whose bytes come in two
- * tokens is held back until it is whole, so it is printed once, complete.
- * Bytes that can never start or finish a character go out as they come. */
-struct uc_stream {
-    char     held[4];
-    uint32_t n_held;
-};
-/* Take in[0..n); write to out (room for n + 3 bytes) what can be printed now
- * and return its length. */
-uint32_t uc_stream_push(struct uc_stream *s, const char *in, uint32_t n, char *out);
-/* The held bytes of an unfinished character, at the end of the text (<= 3). */
-uint32_t uc_stream_flush(struct uc_stream *s, char *out);
+/* The UTF-8 stream that holds back a character split across tokens
+ * (llm_utf8_stream_push/flush) is public: llm/llm.h; its code is unicode.c's. */
 
 #endif

@@ -5,6 +5,7 @@
  * tests/golden/vocab.sh. */
 #include "lib/selftest.h"
 #include "lib/string.h"
+#include "llm/llm.h"
 #include "llm/text/pretok.h"
 #include "llm/text/unicode.h"
 
@@ -72,16 +73,16 @@ SELFTEST(unicode_gpt2_bytes)
 
 SELFTEST(unicode_stream)
 {
-    struct uc_stream s = { .n_held = 0 };
+    struct llm_utf8_stream s = { .n_held = 0 };
     char out[16];
-    ST_CHECK(uc_stream_push(&s, "a\xc3", 2, out) == 1 && out[0] == 'a', "lead held");
-    ST_CHECK(uc_stream_push(&s, "\xa9x", 2, out) == 3 && memcmp(out, "\xc3\xa9x", 3) == 0, "joined");
-    ST_CHECK(uc_stream_push(&s, "\xf0\x9f", 2, out) == 0, "two of four held");
-    ST_CHECK(uc_stream_push(&s, "\x98", 1, out) == 0, "three of four held");
-    ST_CHECK(uc_stream_push(&s, "\x80", 1, out) == 4 && memcmp(out, "\xf0\x9f\x98\x80", 4) == 0, "emoji");
-    ST_CHECK(uc_stream_push(&s, "\x80\xff", 2, out) == 2, "bytes that start nothing pass");
-    ST_CHECK(uc_stream_push(&s, "\xe2\x82", 2, out) == 0 && uc_stream_flush(&s, out) == 2 &&
-             memcmp(out, "\xe2\x82", 2) == 0 && uc_stream_flush(&s, out) == 0, "flush");
+    ST_CHECK(llm_utf8_stream_push(&s, "a\xc3", 2, out) == 1 && out[0] == 'a', "lead held");
+    ST_CHECK(llm_utf8_stream_push(&s, "\xa9x", 2, out) == 3 && memcmp(out, "\xc3\xa9x", 3) == 0, "joined");
+    ST_CHECK(llm_utf8_stream_push(&s, "\xf0\x9f", 2, out) == 0, "two of four held");
+    ST_CHECK(llm_utf8_stream_push(&s, "\x98", 1, out) == 0, "three of four held");
+    ST_CHECK(llm_utf8_stream_push(&s, "\x80", 1, out) == 4 && memcmp(out, "\xf0\x9f\x98\x80", 4) == 0, "emoji");
+    ST_CHECK(llm_utf8_stream_push(&s, "\x80\xff", 2, out) == 2, "bytes that start nothing pass");
+    ST_CHECK(llm_utf8_stream_push(&s, "\xe2\x82", 2, out) == 0 && llm_utf8_stream_flush(&s, out) == 2 &&
+             memcmp(out, "\xe2\x82", 2) == 0 && llm_utf8_stream_flush(&s, out) == 0, "flush");
 }
 
 /* Words of text under pre-tokenizer p, joined by '|'. */

@@ -1,7 +1,8 @@
 /* llm/text/vocab_cases.h: llama.cpp's tokenizer test vectors. A .inp file holds
  * cases, each followed by a line "__ggml_vocab_test__"; its .out has one line
  * per case: the ids of tokenizing the case without special tokens, each after
- * a space. Used by the host CLI (--tokenize-cases) and the kernel shell. */
+ * a space. Public as llm_tokenize_cases (llm/llm.h): the host CLI's
+ * --tokenize-cases and the kernel's `llm tokenize-cases`. */
 #ifndef LLM_VOCAB_CASES_H
 #define LLM_VOCAB_CASES_H
 #include <stddef.h>

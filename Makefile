@@ -219,7 +219,7 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz.sh --long
 
 # ---------------------------------------------------------------- host-arm64 (NEON, speed)
-# build/host-arm64/: the host programs (llm, selftest, test_*) as static
+# build/host-arm64/: the host programs (llm, selftest: static; test_*) as
 # aarch64-linux binaries, run under qemu-aarch64 (-cpu max, and -cpu cortex-a72
 # for the no-DotProd fallback): the NEON kernels' tests and the benchmarks.
 # Baseline stays armv8-a; DotProd code carries its own target attribute.

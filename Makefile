@@ -103,7 +103,7 @@ $(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HOST_CORE_OBJS)
 $(B)/host/test_%: $(HO)/tests/host/test_%.o $(HO)/tests/host/testutil.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 # The golden forward pass: a generated model and the logits and ids the host
-# build computes for it, as C data linked into every selftest build.
+# build computes for it, as C data linked into the kernel and aarch64 selftests.
 $(B)/host/gen_golden: $(HO)/scripts/gen_golden.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 $(B)/gen/golden_test.c: $(B)/host/gen_gguf $(B)/host/gen_golden

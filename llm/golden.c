@@ -1,6 +1,6 @@
 /* llm/golden.c: the golden run (see llm/golden.h), shared by the build step
  * that records it (scripts/gen_golden.c) and the selftest that repeats it
- * (llm/model/forward_golden_test.c), so both run exactly the same generation. */
+ * (llm/model/forward_kernel_vs_host_test.c), so both run exactly the same generation. */
 #include "llm/golden.h"
 #include "llm/llm.h"
 #include "lib/string.h"

@@ -52,6 +52,13 @@ elif [ -n "$missing" ]; then fail selftest "$(wc -l <"$tmp/got") of $(wc -l <"$t
 elif ! cmp -s "$tmp/want" "$tmp/got"; then fail selftest "PASS lines for unknown or repeated tests: $(comm -13 "$tmp/want" "$tmp/got" | tr '\n' ' ')"
 else check selftest 0 "selftest: $(wc -l <"$tmp/want") passed, 0 failed"; fi
 
+# A model larger than the machine's RAM: the firmware cannot read it into
+# memory; /boot still lists it, and loading it says why, not "not found".
+truncate -s 300M "$tmp/big.gguf"
+run uefi_model_too_big 'llm load /boot/big.gguf\nls /boot\npoweroff\n' --uefi --mem 256M --model "$tmp/big.gguf" --timeout 60
+check uefi_model_too_big 0 '^vfs: /boot/big.gguf: 300 MiB does not fit in this machine.s [0-9]+ MiB of RAM' \
+    '^llm: load failed: /boot/big.gguf: does not fit in memory' '314572800 +big.gguf'
+
 run smp4 'info\npoweroff\n' --smp 4 --timeout 30
 check smp4 0 '^cores: +4 online'
 

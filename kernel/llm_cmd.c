@@ -75,26 +75,22 @@ static void print_summary(const struct loaded *l)
             l->path, l->size - l->copied, l->copied, (const void *)((const uint8_t *)l->data + mi.data_offset),
             ((uintptr_t)l->data + mi.data_offset) % 32 ? "not " : "");
     console_write(text, strlen(text));
-    if (l->s) {
-        struct llm_session_info si;
-        llm_get_session_info(l->s, &si);
-        kprintf("session: ctx %u, batch %u, kv cache %s %zu KiB, arena %zu KiB; %zu KiB free\n", si.opts.n_ctx,
-                si.opts.n_batch, si.opts.kv_type == LLM_KV_F32 ? "f32" : "f16", si.kv_bytes / 1024,
-                si.mem_bytes / 1024, llm_mem_available() / 1024);
-    }
-    kprintf("load time ");
-    print_ms(l->load_ns);
-    kprintf(", %d cpu%s\n", llm_cpu_count(), llm_cpu_count() > 1 ? "s" : "");
     size_t session = 0;
     if (l->s) {
         struct llm_session_info si;
         llm_get_session_info(l->s, &si);
         session = si.mem_bytes;
+        kprintf("session: ctx %u, batch %u, kv cache %s %zu KiB, arena %zu KiB; %zu KiB free\n", si.opts.n_ctx,
+                si.opts.n_batch, si.opts.kv_type == LLM_KV_F32 ? "f32" : "f16", si.kv_bytes / 1024,
+                si.mem_bytes / 1024, llm_mem_available() / 1024);
     }
     kprintf("memory: file %zu KiB (%zu KiB read into pages), repacked %llu KiB in place + %llu KiB copied, "
             "session %zu KiB; %zu KiB free\n", l->size / 1024, l->copied / 1024,
             (unsigned long long)(mi.packed_in_place / 1024), (unsigned long long)(mi.packed_bytes / 1024),
             session / 1024, llm_mem_available() / 1024);
+    kprintf("load time ");
+    print_ms(l->load_ns);
+    kprintf(", %d cpu%s\n", llm_cpu_count(), llm_cpu_count() > 1 ? "s" : "");
 }
 
 /* ------------------------------------------------------------- models */

@@ -64,8 +64,8 @@ int64_t model_repack(struct model *m, struct gguf_file *f, struct llm_err *err)
     int rc = repack_tensor(m, f, m->output, err);
     for (uint32_t il = 0; il < m->hp.n_layer && rc == 0; il++) {
         const struct gguf_tensor *w[MODEL_LAYER_MATMULS];
-        model_layer_matmuls(&m->layers[il], w);
-        for (int i = 0; i < MODEL_LAYER_MATMULS && rc == 0; i++)
+        int nw = model_layer_matmuls(&m->layers[il], w);
+        for (int i = 0; i < nw && rc == 0; i++)
             rc = repack_tensor(m, f, w[i], err);
     }
     if (rc) {

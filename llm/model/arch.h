@@ -39,8 +39,8 @@ struct arch_ops {
     void (*output_norm)(const struct model *m, struct fwd_state *s, uint32_t n);
 };
 
-extern const struct arch_ops arch_llama;
-#define MODEL_ARCH_NAMES "llama"
+extern const struct arch_ops arch_llama, arch_gpt2;
+#define MODEL_ARCH_NAMES "llama, gpt2"
 
 /* ---- loading (model.c) */
 #define MODEL_ANY_ROWS UINT64_MAX

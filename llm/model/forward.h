@@ -28,6 +28,7 @@ struct fwd_state {
     void     *mm_scratch;     /* converted activations for the largest matmul */
     void     *ffn_scratch;    /* hb converted for w_down by the gate/up items */
     float    *logits;         /* [n_logit_rows][n_vocab] */
+    float    *qkv;            /* [n_batch][n_embd + 2 kv_dim]: a fused Q/K/V projection's */
 };
 
 /* Arena bytes forward_init takes (alignment slack included). */

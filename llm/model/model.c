@@ -13,7 +13,7 @@
 #include "lib/string.h"
 #include "lib/math.h"
 
-static const struct arch_ops *const arch_list[] = { &arch_llama };
+static const struct arch_ops *const arch_list[] = { &arch_llama, &arch_gpt2 };
 
 /* An optional u32 key: default when absent, error when present but wrong. */
 int model_get_u32_opt(const struct gguf_file *f, const char *key, uint32_t def, uint32_t *out,

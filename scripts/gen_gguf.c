@@ -6,9 +6,10 @@
  * SentencePiece-style vocab. --arch gpt2 writes a GPT-2 model instead (as
  * llama.cpp's gpt2 loader wants it: position_embd, fused attn_qkv, LayerNorm
  * weights near 1 and every bias non-zero, so a forward pass that drops one
- * of them is caught), with 4 heads (no GQA) and the same vocab.
+ * of them is caught), with 4 heads (no GQA) and the same vocab. --tied leaves
+ * output.weight out (the output projection is then token_embd).
  *
- *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--arch gpt2]
+ *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--arch gpt2] [--tied]
  *   gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]
  *   gen_gguf --list-broken      one line per kind: KIND, layer, expected text, what
  */
@@ -154,6 +155,7 @@ struct gen {
     enum broken        broken;
     unsigned           n_matrix;   /* layer matrices written so far, for --mixed */
     int                gpt2;       /* --arch gpt2 */
+    int                tied;       /* --tied: no output.weight */
 };
 
 static const uint32_t mix_cycle[] = {
@@ -253,7 +255,8 @@ static void write_tensors_gpt2(struct gen *g)
     add_tensor(g, "position_embd.weight", hp->dim, hp->ctx, GGML_TYPE_F32, 0.3f, 0.0f);
     add_norm(g, "output_norm.weight", hp->dim);
     add_bias(g, "output_norm.bias", hp->dim);
-    add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->type, 1.0f / sqrtf((float)hp->dim), 0.0f);
+    if (!g->tied)
+        add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->type, 1.0f / sqrtf((float)hp->dim), 0.0f);
     for (uint32_t l = 0; l < hp->n_layers; l++) {
 #define T(suffix) (snprintf(name, sizeof name, "blk.%u." suffix, l), name)
         add_norm(g, T("attn_norm.weight"), hp->dim);
@@ -315,8 +318,9 @@ static void write_tensors(struct gen *g)
     char name[64];
     add_tensor(g, "token_embd.weight", hp->dim, vocab, g->type, 1.0f, 0.0f);
     add_norm(g, "output_norm.weight", hp->dim);
-    add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->mixed ? GGML_TYPE_Q8_0 : g->type,
-               1.0f / sqrtf((float)hp->dim), 0.0f);
+    if (!g->tied)
+        add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->mixed ? GGML_TYPE_Q8_0 : g->type,
+                   1.0f / sqrtf((float)hp->dim), 0.0f);
     for (uint32_t l = 0; l < hp->n_layers; l++) {
 #define T(suffix) (snprintf(name, sizeof name, "blk.%u." suffix, l), name)
         add_matrix(g, T("attn_q.weight"), hp->dim, hp->dim);
@@ -361,7 +365,7 @@ static uint32_t parse_type(const char *s)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--arch llama|gpt2]\n"
+    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--arch llama|gpt2] [--tied]\n"
                     "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
                     "       gen_gguf --list-broken\n"
                     "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 (default q8_0)\n");
@@ -382,6 +386,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--mixed") == 0) {
             g.mixed = 1;
+        } else if (strcmp(a, "--tied") == 0) {
+            g.tied = 1;
         } else if (!v) {
             usage();
         } else if (strcmp(a, "--type") == 0) {

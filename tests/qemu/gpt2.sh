@@ -2,9 +2,10 @@
 # tests/qemu/gpt2.sh: the GPT-2 architecture in the kernel. Generated GPT-2
 # models (gen_gguf --arch gpt2: Q4_0, and --mixed, every layer matrix a
 # different type) are loaded with `llm load`, also with --repack, on 2 cpus,
-# and their greedy ids must equal the host build's. (The shared
-# gpt2-tiny-random files have the GPT-2 BPE vocabulary, which the kernel's
-# tokenizer does not load yet; their logits are tests/host/test_gpt2.c's.)
+# and their greedy ids must equal the host build's. The shared
+# gpt2-tiny-random files (GPT-2 BPE vocabulary) run once the tokenizer takes
+# it (SKIP until then): host and kernel ids of "Once upon a time" must equal
+# llama.cpp's. Their logits at every position are tests/host/test_gpt2.c's.
 cd "$(dirname "$0")/../.." || exit 1
 w=build/test-gpt2
 prompt="Once upon a time"
@@ -42,5 +43,30 @@ for m in q4_0 q4_0-repack mixed; do
     want=$(cat "$w/host-${m%-repack}.ids")
     if [ -n "$ours" ] && [ "$ours" = "$want" ]; then pass "kernel_${m}_ids_vs_host"; else
         fail "kernel_${m}_ids_vs_host" "kernel '$ours', host '$want'"; fi
+done
+# ---- the shared files, through the tokenizer
+models=${LLM_TEST_MODELS:-../shared/models}
+for ty in f16 q4_0; do
+    f=$models/synth/gpt2-tiny-random-$ty.gguf ref=$models/reference/gpt2-tiny-random-$ty.arm64.jsonl
+    if [ ! -f "$f" ] || [ ! -f "$ref" ]; then echo "SKIP gpt2_shared_$ty: $f or $ref absent"; continue; fi
+    if ! toks=$(build/host/llm -m "$f" -p "$prompt" --tokenize 2>"$w/tok-$ty.err"); then
+        echo "SKIP gpt2_shared_$ty: the host build does not load it yet: $(tail -n 1 "$w/tok-$ty.err")"
+        continue
+    fi
+    want=$(python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["prompt"] == sys.argv[2]: print(" ".join(map(str, r["prompt_ids"])), "|", " ".join(map(str, r["gen_ids"])))'         "$ref" "$prompt")
+    if [ "$toks" = "${want%% |*}" ]; then pass "shared_${ty}_prompt_ids"; else
+        fail "shared_${ty}_prompt_ids" "ours '$toks', llama.cpp '${want%% |*}'"; fi
+    host=$(build/host/llm -m "$f" -p "$prompt" -n 16 --temp 0 --json 2>/dev/null |
+        python3 -c 'import json, sys; print(" ".join(map(str, json.load(sys.stdin)["gen_ids"])))')
+    if [ "$host" = "${want#*| }" ]; then pass "shared_${ty}_host_ids"; else
+        fail "shared_${ty}_host_ids" "ours '$host', llama.cpp '${want#*| }'"; fi
+    printf '\nllm infer -n 16 --temp 0 --ids "%s"\npoweroff\n' "$prompt" |
+        scripts/run-qemu.sh --timeout "${TIMEOUT:-120}" --smp 2 --model "$f" 2>&1 | tr -d '\r' >"$w/k-$ty.out"
+    ours=$(sed -n 's/^ids: //p' "$w/k-$ty.out")
+    if [ "$ours" = "${want#*| }" ]; then pass "shared_${ty}_kernel_ids"; else
+        fail "shared_${ty}_kernel_ids" "ours '$ours', llama.cpp '${want#*| }' ($w/k-$ty.out)"; fi
 done
 [ "$fails" -eq 0 ]

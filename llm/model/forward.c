@@ -74,7 +74,9 @@ static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, ui
     CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
     CARVE(ffn_scratch, ffn_scratch_needed(m, n_batch));
     CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
-    CARVE(qkv, m->layers[0].wqkv ? b * (hp->n_embd + 2 * model_kv_dim(hp)) * f : 0);
+    s->qkv = NULL;
+    if (m->layers[0].wqkv)    /* fused Q/K/V (gpt2): the projection before its split */
+        CARVE(qkv, b * (hp->n_embd + 2 * model_kv_dim(hp)) * f);
     return 0;
 }
 

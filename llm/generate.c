@@ -63,21 +63,22 @@ void session_free(struct session *s)
     s->mem = NULL;
 }
 
-const char *gen_stop_name(enum gen_stop stop)
+const char *llm_stop_name(enum llm_stop stop)
 {
     switch (stop) {
-    case GEN_STOP_N_PREDICT:   return "n_predict";
-    case GEN_STOP_EOG:         return "eog";
-    case GEN_STOP_INTERRUPTED: return "interrupted";
-    case GEN_STOP_CTX_FULL:    return "ctx_full";
-    case GEN_STOP_NONFINITE:   return "nonfinite";
+    case LLM_STOP_N_PREDICT:   return "n_predict";
+    case LLM_STOP_EOG:         return "eog";
+    case LLM_STOP_INTERRUPTED: return "interrupted";
+    case LLM_STOP_CTX_FULL:    return "ctx_full";
+    case LLM_STOP_NONFINITE:   return "nonfinite";
+    case LLM_STOP_CANCELLED:   return "cancelled";
     }
     return "?";
 }
 
 /* Tokenize into s->ids and run the prompt through in batches of n_batch. */
-static int prefill(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
-                   struct gen_stats *st, struct llm_err *err)
+static int prefill(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
+                   struct llm_stats *st, struct llm_err *err)
 {
     int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos, s->ids,
                              (int)s->cfg.n_ctx);
@@ -102,23 +103,24 @@ static int prefill(struct session *s, const struct gen_request *r, const struct 
     return 0;
 }
 
-static void emit(const struct gen_callbacks *cb, int32_t id, const char *text, uint32_t len)
+/* Stream one token; false when the caller wants no more. */
+static bool emit(const struct llm_callbacks *cb, int32_t id, const char *text, uint32_t len)
 {
     if (cb && cb->on_token)
-        cb->on_token(cb->ctx, id, text, len);
-    else
-        llm_write(text, len);
+        return cb->on_token(cb->ctx, id, text, len);
+    llm_write(text, len);
+    return true;
 }
 
-int generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
-             struct gen_stats *st, struct llm_err *err)
+int generate(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
+             struct llm_stats *st, struct llm_err *err)
 {
     const uint32_t n_vocab = s->m->hp.n_vocab;
     memset(st, 0, sizeof *st);
     arena_reset(&s->arena, s->loop_mark);
     kv_cache_clear(&s->kv);
     struct sampler smp;
-    struct sampler_params sp = r->sp;
+    struct llm_sampling sp = r->sp;
     if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
         sp.repeat_last_n = (int32_t)s->cfg.n_ctx;
     if (sampler_init(&smp, &sp, n_vocab, &s->arena))
@@ -136,7 +138,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         float *logits = s->fwd.logits;
         const struct sampler_scan scan = sampler_scan(logits, n_vocab, eos_skip);
         if (!scan.finite) {
-            st->stop = GEN_STOP_NONFINITE;
+            st->stop = LLM_STOP_NONFINITE;
             llm_errf(err, "non-finite logits at step %u: stopped", step);
             break;
         }
@@ -147,23 +149,27 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         int32_t id = sampler_greedy(&smp) ? scan.argmax : sampler_sample(&smp, logits);
         sampler_accept(&smp, id);
         if (id == s->tok->eos_id) {
-            st->stop = GEN_STOP_EOG;
+            st->stop = LLM_STOP_EOG;
             break;
         }
         int len = tokenizer_decode(s->tok, prev, id, piece, (int)sizeof piece);
-        emit(cb, id, piece, (uint32_t)len);
+        const bool more = emit(cb, id, piece, (uint32_t)len);
         prev = id;
         st->n_gen++;
         if (r->n_predict >= 0 && st->n_gen >= (uint32_t)r->n_predict) {
-            st->stop = GEN_STOP_N_PREDICT;
+            st->stop = LLM_STOP_N_PREDICT;
+            break;
+        }
+        if (!more) {
+            st->stop = LLM_STOP_CANCELLED;
             break;
         }
         if (llm_interrupted()) {
-            st->stop = GEN_STOP_INTERRUPTED;
+            st->stop = LLM_STOP_INTERRUPTED;
             break;
         }
         if (kv_cache_full(&s->kv)) {
-            st->stop = GEN_STOP_CTX_FULL;
+            st->stop = LLM_STOP_CTX_FULL;
             llm_errf(err, "context full (%u tokens): generation stopped", s->kv.n_ctx);
             break;
         }

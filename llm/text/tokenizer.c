@@ -4,6 +4,7 @@
  * in tokenizer_encode.c. */
 #include "llm/text/tokenizer.h"
 #include "llm/platform.h"
+#include "lib/parse.h"
 #include "lib/string.h"
 
 #define HASH_EMPTY 0xffffffffu
@@ -233,18 +234,10 @@ void tokenizer_free(struct tokenizer *t)
 /* "<0xXX>" -> XX; -1 when the piece is not of that form. */
 static int byte_of_piece(struct gguf_str p)
 {
-    if (p.len != 6 || memcmp(p.ptr, "<0x", 3) != 0 || p.ptr[5] != '>')
+    uint64_t v;
+    if (p.len != 6 || memcmp(p.ptr, "<0x", 3) != 0 || p.ptr[5] != '>' || !parse_digits(p.ptr + 3, 2, 16, &v))
         return -1;
-    int v = 0;
-    for (int i = 3; i < 5; i++) {
-        char c = p.ptr[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
+    return (int)v;
 }
 
 int tokenizer_decode(const struct tokenizer *t, int32_t prev, int32_t id, char *buf, int cap)

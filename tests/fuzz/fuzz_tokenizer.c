@@ -1,7 +1,8 @@
 /* tests/fuzz/fuzz_tokenizer.c: libFuzzer target for SentencePiece tokenize and
  * detokenize of arbitrary bytes. The vocabularies come from the GGUF files
  * named in FUZZ_VOCABS (colon-separated; tests/fuzz/fuzz.sh passes a generated
- * model and ../shared's llama-spm vocab when present). Input: one byte picking
+ * model and ../shared's llama-spm vocab when present), opened vocab_only
+ * through llm/llm.h. Input: one byte picking
  * the vocab and add_bos, then the text. Checked: ids in range, decode within
  * its buffer, and for text of valid UTF-8 without NUL on a vocab with all 256
  * byte pieces and no user-defined tokens (and no U+2581, read back as a
@@ -10,16 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "llm/gguf/gguf.h"
+#include "llm/llm.h"
 #include "llm/platform.h"
-#include "llm/text/tokenizer.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 #define MAX_VOCABS 4
 #define MAX_TEXT 2048
 
-static struct tokenizer toks[MAX_VOCABS];
-static int n_toks;
+struct vocab {
+    struct llm_model     *m;
+    struct llm_model_info info;
+};
+static struct vocab vocabs[MAX_VOCABS];
+static int n_vocabs;
 
 static void load_vocab(const char *path)
 {
@@ -32,16 +36,17 @@ static void load_vocab(const char *path)
     long n = ftell(fp);
     fseek(fp, 0, SEEK_SET);
     uint8_t *buf = malloc((size_t)n);      /* kept: pieces point into it */
-    static struct gguf_file files[MAX_VOCABS];
-    struct llm_err err;
+    const struct llm_model_opts vo = { .vocab_only = true };
+    struct vocab *v = &vocabs[n_vocabs];
+    struct llm_err err = { "read failed" };
     if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n ||
-        gguf_open(&files[n_toks], buf, (size_t)n, &err) ||
-        tokenizer_init(&toks[n_toks], &files[n_toks], &err)) {
+        llm_open_model(&v->m, buf, (size_t)n, &vo, &err)) {
         fprintf(stderr, "fuzz_tokenizer: %s: %s\n", path, err.msg);
         exit(1);
     }
+    llm_get_model_info(v->m, &v->info);
     fclose(fp);
-    n_toks++;
+    n_vocabs++;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -54,7 +59,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     char paths[4096];
     snprintf(paths, sizeof paths, "%s", list);
-    for (char *p = strtok(paths, ":"); p && n_toks < MAX_VOCABS; p = strtok(NULL, ":"))
+    for (char *p = strtok(paths, ":"); p && n_vocabs < MAX_VOCABS; p = strtok(NULL, ":"))
         load_vocab(p);
     return 0;
 }
@@ -83,14 +88,6 @@ static bool has_space_mark(const char *s, size_t n)
     return false;
 }
 
-static bool has_all_bytes(const struct tokenizer *t)
-{
-    for (int b = 0; b < 256; b++)
-        if (t->byte_ids[b] < 0)
-            return false;
-    return true;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* Worst case: a space becomes U+2581 (3 bytes), each byte falls back to
@@ -99,18 +96,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char out[8 * MAX_TEXT + 64];
     if (size < 1 || size - 1 > MAX_TEXT)
         return 0;
-    const struct tokenizer *t = &toks[data[0] % n_toks];
+    const struct vocab *v = &vocabs[data[0] % n_vocabs];
     bool add_bos = (data[0] >> 4) & 1;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    int n = tokenizer_encode(t, text, len, add_bos, ids, (int)(sizeof ids / sizeof ids[0]));
+    int n = llm_tokenize(v->m, text, len, add_bos, ids, (int)(sizeof ids / sizeof ids[0]));
     CHECK(n >= 0);
     size_t o = 0;
     for (int i = 0; i < n; i++) {
-        CHECK(ids[i] >= 0 && (uint32_t)ids[i] < t->n_vocab);
+        CHECK(ids[i] >= 0 && (uint32_t)ids[i] < v->info.n_vocab);
         char piece[1024];
-        int cap = (int)(t->max_piece < sizeof piece ? t->max_piece : sizeof piece);
-        int k = tokenizer_decode(t, i ? ids[i - 1] : -1, ids[i], piece, cap);
+        int cap = (int)(v->info.max_piece < sizeof piece ? v->info.max_piece : sizeof piece);
+        int k = llm_detokenize(v->m, i ? ids[i - 1] : -1, ids[i], piece, cap);
         CHECK(k >= 0 && k <= cap);
         if (o + (size_t)k <= sizeof out)
             memcpy(out + o, piece, (size_t)k);
@@ -119,10 +116,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Smaller buffers truncate, never overrun. */
     for (int i = 0; i < n && i < 8; i++) {
         char small[3];
-        int k = tokenizer_decode(t, -1, ids[i], small, (int)sizeof small);
+        int k = llm_detokenize(v->m, -1, ids[i], small, (int)sizeof small);
         CHECK(k >= 0 && k <= (int)sizeof small);
     }
-    if (t->n_user == 0 && has_all_bytes(t) && !add_bos && utf8_valid((const uint8_t *)text, len) &&
+    if (v->info.n_user_tokens == 0 && v->info.all_byte_pieces && !add_bos && utf8_valid((const uint8_t *)text, len) &&
         !has_space_mark(text, len))
         CHECK(o == len && memcmp(out, text, len) == 0);
     return 0;

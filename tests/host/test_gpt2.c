@@ -19,6 +19,7 @@
 #include "llm/platform.h"
 #include "llm/quant/quant.h"
 #include "tests/host/testutil.h"
+#include "tests/host/testutil_gguf.h"
 #include "lib/math.h"   /* sqrt, exp, fabs in double: no libm */
 
 #define REF_DIR "../shared/models/reference"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "llm/gguf/gguf.h"
 #include "llm/text/tokenizer.h"
-#include "tests/host/testutil.h"
+#include "tests/host/testutil_gguf.h"
 
 #define MODELS "../shared/models"
 #define MAX_IDS 8192

@@ -11,16 +11,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "llm/bench.h"
-#include "llm/cli.h"
-#include "llm/generate.h"
-#include "llm/gguf/gguf.h"
-#include "llm/model/model.h"
-#include "llm/quant/repack.h"
-#include "llm/text/tokenizer.h"
-#include "tools/host/host.h"
+#include "lib/parse.h"
+#include "llm/llm.h"
 #include "llm/platform.h"
-#include "llm/quant/cpu_ops.h"
+#include "tools/host/host.h"
 
 #define TOP_N 10
 
@@ -28,7 +22,7 @@ struct options {
     const char         *model, *prompt, *ppl_file;
     int                 threads;
     bool                json, tokenize, info, scalar, repack;
-    struct cli_gen_opts g;   /* -n -c -b --kv-type --ignore-eos and the sampler's */
+    struct llm_gen_opts g;   /* -n -c -b --kv-type --ignore-eos and the sampler's */
 };
 
 static void usage(FILE *out)
@@ -74,11 +68,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
     o->prompt = "";
-    cli_gen_opts_default(&o->g, -1);
+    llm_default_gen_opts(&o->g, -1);
     for (int i = 1; i < argc;) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         struct llm_err err = {{0}};
-        int r = cli_parse_gen_flag(argc, argv, &i, &o->g, &err);
+        int r = llm_parse_gen_flag(argc, argv, &i, &o->g, &err);
         if (r < 0)
             return die("%s", err.msg);
         if (r > 0)
@@ -93,7 +87,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (is_flag(a, "-p", "--prompt")) o->prompt = v;
         else if (is_flag(a, "--perplexity", NULL)) o->ppl_file = v;
         else if (is_flag(a, "-t", "--threads")) {
-            if (!cli_parse_int(v, 1, 1024, &n))
+            if (!parse_int(v, 1, 1024, &n))
                 return die("bad value for -t: '%s'", v);
             o->threads = (int)n;
         }
@@ -158,7 +152,7 @@ static void json_str(FILE *o, const char *s, size_t n)
 }
 
 struct json_run {
-    const struct tokenizer *tok;
+    const struct llm_model *m;
     int32_t  *prompt_ids;  uint32_t n_prompt;
     int32_t  *gen_ids;     uint32_t n_gen, cap;
     char     *text;        size_t text_len, text_cap;
@@ -223,7 +217,7 @@ static void json_on_logits(void *ctx, uint32_t step, const float *logits, uint32
     j->n_top = step + 1;
 }
 
-static void json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len)
+static bool json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len)
 {
     struct json_run *j = ctx;
     if (j->n_gen == j->cap) {
@@ -239,6 +233,7 @@ static void json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len
     j->text_len += len;
     j->gen_ids[j->n_gen] = tid;
     j->piece_end[j->n_gen++] = j->text_len;
+    return true;
 }
 
 static void json_ids(FILE *o, const int32_t *ids, uint32_t n)
@@ -250,20 +245,20 @@ static void json_ids(FILE *o, const int32_t *ids, uint32_t n)
 }
 
 static void json_print(FILE *o, const struct json_run *j, const struct options *opt,
-                       const struct gen_stats *st)
+                       const struct llm_stats *st)
 {
     const char *base = strrchr(opt->model, '/');
     fputs("{\"model\": ", o);
     json_str(o, base ? base + 1 : opt->model, strlen(base ? base + 1 : opt->model));
     fprintf(o, ", \"kv_cache_type\": \"%s\", \"n_predict\": %d, \"prompt\": ",
-            opt->g.kv_type == GGML_TYPE_F32 ? "f32" : "f16", opt->g.n_predict);
+            opt->g.kv_type == LLM_KV_F32 ? "f32" : "f16", opt->g.n_predict);
     json_str(o, opt->prompt, strlen(opt->prompt));
     fputs(", \"prompt_ids\": ", o);
     json_ids(o, j->prompt_ids, j->n_prompt);
     fputs(", \"prompt_pieces\": [", o);
     for (uint32_t i = 0; i < j->n_prompt; i++) {
         char buf[512];
-        int n = tokenizer_decode(j->tok, i ? j->prompt_ids[i - 1] : -2, j->prompt_ids[i], buf, sizeof buf);
+        int n = llm_detokenize(j->m, i ? j->prompt_ids[i - 1] : -2, j->prompt_ids[i], buf, sizeof buf);
         fputs(i ? ", " : "", o);
         json_str(o, buf, (size_t)n);
     }
@@ -277,7 +272,7 @@ static void json_print(FILE *o, const struct json_run *j, const struct options *
     }
     fputs("], \"gen_text\": ", o);
     json_str(o, j->text ? j->text : "", j->text_len);
-    fprintf(o, ", \"stop\": \"%s\", \"n_gen\": %u, \"top_logits\": [", gen_stop_name(st->stop), j->n_gen);
+    fprintf(o, ", \"stop\": \"%s\", \"n_gen\": %u, \"top_logits\": [", llm_stop_name(st->stop), j->n_gen);
     for (uint32_t s = 0; s < j->n_top; s++) {
         fputs(s ? ", [" : "[", o);
         for (uint32_t k = 0; k < TOP_N && k < j->n_vocab; k++)
@@ -293,11 +288,13 @@ static void json_print(FILE *o, const struct json_run *j, const struct options *
 
 /* ------------------------------------------------------------- modes */
 
-static int run_tokenize(const struct tokenizer *tok, const char *prompt)
+static int run_tokenize(const struct llm_model *m, const char *prompt)
 {
     size_t len = strlen(prompt), cap = len + 2;
     int32_t *ids = grow(NULL, cap * sizeof *ids);
-    int n = tokenizer_encode(tok, prompt, len, tok->add_bos, ids, (int)cap);
+    struct llm_model_info mi;
+    llm_get_model_info(m, &mi);
+    int n = llm_tokenize(m, prompt, len, mi.add_bos, ids, (int)cap);
     if (n < 0) {
         free(ids);
         return die("%s", "tokenizing failed");
@@ -309,7 +306,7 @@ static int run_tokenize(const struct tokenizer *tok, const char *prompt)
     return 0;
 }
 
-static int run_perplexity(struct session *s, const char *path)
+static int run_perplexity(struct llm_session *s, const char *path)
 {
     struct mapped f;
     struct llm_err err = {{0}};
@@ -317,27 +314,26 @@ static int run_perplexity(struct session *s, const char *path)
         fprintf(stderr, "llm: cannot read %s: %s\n", path, strerror(errno));
         return 1;
     }
-    double ppl;
-    uint32_t n;
-    if (perplexity(s, f.p, f.n, &ppl, &n, &err))
+    struct llm_perplexity p;
+    if (llm_compute_perplexity(s, f.p, f.n, &p, &err))
         return die("%s", err.msg);
-    printf("ppl = %.4f\n", ppl);
-    fprintf(stderr, "llm: %u predictions in chunks of %u tokens\n", n, s->cfg.n_ctx);
+    printf("ppl = %.4f\n", p.ppl);
+    fprintf(stderr, "llm: %u predictions in chunks of %u tokens\n", p.n_scored, p.n_ctx);
     return 0;
 }
 
-static int run_generate(struct session *s, const struct options *o, const struct tokenizer *tok)
+static int run_generate(struct llm_session *s, const struct options *o, const struct llm_model *m)
 {
-    struct gen_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
+    struct llm_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
                              .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp };
-    struct json_run j = { .tok = tok };
-    struct gen_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
+    struct json_run j = { .m = m };
+    struct llm_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
                                 .on_token = json_on_token };
-    struct gen_stats st;
+    struct llm_stats st;
     struct llm_err err = {{0}};
     if (!o->json)
         fputs(o->prompt, stdout);
-    int rc = generate(s, &r, o->json ? &cb : NULL, &st, &err);
+    int rc = llm_generate(s, &r, o->json ? &cb : NULL, &st, &err);
     if (!rc && o->json)
         json_print(stdout, &j, o, &st);
     json_run_free(&j);
@@ -346,24 +342,22 @@ static int run_generate(struct session *s, const struct options *o, const struct
     if (!o->json)
         printf("\n");
     char line[512];
-    cli_stats_line(&st, line, sizeof line);
-    fprintf(stderr, "llm: %s | stop %s\n", line, gen_stop_name(st.stop));
-    if (st.stop == GEN_STOP_CTX_FULL)
+    llm_format_stats(&st, line, sizeof line);
+    fprintf(stderr, "llm: %s | stop %s\n", line, llm_stop_name(st.stop));
+    if (st.stop == LLM_STOP_CTX_FULL)
         fprintf(stderr, "llm: %s; -c enlarges it\n", err.msg);
-    if (st.stop == GEN_STOP_NONFINITE)
+    if (st.stop == LLM_STOP_NONFINITE)
         return die("%s", err.msg);
     return 0;
 }
 
-/* The model file mapped and parsed, with its tokenizer. */
+/* The model file mapped and opened. */
 struct loaded {
-    struct mapped    f;
-    struct gguf_file gf;
-    struct model     m;
-    struct tokenizer tok;
+    struct mapped     f;
+    struct llm_model *m;
 };
 
-/* With repack, Q4_0 weights are copied into the 4-row layout (llm/quant/repack.h). */
+/* With repack, Q4_0 weights are copied into the 4-row layout. */
 static int load(const char *path, bool repack, struct loaded *l)
 {
     struct llm_err err = {{0}};
@@ -371,25 +365,21 @@ static int load(const char *path, bool repack, struct loaded *l)
         fprintf(stderr, "llm: cannot map model file %s: %s\n", path, strerror(errno));
         return 1;
     }
-    if (gguf_open(&l->gf, l->f.p, l->f.n, &err))
-        return die("%s", err.msg);
-    if (model_load(&l->m, &l->gf, &err) || tokenizer_init(&l->tok, &l->gf, &err))
+    const struct llm_model_opts opts = { .repack = repack };
+    if (llm_open_model(&l->m, l->f.p, l->f.n, &opts, &err))
         return die("%s", err.msg);
     if (repack) {
-        int64_t bytes = model_repack(&l->m, &l->gf, &err);
-        if (bytes < 0)
-            return die("%s", err.msg);
-        fprintf(stderr, "llm: --repack: %lld KiB of Q4_0 weights copied%s\n", (long long)bytes / 1024,
-                bytes ? "" : " (none: no repackable Q4_0 matmul weight, or kernels without the layout)");
+        struct llm_model_info mi;
+        llm_get_model_info(l->m, &mi);
+        fprintf(stderr, "llm: --repack: %lld KiB of Q4_0 weights copied%s\n", (long long)mi.packed_bytes / 1024,
+                mi.packed_bytes ? "" : " (none: no repackable Q4_0 matmul weight, or kernels without the layout)");
     }
     return 0;
 }
 
 static void unload(struct loaded *l)
 {
-    tokenizer_free(&l->tok);
-    model_free(&l->m);
-    gguf_close(&l->gf);
+    llm_close_model(l->m);
     munmap(l->f.p, l->f.n);
 }
 
@@ -404,7 +394,7 @@ static int run_bench(int argc, char **argv)
         if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
             model = argv[++i];
         else if (strcmp(argv[i], "--scalar") == 0)
-            cpu_ops_force_scalar(true);
+            llm_force_scalar(true);
         else if (strcmp(argv[i], "--repack") == 0)
             repack = true;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || n_rest == 32)
@@ -414,23 +404,23 @@ static int run_bench(int argc, char **argv)
     }
     if (!model)
         return die("%s", "no model given (-m FILE)");
-    struct bench_opts o;
+    struct llm_bench_opts o;
     struct llm_err err = {{0}};
-    if (bench_parse_args(n_rest, (char **)rest, 0, &o, &err))
+    if (llm_parse_bench_args(n_rest, (char **)rest, 0, &o, &err))
         return die("%s", err.msg);
     struct loaded l;
     if (load(model, repack, &l))
         return 1;
     const char *name = strrchr(model, '/');
     o.model = name ? name + 1 : model;
-    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
-    struct session s;
-    if (session_init(&s, &l.m, &l.tok, &cfg, &err))
+    const struct llm_session_opts so = { .kv_type = LLM_KV_F16 };
+    struct llm_session *s;
+    if (llm_open_session(&s, l.m, &so, &err))
         return die("%s", err.msg);
     printf("llm bench: %s, %d online cpus, kernels %s\n", model, (int)sysconf(_SC_NPROCESSORS_ONLN),
-           cpu_ops()->name);
-    int rc = bench_run(&s, &o, &err);
-    session_free(&s);
+           llm_cpu_ops_name());
+    int rc = llm_run_bench(s, &o, &err);
+    llm_close_session(s);
     unload(&l);
     return rc ? die("%s", err.msg) : 0;
 }
@@ -446,32 +436,32 @@ int main(int argc, char **argv)
     host_setup_sigint();
     if (o.threads)
         llm_set_threads(o.threads);
-    cpu_ops_force_scalar(o.scalar);
+    llm_force_scalar(o.scalar);
 
     struct loaded l;
     if (load(o.model, o.repack, &l))
         return 1;
     struct llm_err err = {{0}};
-    struct session_config cfg = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,
-                                  .all_logits = o.ppl_file != NULL };
-    size_t need = generate_mem_needed(&l.m, &cfg);
+    const struct llm_session_opts so = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,
+                                         .all_logits = o.ppl_file != NULL };
     if (o.info) {
+        struct llm_session_info si;
         char buf[2048];
-        model_summary(&l.m, buf, sizeof buf);
+        size_t need = llm_plan_session(l.m, &so, &si);
+        llm_describe_model(l.m, buf, sizeof buf);
         fputs(buf, stdout);
-        printf("session: ctx %u, batch %u, kv %s: %zu bytes (kv cache %zu)\n", cfg.n_ctx, cfg.n_batch,
-               cfg.kv_type == GGML_TYPE_F32 ? "f32" : "f16", need,
-               kv_cache_bytes(l.m.hp.n_layer, cfg.n_ctx, model_kv_dim(&l.m.hp), cfg.kv_type));
+        printf("session: ctx %u, batch %u, kv %s: %zu bytes (kv cache %zu)\n", si.opts.n_ctx, si.opts.n_batch,
+               si.opts.kv_type == LLM_KV_F32 ? "f32" : "f16", need, si.kv_bytes);
         return 0;
     }
     if (o.tokenize)
-        return run_tokenize(&l.tok, o.prompt);
+        return run_tokenize(l.m, o.prompt);
 
-    struct session s;
-    if (session_init(&s, &l.m, &l.tok, &cfg, &err))
+    struct llm_session *s;
+    if (llm_open_session(&s, l.m, &so, &err))
         return die("%s", err.msg);
-    rc = o.ppl_file ? run_perplexity(&s, o.ppl_file) : run_generate(&s, &o, &l.tok);
-    session_free(&s);
+    rc = o.ppl_file ? run_perplexity(s, o.ppl_file) : run_generate(s, &o, l.m);
+    llm_close_session(s);
     unload(&l);
     return rc;
 }

@@ -219,12 +219,14 @@ static char *join_words(int argc, char **argv, int from, size_t *len)
 struct id_log {
     int32_t *ids;       /* generated ids for --ids, or NULL */
     uint32_t n, cap;
+    struct llm_utf8_stream us;   /* holds a character split across tokens until whole */
 };
 
 static bool infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
 {
     struct id_log *r = ctx;
-    llm_write(text, len);
+    char whole[256 + 3];   /* generate's pieces are <= 256 bytes */
+    llm_write(whole, llm_utf8_stream_push(&r->us, text, len < 256 ? len : 256, whole));
     if (r->ids && r->n < r->cap)
         r->ids[r->n++] = id;
     return true;
@@ -247,6 +249,8 @@ static int infer_run(const struct llm_request *req, bool want_ids)
     struct llm_stats st;
     console_write(req->prompt, req->prompt_len);
     int rc = llm_generate(cur->s, req, &cb, &st, &err);
+    char held[4];
+    llm_write(held, llm_utf8_stream_flush(&run.us, held));
     kprintf("\n");
     if (rc) {
         kprintf("llm: %s\n", err.msg);
@@ -384,6 +388,54 @@ static int cmd_tokenize(int argc, char **argv)
     return n < 0;
 }
 
+static void write_case_line(void *ctx, const char *s, size_t n)
+{
+    bool *line_start = ctx;
+    if (*line_start)
+        kprintf("case:");
+    console_write(s, n);
+    *line_start = n > 0 && s[n - 1] == '\n';
+}
+
+/* llm tokenize-cases VOCAB.gguf FILE.inp: llama.cpp's tokenizer test cases,
+ * each printed as "case:" and its .out line. Only the vocabulary is read, so
+ * vocab-only files work (llm load wants tensors); the loaded model stays. */
+static int cmd_tokenize_cases(int argc, char **argv)
+{
+    if (argc != 4) {
+        kprintf("usage: llm tokenize-cases VOCAB.gguf FILE.inp\n");
+        return 1;
+    }
+    const void *vocab, *inp;
+    size_t vsize, isize, copied;
+    int e = vfs_map(argv[2], &vocab, &vsize, &copied);
+    if (e) {
+        kprintf("llm tokenize-cases: %s: %s\n", argv[2], vfs_strerror(e));
+        return 1;
+    }
+    if ((e = vfs_map(argv[3], &inp, &isize, &copied))) {
+        kprintf("llm tokenize-cases: %s: %s\n", argv[3], vfs_strerror(e));
+        vfs_unmap(vocab);
+        return 1;
+    }
+    struct llm_model *m;
+    struct llm_model_opts mo = { .vocab_only = true };
+    struct llm_err err = {{0}};
+    int n = -1;
+    bool line_start = true;
+    if (llm_open_model(&m, vocab, vsize, &mo, &err) == 0) {
+        n = llm_tokenize_cases(m, inp, isize, write_case_line, &line_start);
+        llm_close_model(m);
+    }
+    if (n < 0)
+        kprintf("llm tokenize-cases: %s\n", err.msg[0] ? err.msg : "failed");
+    else
+        kprintf("llm tokenize-cases: %s: %d cases\n", argv[3], n);
+    vfs_unmap(inp);
+    vfs_unmap(vocab);
+    return n < 0;
+}
+
 static int cmd_perplexity(int argc, char **argv)
 {
     int64_t n_ctx = 0;
@@ -438,6 +490,8 @@ static const char usage_text[] =
     "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
     "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
     "  llm tokenize TEXT...   ids and pieces\n"
+    "  llm tokenize-cases VOCAB.gguf FILE.inp\n"
+    "                         llama.cpp's tokenizer test cases (vocab-only files work)\n"
     "  llm perplexity PATH [-c N]\n"
     "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
     "                         prompt (pp) and generation (tg) speed, llama-bench style;\n"
@@ -463,6 +517,8 @@ static int cmd_llm(int argc, char **argv)
         return cmd_unload();
     if (strcmp(sub, "infer") == 0)
         return cmd_infer(argc, argv);
+    if (strcmp(sub, "tokenize-cases") == 0)
+        return cmd_tokenize_cases(argc, argv);
     if (strcmp(sub, "tokenize") == 0)
         return cmd_tokenize(argc, argv);
     if (strcmp(sub, "perplexity") == 0)

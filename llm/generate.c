@@ -103,12 +103,16 @@ static int prefill(struct session *s, const struct llm_request *r, const struct 
     return 0;
 }
 
-/* Stream one token; false when the caller wants no more. */
-static bool emit(const struct llm_callbacks *cb, int32_t id, const char *text, uint32_t len)
+/* Stream one token; false when the caller wants no more. The callback gets
+ * the token's own bytes; the default stream holds back a character split
+ * across tokens until it is whole (us). */
+static bool emit(const struct llm_callbacks *cb, struct llm_utf8_stream *us, int32_t id, const char *text,
+                 uint32_t len)
 {
+    char whole[256 + 3];
     if (cb && cb->on_token)
         return cb->on_token(cb->ctx, id, text, len);
-    llm_write(text, len);
+    llm_write(whole, llm_utf8_stream_push(us, text, len, whole));
     return true;
 }
 
@@ -131,6 +135,7 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
         sampler_accept(&smp, s->ids[i]);
 
     char piece[256];
+    struct llm_utf8_stream us = { .n_held = 0 };
     int32_t prev = s->ids[st->n_prompt - 1];
     const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
     uint64_t t0 = llm_now_ns();
@@ -153,7 +158,7 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
             break;
         }
         int len = tokenizer_decode(s->tok, prev, id, piece, (int)sizeof piece);
-        const bool more = emit(cb, id, piece, (uint32_t)len);
+        const bool more = emit(cb, &us, id, piece, (uint32_t)len);
         prev = id;
         st->n_gen++;
         if (r->n_predict >= 0 && st->n_gen >= (uint32_t)r->n_predict) {
@@ -177,6 +182,8 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
         if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
             return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
     }
+    if (!(cb && cb->on_token))
+        llm_write(piece, llm_utf8_stream_flush(&us, piece));
     st->gen_ns = llm_now_ns() - t0;
     st->kv_used = s->kv.n_used;
     st->kv_capacity = s->kv.n_ctx;

@@ -10,6 +10,8 @@
 #include "llm/quant/cpu_ops.h"
 #include "llm/quant/quant.h"
 #include "llm/quant/repack.h"
+#include "llm/text/unicode.h"
+#include "llm/text/vocab_cases.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -87,6 +89,20 @@ void llm_close_model(struct llm_model *lm)
     llm_free(lm, sizeof *lm);
 }
 
+/* Every byte has a token: SPM's <0xXX> piece, BPE's GPT-2 stand-in. */
+static bool can_spell_bytes(const struct tokenizer *t)
+{
+    if (t->model == TOK_WPM)
+        return false;
+    for (int b = 0; b < 256; b++) {
+        char u[4];
+        int k = uc_encode(uc_byte_to_cpt((uint8_t)b), u);
+        if (t->model == TOK_BPE ? tokenizer_find(t, u, (size_t)k) < 0 : t->byte_ids[b] < 0)
+            return false;
+    }
+    return true;
+}
+
 void llm_get_model_info(const struct llm_model *lm, struct llm_model_info *out)
 {
     const struct tokenizer *t = &lm->tok;
@@ -106,9 +122,9 @@ void llm_get_model_info(const struct llm_model *lm, struct llm_model_info *out)
     out->add_bos = t->add_bos;
     out->max_piece = t->max_piece;
     out->n_user_tokens = t->n_user;
-    out->all_byte_pieces = true;
-    for (int b = 0; b < 256; b++)
-        out->all_byte_pieces &= t->byte_ids[b] >= 0;
+    out->tokenizer = t->model == TOK_BPE ? LLM_TOKENIZER_BPE : t->model == TOK_WPM ? LLM_TOKENIZER_WPM
+                                                                                  : LLM_TOKENIZER_SPM;
+    out->all_byte_pieces = can_spell_bytes(t);
 }
 
 int llm_describe_model(const struct llm_model *lm, char *buf, size_t cap)
@@ -132,15 +148,21 @@ int llm_find_tensor(const struct llm_model *lm, const char *name, struct llm_ten
 
 /* ------------------------------------------------------------- text */
 
-int llm_tokenize(const struct llm_model *lm, const char *text, size_t len, bool add_bos,
+int llm_tokenize(const struct llm_model *lm, const char *text, size_t len, bool add_special,
                  int32_t *ids, int max_ids)
 {
-    return tokenizer_encode(&lm->tok, text, len, add_bos, ids, max_ids);
+    return tokenizer_encode(&lm->tok, text, len, add_special, ids, max_ids);
 }
 
 int llm_detokenize(const struct llm_model *lm, int32_t prev, int32_t id, char *buf, int cap)
 {
     return tokenizer_decode(&lm->tok, prev, id, buf, cap);
+}
+
+int llm_tokenize_cases(const struct llm_model *lm, const char *inp, size_t len,
+                       void (*out)(void *ctx, const char *s, size_t n), void *ctx)
+{
+    return vocab_cases_run(&lm->tok, inp, len, out, ctx);
 }
 
 /* ------------------------------------------------------------- sessions */

@@ -43,8 +43,16 @@ int  llm_open_model(struct llm_model **out, const void *data, size_t size,
                     const struct llm_model_opts *opts, struct llm_err *err);
 void llm_close_model(struct llm_model *m);   /* NULL is fine */
 
+/* tokenizer.ggml.model: which of llama.cpp's tokenizers the vocabulary uses. */
+enum llm_tokenizer_kind {
+    LLM_TOKENIZER_SPM,   /* "llama": SentencePiece, byte fallback <0xXX> */
+    LLM_TOKENIZER_BPE,   /* "gpt2": byte-level BPE with a pre-tokenizer */
+    LLM_TOKENIZER_WPM,   /* "bert": WordPiece (lower-cases: text does not round-trip) */
+};
+
 struct llm_model_info {
     uint32_t n_vocab, n_ctx_train, n_layer, n_embd;   /* n_ctx_train .. n_embd: 0 when vocab_only */
+    enum llm_tokenizer_kind tokenizer;
     uint64_t weight_bytes;     /* tensor data the forward pass reads */
     uint64_t packed_bytes;     /* bytes of the repacked copies (0 without repack) */
     uint64_t data_offset;      /* where the tensor data starts in the file */
@@ -52,7 +60,8 @@ struct llm_model_info {
     bool     add_bos;          /* the model wants BOS in front of a prompt */
     uint32_t max_piece;        /* llm_detokenize never needs a larger buffer */
     uint32_t n_user_tokens;    /* USER_DEFINED tokens, split out of any text */
-    bool     all_byte_pieces;  /* every byte has its <0xXX> piece: any text round-trips */
+    bool     all_byte_pieces;  /* every byte can be spelled: SPM has its <0xXX> piece,
+                                  BPE GPT-2's stand-in for it (never WPM) */
 };
 void llm_get_model_info(const struct llm_model *m, struct llm_model_info *out);
 
@@ -70,16 +79,39 @@ int  llm_find_tensor(const struct llm_model *m, const char *name, struct llm_ten
 
 /* ------------------------------------------------------------- text */
 
-/* Tokenize text[0..len) as llama_tokenize (no special tokens parsed); add_bos
- * prepends BOS (llm_model_info.add_bos says whether the model wants it).
- * Returns the number of ids, or -1 when max_ids is too small, len > 64 MiB or
- * out of memory. */
-int  llm_tokenize(const struct llm_model *m, const char *text, size_t len, bool add_bos,
+/* Tokenize text[0..len) as llama_tokenize (no special tokens parsed);
+ * add_special adds the special tokens the vocabulary asks for: BOS first when
+ * llm_model_info.add_bos, EOS last when the vocabulary says so, WordPiece's
+ * [SEP] last. Returns the number of ids, or -1 when max_ids is too small,
+ * len > 64 MiB or out of memory. */
+int  llm_tokenize(const struct llm_model *m, const char *text, size_t len, bool add_special,
                   int32_t *ids, int max_ids);
 /* The bytes of token id when it follows prev (prev < 0: the first token) as
  * llama_detokenize writes them; returns bytes written into buf (no NUL),
- * truncated to cap. */
+ * truncated to cap. A BPE token may hold part of a character: print a stream
+ * of them through llm_utf8_stream. */
 int  llm_detokenize(const struct llm_model *m, int32_t prev, int32_t id, char *buf, int cap);
+
+/* llama.cpp's tokenizer test vectors: inp[0..len) is a .inp file (cases, each
+ * followed by a line "__ggml_vocab_test__"); out receives its .out text, a
+ * line per case of the ids of tokenizing it without special tokens, each
+ * after a space. Returns the number of cases, or -1 (out got "error: ...\n"). */
+int  llm_tokenize_cases(const struct llm_model *m, const char *inp, size_t len,
+                        void (*out)(void *ctx, const char *s, size_t n), void *ctx);
+
+/* Streaming text out token by token: a character whose bytes come in two
+ * tokens is held back until it is whole, so it is printed once, complete.
+ * Bytes that can never start or finish a character go out as they come.
+ * Start from { .n_held = 0 }. */
+struct llm_utf8_stream {
+    char     held[4];
+    uint32_t n_held;
+};
+/* Take in[0..n); write to out (room for n + 3 bytes) what can be printed now
+ * and return its length. */
+uint32_t llm_utf8_stream_push(struct llm_utf8_stream *s, const char *in, uint32_t n, char *out);
+/* The held bytes of an unfinished character, at the end of the text (<= 3). */
+uint32_t llm_utf8_stream_flush(struct llm_utf8_stream *s, char *out);
 
 /* ------------------------------------------------------------- sessions */
 
@@ -135,8 +167,9 @@ struct llm_callbacks {
     void (*on_prompt)(void *ctx, const int32_t *ids, uint32_t n);
     /* the raw logits of step `step`, before sampling changes anything */
     void (*on_logits)(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab);
-    /* each generated token and its text; false stops (LLM_STOP_CANCELLED).
-     * NULL streams the text via llm_write. */
+    /* each generated token and its own bytes (part of a character, maybe:
+     * llm_utf8_stream); false stops (LLM_STOP_CANCELLED). NULL streams the
+     * text via llm_write, whole characters at a time. */
     bool (*on_token)(void *ctx, int32_t id, const char *text, uint32_t len);
 };
 

@@ -1,12 +1,14 @@
-/* tests/fuzz/fuzz_tokenizer.c: libFuzzer target for SentencePiece tokenize and
- * detokenize of arbitrary bytes. The vocabularies come from the GGUF files
- * named in FUZZ_VOCABS (colon-separated; tests/fuzz/fuzz.sh passes a generated
- * model and ../shared's llama-spm vocab when present), opened vocab_only
- * through llm/llm.h. Input: one byte picking
- * the vocab and add_bos, then the text. Checked: ids in range, decode within
- * its buffer, and for text of valid UTF-8 without NUL on a vocab with all 256
- * byte pieces and no user-defined tokens (and no U+2581, read back as a
- * space), detokenize(tokenize(x)) == x. */
+/* tests/fuzz/fuzz_tokenizer.c: libFuzzer target for tokenize and detokenize of
+ * arbitrary bytes, SentencePiece, byte-level BPE and WordPiece alike. The
+ * vocabularies come from the GGUF files named in FUZZ_VOCABS (colon-separated;
+ * tests/fuzz/fuzz.sh passes a generated model and ../shared's llama-spm,
+ * phi-3, gpt-2, deepseek-llm and bert-bge vocabs when present), opened
+ * vocab_only through llm/llm.h. Input: one byte picking the vocab and
+ * add_special, then the text. Checked: ids in range,
+ * decode within its buffer, and detokenize(tokenize(x)) == x for text of
+ * valid UTF-8 on a vocab without user-defined tokens that can spell every
+ * byte: SPM (no NUL, no U+2581, which reads back as a space) with all 256
+ * <0xXX> pieces, BPE with all 256 of GPT-2's byte stand-ins. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,7 @@
 #include "llm/platform.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
-#define MAX_VOCABS 4
+#define MAX_VOCABS 8
 #define MAX_TEXT 2048
 
 struct vocab {
@@ -64,16 +66,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Shortest-form UTF-8 up to U+10FFFF (NUL allowed: callers decide). */
 static int utf8_valid(const uint8_t *s, size_t n)
 {
+    static const uint32_t min_cpt[4] = { 0, 0x80, 0x800, 0x10000 };
     for (size_t i = 0; i < n;) {
         uint8_t c = s[i];
         size_t k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-        if (c == 0 || k == 9 || (k == 1 && c < 0xc2) || i + k >= n)
+        if (k == 9 || i + k >= n)
             return 0;
-        for (size_t j = 1; j <= k; j++)
+        uint32_t cpt = k ? c & (0x7fu >> (k + 1)) : c;
+        for (size_t j = 1; j <= k; j++) {
             if ((s[i + j] & 0xc0) != 0x80)
                 return 0;
+            cpt = cpt << 6 | (s[i + j] & 0x3fu);
+        }
+        if (cpt < min_cpt[k] || cpt > 0x10ffff)
+            return 0;
         i += k + 1;
     }
     return 1;
@@ -88,19 +97,29 @@ static bool has_space_mark(const char *s, size_t n)
     return false;
 }
 
+/* all_byte_pieces: SPM's <0xXX> pieces or BPE's GPT-2 stand-ins (never WPM,
+ * which lower-cases). SPM reads NUL and U+2581 back as other text. */
+static bool round_trips(const struct llm_model_info *mi, const char *text, size_t len)
+{
+    if (mi->n_user_tokens || !mi->all_byte_pieces || !utf8_valid((const uint8_t *)text, len))
+        return false;
+    return mi->tokenizer == LLM_TOKENIZER_BPE || (!memchr(text, 0, len) && !has_space_mark(text, len));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* Worst case: a space becomes U+2581 (3 bytes), each byte falls back to
-     * its own <0xXX> piece; plus the dummy prefix and BOS. */
-    static int32_t ids[3 * MAX_TEXT + 4];
+     * its own <0xXX> piece (BPE: a bad byte becomes U+FFFD's 3); plus the
+     * dummy prefix and the special tokens. */
+    static int32_t ids[3 * MAX_TEXT + 8];
     static char out[8 * MAX_TEXT + 64];
     if (size < 1 || size - 1 > MAX_TEXT)
         return 0;
     const struct vocab *v = &vocabs[data[0] % n_vocabs];
-    bool add_bos = (data[0] >> 4) & 1;
+    bool add_special = (data[0] >> 4) & 1;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    int n = llm_tokenize(v->m, text, len, add_bos, ids, (int)(sizeof ids / sizeof ids[0]));
+    int n = llm_tokenize(v->m, text, len, add_special, ids, (int)(sizeof ids / sizeof ids[0]));
     CHECK(n >= 0);
     size_t o = 0;
     for (int i = 0; i < n; i++) {
@@ -119,8 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int k = llm_detokenize(v->m, -1, ids[i], small, (int)sizeof small);
         CHECK(k >= 0 && k <= (int)sizeof small);
     }
-    if (v->info.n_user_tokens == 0 && v->info.all_byte_pieces && !add_bos && utf8_valid((const uint8_t *)text, len) &&
-        !has_space_mark(text, len))
+    if (!add_special && round_trips(&v->info, text, len))
         CHECK(o == len && memcmp(out, text, len) == 0);
     return 0;
 }

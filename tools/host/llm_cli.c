@@ -44,6 +44,7 @@ static void usage(FILE *out)
         "                          (faster, same results; memory for a copy instead of zero-copy)\n"
         "  --json                  print one JSON object (ids, pieces, top logits)\n"
         "  --tokenize              print the prompt's token ids and exit\n"
+        "  --tokenize-cases FILE   ids of each case of a llama.cpp .inp file (-m may be vocab-only)\n"
         "  --info                  print the model summary and exit\n"
         "  --perplexity FILE       perplexity of FILE in chunks of ctx tokens\n"
         "  -h, --help              this text\n");
@@ -425,10 +426,48 @@ static int run_bench(int argc, char **argv)
     return rc ? die("%s", err.msg) : 0;
 }
 
+static void write_stdout(void *ctx, const char *s, size_t n)
+{
+    fwrite(s, 1, n, ctx);
+}
+
+/* llm -m VOCAB.gguf --tokenize-cases FILE.inp: llama.cpp's tokenizer test
+ * cases, one line of ids per case as its .out files have them. The file need
+ * hold only a vocabulary (no tensors are read). */
+static int run_tokenize_cases(int argc, char **argv)
+{
+    const char *model = NULL, *cases = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (is_flag(argv[i], "-m", "--model"))
+            model = argv[++i];
+        else if (is_flag(argv[i], "--tokenize-cases", NULL))
+            cases = argv[++i];
+    }
+    if (!model || !cases)
+        return die("%s", "usage: llm -m VOCAB.gguf --tokenize-cases FILE.inp");
+    struct mapped f, in;
+    struct llm_model *m;
+    struct llm_model_opts mo = { .vocab_only = true };
+    struct llm_err err = {{0}};
+    const char *bad = map_file(model, &f) ? model : map_file(cases, &in) ? cases : NULL;
+    if (bad) {
+        fprintf(stderr, "llm: cannot map %s: %s\n", bad, strerror(errno));
+        return 1;
+    }
+    if (llm_open_model(&m, f.p, f.n, &mo, &err))
+        return die("%s", err.msg);
+    int n = llm_tokenize_cases(m, in.p, in.n, write_stdout, stdout);
+    llm_close_model(m);
+    return n < 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "bench") == 0)
         return run_bench(argc, argv);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--tokenize-cases") == 0)
+            return run_tokenize_cases(argc, argv);
     struct options o;
     int rc = parse_args(argc, argv, &o);
     if (rc)

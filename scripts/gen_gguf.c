@@ -3,9 +3,13 @@
  * variants of them, so tests exercise the whole load path without ../shared.
  * The layout mirrors stories260K-f32.gguf (same keys, tensor names and order)
  * at dim 64, 2 layers, 4 heads / 2 kv heads, ffn 96, ctx 128 and a 302-token
- * SentencePiece-style vocab.
+ * SentencePiece-style vocab. --arch gpt2 writes a GPT-2 model instead (as
+ * llama.cpp's gpt2 loader wants it: position_embd, fused attn_qkv, LayerNorm
+ * weights near 1 and every bias non-zero, so a forward pass that drops one
+ * of them is caught), with 4 heads (no GQA) and the same vocab. --tied leaves
+ * output.weight out (the output projection is then token_embd).
  *
- *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed]
+ *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--arch gpt2] [--tied]
  *   gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]
  *   gen_gguf --list-broken      one line per kind: KIND, layer, expected text, what
  */
@@ -141,6 +145,8 @@ struct gen {
     int                mixed;      /* cycle layer matrices through every type */
     enum broken        broken;
     unsigned           n_matrix;   /* layer matrices written so far, for --mixed */
+    int                gpt2;       /* --arch gpt2 */
+    int                tied;       /* --tied: no output.weight */
 };
 
 static const uint32_t mix_cycle[] = {
@@ -194,6 +200,11 @@ static void add_norm(struct gen *g, const char *name, uint64_t n)
     add_tensor(g, name, n, 1, GGML_TYPE_F32, 0.1f, 1.0f);
 }
 
+static void add_bias(struct gen *g, const char *name, uint64_t n)
+{
+    add_tensor(g, name, n, 1, GGML_TYPE_F32, 0.1f, 0.0f);
+}
+
 static uint32_t file_type(uint32_t t)   /* llama_ftype for a uniform file of type t */
 {
     switch (t) {
@@ -205,6 +216,53 @@ static uint32_t file_type(uint32_t t)   /* llama_ftype for a uniform file of typ
     case GGML_TYPE_Q5_1: return 9;
     case GGML_TYPE_BF16: return 32;
     default:             return 0;
+    }
+}
+
+static void write_keys_gpt2(struct gen *g)
+{
+    const struct hparams *hp = &g->hp;
+    struct gguf_writer *w = &g->w;
+    write_vocab(w);
+    gw_kv_str(w, "general.architecture", "gpt2");
+    gw_kv_str(w, "general.name", "gen-gpt2");
+    gw_kv_u32(w, "tokenizer.ggml.unknown_token_id", 0);
+    gw_kv_u32(w, "tokenizer.ggml.bos_token_id", 1);
+    gw_kv_u32(w, "tokenizer.ggml.eos_token_id", 2);
+    gw_kv_u32(w, "gpt2.context_length", hp->ctx);
+    gw_kv_u32(w, "gpt2.embedding_length", hp->dim);
+    gw_kv_u32(w, "gpt2.feed_forward_length", hp->ffn);
+    gw_kv_u32(w, "gpt2.attention.head_count", hp->n_heads);
+    gw_kv_u32(w, "gpt2.block_count", hp->n_layers);
+    gw_kv_f32(w, "gpt2.attention.layer_norm_epsilon", 1e-5f);
+    gw_kv_u32(w, "general.file_type", file_type(g->type));
+}
+
+static void write_tensors_gpt2(struct gen *g)
+{
+    const struct hparams *hp = &g->hp;
+    char name[64];
+    add_tensor(g, "token_embd.weight", hp->dim, N_VOCAB, g->type, 1.0f, 0.0f);
+    add_tensor(g, "position_embd.weight", hp->dim, hp->ctx, GGML_TYPE_F32, 0.3f, 0.0f);
+    add_norm(g, "output_norm.weight", hp->dim);
+    add_bias(g, "output_norm.bias", hp->dim);
+    if (!g->tied)
+        add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->type, 1.0f / sqrtf((float)hp->dim), 0.0f);
+    for (uint32_t l = 0; l < hp->n_layers; l++) {
+#define T(suffix) (snprintf(name, sizeof name, "blk.%u." suffix, l), name)
+        add_norm(g, T("attn_norm.weight"), hp->dim);
+        add_bias(g, T("attn_norm.bias"), hp->dim);
+        add_matrix(g, T("attn_qkv.weight"), hp->dim, 3 * hp->dim);
+        add_bias(g, T("attn_qkv.bias"), 3 * hp->dim);
+        add_matrix(g, T("attn_output.weight"), hp->dim, hp->dim);
+        add_bias(g, T("attn_output.bias"), hp->dim);
+        add_norm(g, T("ffn_norm.weight"), hp->dim);
+        add_bias(g, T("ffn_norm.bias"), hp->dim);
+        add_matrix(g, T("ffn_up.weight"), hp->dim, hp->ffn);
+        add_bias(g, T("ffn_up.bias"), hp->ffn);
+        add_matrix(g, T("ffn_down.weight"), hp->ffn, hp->dim);
+        add_bias(g, T("ffn_down.bias"), hp->dim);
+#undef T
     }
 }
 
@@ -251,8 +309,9 @@ static void write_tensors(struct gen *g)
     char name[64];
     add_tensor(g, "token_embd.weight", hp->dim, vocab, g->type, 1.0f, 0.0f);
     add_norm(g, "output_norm.weight", hp->dim);
-    add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->mixed ? GGML_TYPE_Q8_0 : g->type,
-               1.0f / sqrtf((float)hp->dim), 0.0f);
+    if (!g->tied)
+        add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->mixed ? GGML_TYPE_Q8_0 : g->type,
+                   1.0f / sqrtf((float)hp->dim), 0.0f);
     for (uint32_t l = 0; l < hp->n_layers; l++) {
 #define T(suffix) (snprintf(name, sizeof name, "blk.%u." suffix, l), name)
         add_matrix(g, T("attn_q.weight"), hp->dim, hp->dim);
@@ -297,7 +356,7 @@ static uint32_t parse_type(const char *s)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed]\n"
+    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--arch llama|gpt2] [--tied]\n"
                     "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
                     "       gen_gguf --list-broken\n"
                     "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 (default q8_0)\n");
@@ -318,10 +377,16 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--mixed") == 0) {
             g.mixed = 1;
+        } else if (strcmp(a, "--tied") == 0) {
+            g.tied = 1;
         } else if (!v) {
             usage();
         } else if (strcmp(a, "--type") == 0) {
             g.type = parse_type(v), i++;
+        } else if (strcmp(a, "--arch") == 0) {
+            if (strcmp(v, "gpt2") != 0 && strcmp(v, "llama") != 0)
+                usage();
+            g.gpt2 = strcmp(v, "gpt2") == 0, i++;
         } else if (strcmp(a, "-o") == 0) {
             out = v, i++;
         } else if (strcmp(a, "--seed") == 0) {
@@ -343,10 +408,16 @@ int main(int argc, char **argv)
         usage();
     if (g.broken == BR_UNSUPPORTED_TYPE)
         g.hp.ffn = 256;              /* ffn_down rows must be a multiple of Q4_K's 256 */
+    if (g.gpt2 && g.broken != BR_OK) {
+        fprintf(stderr, "gen_gguf: --broken makes llama files only\n");
+        return 2;
+    }
+    if (g.gpt2)
+        g.hp.n_kv_heads = g.hp.n_heads;
     rng_state = seed;
     gw_init(&g.w);
-    write_keys(&g);
-    write_tensors(&g);
+    (g.gpt2 ? write_keys_gpt2 : write_keys)(&g);
+    (g.gpt2 ? write_tensors_gpt2 : write_tensors)(&g);
     struct gw_buf img;
     if (gw_finish(&g.w, &img)) {
         fprintf(stderr, "gen_gguf: out of memory\n");

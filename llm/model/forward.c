@@ -1,6 +1,9 @@
-/* llm/model/forward.c: the llama forward pass (llama.cpp's llm_build_llama) over a
- * batch of tokens, with attention as its non-flash path (llm_build_kqv):
- * K/V stored in the cache first, then per head softmax(K q * scale + mask) V. */
+/* llm/model/forward.c: the forward pass over a batch of tokens: the buffers,
+ * the architecture's embeddings, blocks and final norm (llm/model/arch.h),
+ * the vocabulary projection, and the attention every block shares, as
+ * llama.cpp's non-flash path (llm_build_kqv): K/V stored in the cache first,
+ * then per head softmax(K q * scale + mask) V. */
+#include "llm/model/arch.h"
 #include "llm/model/forward.h"
 #include "llm/model/ops.h"
 #include "llm/platform.h"
@@ -22,8 +25,8 @@ static size_t matmul_scratch_needed(const struct model *m, uint32_t n_batch)
     size_t need = ops_matmul_scratch(m->output->type, m->output->ne[0], n_batch);
     for (uint32_t il = 0; il < m->hp.n_layer; il++) {
         const struct gguf_tensor *w[MODEL_LAYER_MATMULS];
-        model_layer_matmuls(&m->layers[il], w);
-        for (int i = 0; i < MODEL_LAYER_MATMULS; i++)
+        int nw = model_layer_matmuls(&m->layers[il], w);
+        for (int i = 0; i < nw; i++)
             need = max_size(need, ops_matmul_scratch(w[i]->type, w[i]->ne[0], n_batch));
     }
     return need;
@@ -71,6 +74,9 @@ static int layout(struct fwd_state *s, const struct model *m, uint32_t n_ctx, ui
     CARVE(mm_scratch, matmul_scratch_needed(m, n_batch));
     CARVE(ffn_scratch, ffn_scratch_needed(m, n_batch));
     CARVE(logits, (all_logits ? b : 1) * hp->n_vocab * f);
+    s->qkv = NULL;
+    if (m->layers[0].wqkv)    /* fused Q/K/V (gpt2): the projection before its split */
+        CARVE(qkv, b * (hp->n_embd + 2 * model_kv_dim(hp)) * f);
     return 0;
 }
 
@@ -158,92 +164,28 @@ static void attend_kv_head(int gi, void *arg)
     for (uint32_t t = 0; t < j->n; t++) {
         const float *rc = s->rope + (size_t)t * hp->n_rot;
         float *k = s->k + (size_t)t * kvd;
-        ops_rope(k + off, rc, 1, hd, hp->n_rot);
+        if (hp->n_rot)
+            ops_rope(k + off, rc, 1, hd, hp->n_rot);
         kv_cache_store(j->kv, j->il, j->p0 + t, off, hd, k, s->v + (size_t)t * kvd);
-        ops_rope(s->q + (size_t)t * hp->n_embd + (size_t)h0 * hd, rc, group, hd, hp->n_rot);   /* the group's */
+        if (hp->n_rot)
+            ops_rope(s->q + (size_t)t * hp->n_embd + (size_t)h0 * hd, rc, group, hd, hp->n_rot);   /* the group's */
     }
     for (uint32_t h = h0; h < h0 + group; h++)
         attend_head(j, h, off);
 }
 
-static void attend(const struct model_hparams *hp, struct fwd_state *s, struct kv_cache *kv,
-                   uint32_t il, uint32_t n, uint32_t p0)
+void forward_attend(const struct model_hparams *hp, struct fwd_state *s, struct kv_cache *kv,
+                    uint32_t il, uint32_t n, uint32_t p0)
 {
     struct att_job j = { .hp = hp, .s = s, .kv = kv, .il = il, .n = n, .p0 = p0, .n_kv = kv_cache_n_kv(kv) };
     llm_parallel_for((int)hp->n_head_kv, attend_kv_head, &j);
 }
 
-/* Token rows are independent outside the matmuls and attention: a prompt
- * batch spreads them over the cores (one token runs on the caller). */
-struct row_job {
-    const struct model *m;
-    struct fwd_state   *s;
-    const float        *norm;     /* RMSNorm weights */
-    bool                add;      /* x += xb2 first (the residual of the last projection) */
-    const int32_t      *tokens;   /* embed_row */
-    uint32_t            p0;
-};
-
-/* x += xb2 (when add), then xb = rmsnorm(x) * norm, for row t. */
-static void norm_row(int t, void *arg)
+void forward_keep_last(const struct model_hparams *hp, struct fwd_state *s, uint32_t n)
 {
-    const struct row_job *j = arg;
-    const uint32_t d = j->m->hp.n_embd;
-    float *x = j->s->x + (size_t)t * d;
-    if (j->add)
-        ops_add(x, j->s->xb2 + (size_t)t * d, d);
-    ops_rmsnorm(j->s->xb + (size_t)t * d, x, j->norm, d, j->m->hp.norm_eps);
-}
-
-static void residual_norm(const struct model *m, struct fwd_state *s, bool add,
-                          const struct gguf_tensor *norm, uint32_t n)
-{
-    struct row_job j = { .m = m, .s = s, .norm = norm->data, .add = add };
-    llm_parallel_for((int)n, norm_row, &j);
-}
-
-/* Row t of x from the token embedding, and its position's RoPE factors. */
-static void embed_row(int t, void *arg)
-{
-    const struct row_job *j = arg;
-    const struct model_hparams *hp = &j->m->hp;
-    const struct gguf_tensor *e = j->m->tok_embd;
-    const size_t row = (size_t)type_row_bytes(e->type, hp->n_embd);
-    dequantize_row(e->type, (const uint8_t *)e->data + (size_t)j->tokens[t] * row,
-                   j->s->x + (size_t)t * hp->n_embd, hp->n_embd);
-    ops_rope_cache(j->s->rope + (size_t)t * hp->n_rot, hp->n_rot, j->p0 + (uint32_t)t, hp->rope_base);
-}
-
-/* One transformer block over rows 0..n-1 of s->x; the residual add of its
- * FFN output (xb2) is left to the next norm (the next block's, or the
- * output's). With last_only, rows are dropped after the attention output as
- * llama.cpp does in the last layer (only the last token's logits are wanted):
- * the FFN then runs on one row, which also decides its kernels. Returns the
- * rows still live. */
-static uint32_t layer_forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
-                              uint32_t il, uint32_t n, uint32_t p0, bool last_only)
-{
-    const struct model_hparams *hp = &m->hp;
-    const struct layer_weights *l = &m->layers[il];
     const uint32_t d = hp->n_embd;
-
-    residual_norm(m, s, il > 0, l->attn_norm, n);
-    const struct gguf_tensor *qkv[] = { l->wq, l->wk, l->wv };
-    float *const qkv_out[] = { s->q, s->k, s->v };
-    ops_matmul_n(qkv, qkv_out, 3, s->xb, n, s->mm_scratch);
-    attend(hp, s, kv, il, n, p0);
-    ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
-    if (last_only && n > 1) {
-        memmove(s->x, s->x + (size_t)(n - 1) * d, d * sizeof(float));
-        memmove(s->xb2, s->xb2 + (size_t)(n - 1) * d, d * sizeof(float));
-        n = 1;
-    }
-    residual_norm(m, s, true, l->ffn_norm, n);
-    /* The gate/up items also convert their SwiGLU rows for w_down. */
-    const enum ggml_type down_xt = ops_matmul_x_type(l->w_down, n);
-    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch, l->w_down, s->ffn_scratch);
-    ops_matmul_converted(l->w_down, n, s->xb2, down_xt == GGML_TYPE_F32 ? (const void *)s->hb : s->ffn_scratch);
-    return n;
+    memmove(s->x, s->x + (size_t)(n - 1) * d, d * sizeof(float));
+    memmove(s->xb2, s->xb2 + (size_t)(n - 1) * d, d * sizeof(float));
 }
 
 int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
@@ -255,12 +197,14 @@ int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
     for (uint32_t t = 0; t < n; t++)
         if (tokens[t] < 0 || (uint32_t)tokens[t] >= hp->n_vocab)
             return -1;
-    struct row_job e = { .m = m, .s = s, .tokens = tokens, .p0 = kv_cache_advance(kv, n) };
-    llm_parallel_for((int)n, embed_row, &e);
+    if (hp->n_pos && (kv->n_used > hp->n_pos || n > hp->n_pos - kv->n_used))
+        return -1;
+    const uint32_t p0 = kv_cache_advance(kv, n);
+    m->arch->embed(m, s, tokens, n, p0);
     uint32_t live = n;
     for (uint32_t il = 0; il < hp->n_layer; il++)
-        live = layer_forward(m, s, kv, il, live, e.p0, il + 1 == hp->n_layer && !all_logits);
-    residual_norm(m, s, true, m->output_norm, live);
+        live = m->arch->layer(m, s, kv, il, live, p0, il + 1 == hp->n_layer && !all_logits);
+    m->arch->output_norm(m, s, live);
     ops_matmul(m->output, s->xb, live, s->logits, s->mm_scratch);
     return 0;
 }

@@ -1,7 +1,7 @@
-/* llm/model/forward.h: the llama forward pass over a batch of tokens: embeddings,
- * per layer RMSNorm -> Q/K/V -> RoPE -> KV cache -> causal attention -> output
- * projection -> residual -> RMSNorm -> SwiGLU FFN -> residual, then the final
- * norm and the vocabulary projection. All buffers come from one arena. */
+/* llm/model/forward.h: the forward pass over a batch of tokens: the model's
+ * architecture (llm/model/arch.h) embeds them and runs its blocks (norms,
+ * Q/K/V, attention over the KV cache, FFN) and final norm; then the
+ * vocabulary projection. All buffers come from one arena. */
 #ifndef LLM_FORWARD_H
 #define LLM_FORWARD_H
 #include <stddef.h>
@@ -28,6 +28,7 @@ struct fwd_state {
     void     *mm_scratch;     /* converted activations for the largest matmul */
     void     *ffn_scratch;    /* hb converted for w_down by the gate/up items */
     float    *logits;         /* [n_logit_rows][n_vocab] */
+    float    *qkv;            /* [n_batch][n_embd + 2 kv_dim]: a fused Q/K/V projection's */
 };
 
 /* Arena bytes forward_init takes (alignment slack included). */
@@ -38,7 +39,8 @@ int    forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, 
 /* Run tokens[0..n) at positions kv->n_used.. and store their K/V. Logits of
  * the last token go to s->logits (all n rows, in order, when all_logits and the
  * state was made for it). Returns -1 when n is 0 or > n_batch, the context
- * cannot take n more positions, or a token id is out of range. */
+ * (or the model's positions, hp.n_pos) cannot take n more, or a token id is
+ * out of range. */
 int    forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
                const int32_t *tokens, uint32_t n, bool all_logits);
 

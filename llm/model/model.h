@@ -1,6 +1,7 @@
-/* llm/model/model.h: a llama-architecture model over a parsed GGUF file: its
- * hyperparameters and its weight tensors, checked against each other at load.
- * Weights point into the (mapped, read-only) file: nothing is copied. */
+/* llm/model/model.h: a model over a parsed GGUF file: its architecture
+ * (llm/model/arch.h, chosen by general.architecture), hyperparameters and
+ * weight tensors, checked against each other at load. Weights point into the
+ * (mapped, read-only) file: nothing is copied. */
 #ifndef LLM_MODEL_H
 #define LLM_MODEL_H
 #include <stddef.h>
@@ -9,29 +10,39 @@
 #include "llm/error.h"
 #include "llm/gguf/gguf.h"
 
+/* Keys are "<arch>.<name>", e.g. llama.context_length. */
 struct model_hparams {
-    uint32_t n_ctx_train;   /* llama.context_length */
-    uint32_t n_embd;        /* llama.embedding_length */
-    uint32_t n_layer;       /* llama.block_count */
-    uint32_t n_ff;          /* llama.feed_forward_length */
-    uint32_t n_head;        /* llama.attention.head_count */
-    uint32_t n_head_kv;     /* llama.attention.head_count_kv (default n_head) */
+    uint32_t n_ctx_train;   /* context_length */
+    uint32_t n_embd;        /* embedding_length */
+    uint32_t n_layer;       /* block_count */
+    uint32_t n_ff;          /* feed_forward_length */
+    uint32_t n_head;        /* attention.head_count */
+    uint32_t n_head_kv;     /* attention.head_count_kv (default n_head) */
     uint32_t head_dim;      /* n_embd / n_head */
-    uint32_t n_rot;         /* llama.rope.dimension_count (default head_dim) */
+    uint32_t n_rot;         /* rope.dimension_count (default head_dim); 0: no RoPE */
     uint32_t n_vocab;       /* rows of token_embd */
-    float    rope_base;     /* llama.rope.freq_base (default 10000) */
-    float    norm_eps;      /* llama.attention.layer_norm_rms_epsilon */
+    uint32_t n_pos;         /* positions the model can embed (rows of position_embd); 0: any */
+    float    rope_base;     /* rope.freq_base (default 10000) */
+    float    norm_eps;      /* attention.layer_norm_rms_epsilon (llama), layer_norm_epsilon */
 };
 
+/* Tensors an architecture does not have stay NULL. */
 struct layer_weights {
     const struct gguf_tensor *attn_norm, *wq, *wk, *wv, *wo;
     const struct gguf_tensor *ffn_norm, *w_gate, *w_up, *w_down;
+    const struct gguf_tensor *wqkv;                          /* fused Q/K/V rows (gpt2) */
+    const struct gguf_tensor *attn_norm_b, *ffn_norm_b;      /* LayerNorm biases */
+    const struct gguf_tensor *bqkv, *bo, *b_up, *b_down;     /* projection biases */
 };
 
+struct arch_ops;
+
 struct model {
+    const struct arch_ops    *arch;
     struct model_hparams      hp;
     const struct gguf_file   *file;
     const struct gguf_tensor *tok_embd, *output_norm, *output;
+    const struct gguf_tensor *pos_embd, *output_norm_b;     /* gpt2 */
     bool                      output_tied;     /* output == tok_embd */
     struct layer_weights     *layers;          /* llm_alloc'd, n_layer entries */
     size_t                    layers_bytes;
@@ -57,9 +68,10 @@ struct model {
 int  model_load(struct model *m, const struct gguf_file *f, struct llm_err *err);
 void model_free(struct model *m);
 
-/* A layer's matmul weights: wq, wk, wv, wo, w_gate, w_up, w_down. */
-#define MODEL_LAYER_MATMULS 7
-void model_layer_matmuls(const struct layer_weights *l, const struct gguf_tensor *w[MODEL_LAYER_MATMULS]);
+/* A layer's matmul weights (those it has of wq, wk, wv, wqkv, wo, w_gate,
+ * w_up, w_down) into w; returns how many. */
+#define MODEL_LAYER_MATMULS 8
+int  model_layer_matmuls(const struct layer_weights *l, const struct gguf_tensor *w[MODEL_LAYER_MATMULS]);
 
 /* n_embd of the K/V rows: n_head_kv * head_dim. */
 uint32_t model_kv_dim(const struct model_hparams *hp);

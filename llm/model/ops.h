@@ -1,5 +1,5 @@
-/* llm/model/ops.h: the scalar building blocks of the forward pass: RMSNorm, RoPE,
- * softmax, SwiGLU and the weight matmul. Each mirrors the arithmetic of the
+/* llm/model/ops.h: the scalar building blocks of the forward pass: RMSNorm,
+ * LayerNorm, RoPE, softmax, SwiGLU, GELU and the weight matmul. Each mirrors the arithmetic of the
  * ggml-cpu kernel that llama.cpp runs on arm64 (rounding points, float vs
  * double accumulators, summation order), so logits agree to the last bits
  * where that is cheap. Plain loops: a NEON twin can replace any of them. */
@@ -21,6 +21,14 @@ void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim,
 
 /* x[i] = softmax(x * scale)[i] over n values, entries i >= n_valid masked out. */
 void ops_softmax(float *x, uint32_t n, uint32_t n_valid, float scale);
+
+/* LayerNorm with weight and bias: y = (x - mean) / sqrt(var + eps) * w + b
+ * over n values (y may equal x). */
+void ops_layernorm(float *y, const float *x, const float *w, const float *b, uint32_t n, float eps);
+/* x[i] = gelu(x[i]) (tanh form) through ggml's f16 table; ops_gelu_init fills
+ * the table (once; call it before any ops_gelu, e.g. at model load). */
+void ops_gelu_init(void);
+void ops_gelu(float *x, uint32_t n);
 
 /* gate[i] = silu(gate[i]) * up[i] */
 void ops_swiglu(float *gate, const float *up, uint32_t n);

@@ -86,19 +86,21 @@ static const struct gguf_tensor *matmul_of(const struct model *m, size_t k)
     if (k == 0)
         return m->output;
     const struct gguf_tensor *w[MODEL_LAYER_MATMULS];
-    model_layer_matmuls(&m->layers[(k - 1) / MODEL_LAYER_MATMULS], w);
-    return w[(k - 1) % MODEL_LAYER_MATMULS];
+    const int n = model_layer_matmuls(&m->layers[(k - 1) / MODEL_LAYER_MATMULS], w);
+    const int i = (int)((k - 1) % MODEL_LAYER_MATMULS);
+    return i < n ? w[i] : NULL;   /* an architecture uses fewer than all slots */
 }
 
 /* The file's own (writable) entry of weight k; model_repack checked it is one. */
 static struct gguf_tensor *matmul_at(struct model *m, size_t k)
 {
-    return &m->packed_file->tensors[matmul_of(m, k) - m->packed_file->tensors];
+    const struct gguf_tensor *t = matmul_of(m, k);
+    return t ? &m->packed_file->tensors[t - m->packed_file->tensors] : NULL;
 }
 
 static bool repackable(const struct model *m, const struct gguf_tensor *t, bool in_place)
 {
-    return ops_order_of(t->type, t->ne[0], t->ne[1], 1) == OPS_REPACKED && !t->packed &&
+    return t && ops_order_of(t->type, t->ne[0], t->ne[1], 1) == OPS_REPACKED && !t->packed &&
            !(in_place && t == m->tok_embd);
 }
 
@@ -122,9 +124,8 @@ static size_t largest_group(struct model *m)
     size_t most = 0;
     for (size_t k = 0; k < n_matmuls(m); k++) {
         const struct gguf_tensor *t = matmul_at(m, k);
-        const size_t g = repack_q4_0x4_bytes(t->ne[0], 4);
-        if (repackable(m, t, true) && g > most)
-            most = g;
+        if (repackable(m, t, true) && repack_q4_0x4_bytes(t->ne[0], 4) > most)
+            most = repack_q4_0x4_bytes(t->ne[0], 4);
     }
     return most;
 }
@@ -152,7 +153,7 @@ int64_t model_repack(struct model *m, struct gguf_file *f, bool in_place, const 
         return (int64_t)(m->packed_bytes + m->packed_in_place);
     for (size_t k = 0; k < n_matmuls(m); k++) {   /* every weight must be one of f's tensors */
         const struct gguf_tensor *t = matmul_of(m, k);
-        if (t < f->tensors || t >= f->tensors + f->n_tensors)
+        if (t && (t < f->tensors || t >= f->tensors + f->n_tensors))
             return llm_errf(err, "internal: %.*s is not a tensor of the model's file", (int)t->name.len, t->name.ptr);
     }
     m->packed_file = f;
@@ -190,6 +191,8 @@ void model_repack_free(struct model *m)
         return;
     for (size_t k = n_matmuls(m); k-- > 0;) {
         struct gguf_tensor *t = matmul_at(m, k);
+        if (!t)
+            continue;
         if (t->packed == t->data && !m->repack_discard)
             repack_in_place((uint8_t *)(uintptr_t)t->data, t->ne[0], t->ne[1], m->repack_scratch, true);
         else if (t->packed)

@@ -511,9 +511,10 @@ static void sweep_file(const char *path, uint32_t n_mut)
            fs.n_kind[K_OFFSET], fs.n_kind[K_ALIGN], fs.n_kind[K_VALUE]);
     nonfinite_test(name, good, len, "output_norm.weight", false);
     nonfinite_test(name, good, len, "output_norm.weight", true);
-    nonfinite_test(name, good, len, "blk.0.attn_q.weight", false);
     /* row 0 of the output matrix: the logit of token 0 (token_embd when tied) */
     struct llm_tensor_info out;
+    nonfinite_test(name, good, len, locate_tensor(good, len, "blk.0.attn_q.weight", &out) ? "blk.0.attn_q.weight"
+                                                                                         : "blk.0.attn_qkv.weight", false);
     nonfinite_test(name, good, len, locate_tensor(good, len, "output.weight", &out) ? "output.weight"
                                                                                    : "token_embd.weight", false);
     static const struct { uint32_t bits; const char *label; } extremes[] = {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/sweep/corrupt.sh: the corruption sweep (tests/sweep/corrupt.c, built
 # with ASan + UBSan by make host-asan) over stories260K Q4_0 and F32 from
-# ../shared when present, and over generated models (gen_gguf) and the tiny
-# model of the fuzz regression corpus always.
+# ../shared when present, and over generated models (gen_gguf: llama, and a
+# GPT-2) and the tiny model of the fuzz regression corpus always.
 # SWEEP_MUTATIONS (default 5000) seeded mutations per stories260K model (a
 # quarter of that per generated one when they are there); the two
 # stories260K sweeps run side by side (2 cores).
@@ -16,7 +16,8 @@ if ! make -s -j2 $H/sweep_corrupt build/host/gen_gguf >$W/build.log 2>&1; then
     exit 1
 fi
 build/host/gen_gguf --type q4_0 -o $W/gen-q4_0.gguf &&
-    build/host/gen_gguf --type q8_0 --mixed --seed 3 -o $W/gen-mixed.gguf || exit 1
+    build/host/gen_gguf --type q8_0 --mixed --seed 3 -o $W/gen-mixed.gguf &&
+    build/host/gen_gguf --arch gpt2 --type q4_0 --seed 4 -o $W/gen-gpt2.gguf || exit 1
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1
 status=0
@@ -49,5 +50,6 @@ fi
 sweep gen-q4_0 --seed 3 --mutations $gen_n $W/gen-q4_0.gguf tests/fuzz/corpus/model/tiny-f32 & p2=$!
 sweep gen-mixed --seed 4 --mutations $gen_n $W/gen-mixed.gguf
 wait $p2 || status=1
+sweep gen-gpt2 --seed 5 --mutations $gen_n $W/gen-gpt2.gguf
 echo "sweep took $(( $(date +%s) - start )) s"
 exit $status

@@ -322,7 +322,8 @@ static int cmd_infer(int argc, char **argv)
         return 1;
     }
     struct gen_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict,
-                               .ignore_eos = o.ignore_eos, .sp = o.sp };
+                               .ignore_eos = o.ignore_eos, .sp = o.sp,
+                               .no_ctx_shift = o.no_ctx_shift, .n_keep = o.n_keep };
     int rc = infer_run(&req, want_ids);
     kfree(prompt);
     return rc;
@@ -445,7 +446,10 @@ static const char usage_text[] =
     "  llm unload             free it\n"
     "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
     "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
-    "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
+    "            [--keep N] [--no-context-shift]\n"
+    "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops;\n"
+    "                         a full context is shifted as llama-cli does (--keep N prompt\n"
+    "                         tokens kept besides BOS) unless --no-context-shift\n"
     "  llm tokenize TEXT...   ids and pieces\n"
     "  llm perplexity PATH [-c N]\n"
     "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"

@@ -16,6 +16,8 @@ struct cli_gen_opts {
     uint32_t              n_batch;     /* -b: 0 = min(ctx, 512) */
     enum ggml_type        kv_type;     /* --kv-type f16|f32 */
     bool                  ignore_eos;  /* --ignore-eos: EOS never chosen */
+    bool                  no_ctx_shift; /* --no-context-shift: stop at a full context */
+    int32_t               n_keep;      /* --keep N: prompt tokens a shift keeps besides BOS */
     struct sampler_params sp;          /* --temp --top-k --top-p --min-p --repeat-penalty
                                           --repeat-last-n --seed */
 };
@@ -35,7 +37,8 @@ bool cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 bool cli_parse_u64(const char *s, uint64_t *out);
 
 /* "prompt 5 tok 12.3 ms (406.5 tok/s) | gen 64 tok 210.0 ms (304.8 tok/s) |
- * kv 69/512 | arena peak 312 KiB" (one line, no newline). */
+ * kv 69/512 | arena peak 312 KiB", then " | ctx shifts N" if any (one line,
+ * no newline). */
 int  cli_stats_line(const struct gen_stats *st, char *buf, size_t cap);
 
 /* Run perplexity() (s made with all_logits) and describe the result in line:

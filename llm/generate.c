@@ -1,7 +1,8 @@
 /* llm/generate.c: sessions and the generation loop (see llm/generate.h).
  * The order of one step follows llama.cpp's examples: the logits of the last
  * position are sampled, the token is streamed, and only then is it decoded,
- * so n tokens cost the prompt batch plus n - 1 single-token forward passes. */
+ * so n tokens cost the prompt batch plus n - 1 single-token forward passes.
+ * A full context is shifted as llama-cli (examples/main/main.cpp) does. */
 #include "llm/generate.h"
 #include "llm/platform.h"
 #include "lib/math.h"
@@ -25,9 +26,10 @@ size_t generate_mem_needed(const struct model *m, struct session_config *c)
         c->n_batch = c->n_ctx < 512 ? c->n_ctx : 512;
     if (c->kv_type != GGML_TYPE_F32)
         c->kv_type = GGML_TYPE_F16;
-    return kv_cache_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type) + 128 +
+    return kv_cache_arena_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type) +
            forward_mem_needed(m, c->n_ctx, c->n_batch, c->all_logits) +
-           (size_t)c->n_ctx * sizeof(int32_t) + sampler_mem(m->hp.n_vocab, c->n_ctx) + SESSION_SLACK;
+           (size_t)c->n_ctx * sizeof(int32_t) + sampler_mem(m->hp.n_vocab, c->n_ctx) +
+           KV_ROPE_SCRATCH(m->hp.n_rot) * sizeof(float) + SESSION_SLACK;
 }
 
 int session_init(struct session *s, const struct model *m, const struct tokenizer *tok,
@@ -102,6 +104,31 @@ static int prefill(struct session *s, const struct gen_request *r, const struct 
     return 0;
 }
 
+/* llama-cli's n_keep: --keep N keeps N prompt tokens besides the BOS; a
+ * negative N or one past the prompt keeps the whole prompt. */
+static uint32_t keep_of(const struct session *s, const struct gen_request *r, uint32_t n_prompt)
+{
+    if (r->n_keep < 0 || (uint32_t)r->n_keep > n_prompt)
+        return n_prompt;
+    return (uint32_t)r->n_keep + (s->tok->add_bos ? 1 : 0);
+}
+
+/* main.cpp's context shift: with n_past positions in the cache, keep n_keep,
+ * discard half of the rest; the token ids follow their cells' positions. */
+static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch, struct llm_err *err)
+{
+    const struct model_hparams *hp = &s->m->hp;
+    const uint32_t n_past = s->kv.n_used;
+    const uint32_t n_discard = n_past > n_keep ? (n_past - n_keep) / 2 : 0;
+    const struct kv_rope rope = { .n_rot = hp->n_rot, .head_dim = hp->head_dim, .base = hp->rope_base,
+                                  .scratch = rope_scratch };
+    if (kv_cache_shift(&s->kv, n_keep, n_discard, &rope))
+        return llm_errf(err, "context full (%u tokens) and --keep %u leaves nothing to discard: stopped",
+                        s->kv.n_ctx, n_keep);
+    memmove(s->ids + n_keep, s->ids + n_keep + n_discard, (n_past - n_keep - n_discard) * sizeof(int32_t));
+    return 0;
+}
+
 static void emit(const struct gen_callbacks *cb, int32_t id, const char *text, uint32_t len)
 {
     if (cb && cb->on_token)
@@ -121,10 +148,12 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
     struct sampler_params sp = r->sp;
     if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
         sp.repeat_last_n = (int32_t)s->cfg.n_ctx;
-    if (sampler_init(&smp, &sp, n_vocab, &s->arena))
+    float *rope_scratch = arena_alloc(&s->arena, KV_ROPE_SCRATCH(s->m->hp.n_rot) * sizeof(float) + 1, 16);
+    if (sampler_init(&smp, &sp, n_vocab, &s->arena) || !rope_scratch)
         return llm_errf(err, "sampler scratch does not fit in the session arena");
     if (prefill(s, r, cb, st, err))
         return -1;
+    const uint32_t n_keep = keep_of(s, r, st->n_prompt);
     for (uint32_t i = 0; i < st->n_prompt; i++)
         sampler_accept(&smp, s->ids[i]);
 
@@ -162,7 +191,13 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
             st->stop = GEN_STOP_INTERRUPTED;
             break;
         }
-        if (kv_cache_full(&s->kv)) {
+        if (!r->no_ctx_shift && s->kv.n_used + 1 >= s->kv.n_ctx) {   /* main.cpp's test */
+            if (context_shift(s, n_keep, rope_scratch, err)) {
+                st->stop = GEN_STOP_CTX_FULL;
+                break;
+            }
+            st->n_shifts++;
+        } else if (kv_cache_full(&s->kv)) {
             st->stop = GEN_STOP_CTX_FULL;
             llm_errf(err, "context full (%u tokens): generation stopped", s->kv.n_ctx);
             break;

@@ -46,7 +46,7 @@ enum gen_stop {
     GEN_STOP_N_PREDICT,     /* "n_predict": produced the tokens asked for */
     GEN_STOP_EOG,           /* "eog": end-of-generation token */
     GEN_STOP_INTERRUPTED,   /* "interrupted": Ctrl-C */
-    GEN_STOP_CTX_FULL,      /* "ctx_full": no room for another position */
+    GEN_STOP_CTX_FULL,      /* "ctx_full": no room for another position (or nothing to shift out) */
     GEN_STOP_NONFINITE,     /* "nonfinite": NaN/inf logits */
 };
 const char *gen_stop_name(enum gen_stop s);
@@ -56,6 +56,9 @@ struct gen_request {
     size_t                prompt_len;
     int32_t               n_predict;    /* < 0: until EOG or a full context */
     bool                  ignore_eos;   /* as llama.cpp: EOS gets logit -inf */
+    bool                  no_ctx_shift; /* stop at a full context instead of shifting it */
+    int32_t               n_keep;       /* llama-cli's --keep: prompt tokens a shift keeps
+                                           besides the BOS; < 0 the whole prompt */
     struct sampler_params sp;
 };
 
@@ -74,12 +77,15 @@ struct gen_stats {
     uint32_t      n_prompt, n_gen;
     uint64_t      prompt_ns, gen_ns;
     uint32_t      kv_used, kv_capacity;
+    uint32_t      n_shifts;     /* context shifts made */
     size_t        kv_bytes, arena_peak, arena_size;
 };
 
-/* Run one prompt from an empty context. Returns 0 (see st->stop for why it
- * ended; a non-finite or full-context stop also leaves its message in err)
- * or -1 with err. */
+/* Run one prompt from an empty context. When the context fills up it is
+ * shifted as llama-cli does (the first n_keep positions kept, half of the
+ * rest dropped, the keys of the others re-rotated), unless no_ctx_shift.
+ * Returns 0 (see st->stop for why it ended; a non-finite or full-context stop
+ * also leaves its message in err) or -1 with err. */
 int  generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
               struct gen_stats *st, struct llm_err *err);
 

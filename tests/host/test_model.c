@@ -109,8 +109,9 @@ static void on_token(void *ctx, int32_t id, const char *text, uint32_t len)
         r->ids[r->n++] = id;
 }
 
-static int run_gen(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t n_predict,
-                   const char *prompt, struct run *out, struct gen_stats *st, struct llm_err *err)
+static int run_gen_shift(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t n_predict,
+                         const char *prompt, bool no_shift, struct run *out, struct gen_stats *st,
+                         struct llm_err *err)
 {
     struct session_config cfg = { .n_ctx = n_ctx, .kv_type = kv };
     struct session s;
@@ -118,7 +119,7 @@ static int run_gen(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t 
     if (session_init(&s, &L->m, &L->tok, &cfg, err))
         return -1;
     struct gen_request r = { .prompt = prompt, .prompt_len = strlen(prompt), .n_predict = n_predict,
-                             .ignore_eos = true };
+                             .ignore_eos = true, .no_ctx_shift = no_shift };
     sampler_params_default(&r.sp);
     r.sp.temp = 0.0f;
     struct gen_callbacks cb = { .ctx = out, .on_logits = on_logits, .on_token = on_token };
@@ -128,6 +129,12 @@ static int run_gen(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t 
     n_runs++;
     session_free(&s);
     return rc;
+}
+
+static int run_gen(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t n_predict,
+                   const char *prompt, struct run *out, struct gen_stats *st, struct llm_err *err)
+{
+    return run_gen_shift(L, kv, n_ctx, n_predict, prompt, false, out, st, err);
 }
 
 static double max_of(double a, double b)   /* no libm in host tests */
@@ -213,7 +220,7 @@ static void test_batch_equals_sequential(struct loaded *L)
     int32_t ids[64];
     int n = tokenizer_encode(&L->tok, PROMPT, strlen(PROMPT), true, ids, 64);
     uint32_t n_ctx = 64;
-    size_t bytes = kv_cache_bytes(L->m.hp.n_layer, n_ctx, model_kv_dim(&L->m.hp), GGML_TYPE_F32) +
+    size_t bytes = kv_cache_arena_bytes(L->m.hp.n_layer, n_ctx, model_kv_dim(&L->m.hp), GGML_TYPE_F32) +
                    forward_mem_needed(&L->m, n_ctx, n_ctx, true) + 256;
     void *mem = malloc(bytes);
     arena_init(&a, mem, bytes);
@@ -254,10 +261,21 @@ static void test_kv_and_limits(struct loaded *L)
     int32_t ids[64];
     int n_prompt = tokenizer_encode(&L->tok, PROMPT, strlen(PROMPT), true, ids, 64);
     uint32_t n_ctx = (uint32_t)n_prompt + 5;
-    int rc = run_gen(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, &a, &st, &err);
+    int rc = run_gen_shift(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, true, &a, &st, &err);
     tu_check(rc == 0 && st.stop == GEN_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
              "model/context_full_stops", "rc %d, stop %s, %u tokens, kv %u/%u", rc, gen_stop_name(st.stop),
              a.n, st.kv_used, n_ctx);
+    /* Shifting (the default) goes on past the context: the tokens before the
+     * first shift are the stopped run's, and a second run repeats the first. */
+    int rs = run_gen(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, &b, &st, &err);
+    tu_check(rs == 0 && st.stop == GEN_STOP_N_PREDICT && b.n == 100 && st.n_shifts >= 7 &&
+             st.kv_used < n_ctx && !memcmp(a.ids, b.ids, 5 * sizeof *a.ids),
+             "model/context_shift_goes_on", "rc %d, stop %s, %u tokens, %u shifts, kv %u/%u", rs,
+             gen_stop_name(st.stop), b.n, st.n_shifts, st.kv_used, n_ctx);
+    struct run c;
+    rs = run_gen(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, &c, &st, &err);
+    tu_check(rs == 0 && c.n == b.n && !memcmp(b.ids, c.ids, b.n * sizeof *b.ids), "model/context_shift_repeats",
+             "rc %d, %u vs %u tokens", rs, c.n, b.n);
     rc = run_gen(L, GGML_TYPE_F16, (uint32_t)n_prompt, 10, PROMPT, &a, &st, &err);
     tu_check(rc == -1 && strstr(err.msg, "context"), "model/prompt_too_long", "rc %d: %s", rc, err.msg);
 }

@@ -28,7 +28,8 @@ struct options {
     const char         *model, *prompt, *ppl_file;
     int                 threads;
     bool                json, tokenize, info, scalar, repack;
-    struct cli_gen_opts g;   /* -n -c -b --kv-type --ignore-eos and the sampler's */
+    struct cli_gen_opts g;   /* -n -c -b --kv-type --ignore-eos --keep
+                                --no-context-shift and the sampler's */
 };
 
 static void usage(FILE *out)
@@ -37,7 +38,7 @@ static void usage(FILE *out)
         "usage: llm -m MODEL.gguf [options]\n"
         "       llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
         "  -p, --prompt TEXT       prompt (default \"\")\n"
-        "  -n, --n-predict N       tokens to generate (default -1: until EOS or full context)\n"
+        "  -n, --n-predict N       tokens to generate (default -1: until EOS)\n"
         "  -c, --ctx-size N        context size (default: the model's)\n"
         "  -b, --batch-size N      prompt tokens per forward pass (default min(ctx, 512))\n"
         "  -t, --threads N         threads (default: all CPUs)\n"
@@ -45,6 +46,8 @@ static void usage(FILE *out)
         "  --top-k K  --top-p P  --min-p P  --repeat-penalty R  --repeat-last-n N  --seed S\n"
         "  --kv-type f16|f32       KV cache type (default f16)\n"
         "  --ignore-eos            never stop at end-of-sequence\n"
+        "  --keep N                prompt tokens a context shift keeps besides BOS (-1: all; default 0)\n"
+        "  --no-context-shift      stop at a full context instead of shifting it as llama-cli does\n"
         "  --scalar                scalar kernels only (no NEON: same results, slower)\n"
         "  --repack                copy Q4_0 weights into the NEON kernels' 4-row layout at load\n"
         "                          (faster, same results; memory for a copy instead of zero-copy)\n"
@@ -329,7 +332,8 @@ static int run_perplexity(struct session *s, const char *path)
 static int run_generate(struct session *s, const struct options *o, const struct tokenizer *tok)
 {
     struct gen_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
-                             .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp };
+                             .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
+                             .no_ctx_shift = o->g.no_ctx_shift, .n_keep = o->g.n_keep };
     struct json_run j = { .tok = tok };
     struct gen_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
                                 .on_token = json_on_token };

@@ -250,7 +250,11 @@ static int infer_run(const struct gen_request *req, bool want_ids)
     struct llm_err err = {{0}};
     struct id_log run = { 0 };
     uint32_t n_ctx = cur->s.cfg.n_ctx;
-    run.cap = req->n_predict >= 0 && (uint32_t)req->n_predict < n_ctx ? (uint32_t)req->n_predict : n_ctx;
+    /* A context shift lets generation run past n_ctx: room for n_predict ids
+     * (up to 64 Ki; without -n, a context's worth; the list stops there). */
+    run.cap = req->n_predict >= 0 ? (uint32_t)req->n_predict : n_ctx;
+    if (run.cap > 65536)
+        run.cap = 65536;
     if (want_ids && !(run.ids = kmalloc((size_t)run.cap * sizeof(int32_t)))) {
         kprintf("llm: out of memory for %u ids\n", run.cap);
         return 1;

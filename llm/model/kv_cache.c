@@ -26,7 +26,7 @@ size_t kv_cache_bytes(uint32_t n_layer, uint32_t n_ctx, uint32_t kv_dim, enum gg
 
 size_t kv_cache_arena_bytes(uint32_t n_layer, uint32_t n_ctx, uint32_t kv_dim, enum ggml_type type)
 {
-    return kv_cache_bytes(n_layer, n_ctx, kv_dim, type) + (size_t)n_ctx * sizeof(int32_t) + 3 * 64;
+    return kv_cache_bytes(n_layer, n_ctx, kv_dim, type) + (size_t)n_ctx * 2 * sizeof(int32_t) + 4 * 64;
 }
 
 uint32_t kv_cache_n_kv(const struct kv_cache *c)
@@ -46,7 +46,8 @@ int kv_cache_init(struct kv_cache *c, uint32_t n_layer, uint32_t n_ctx, uint32_t
     c->k = arena_alloc(a, half, 64);
     c->v = arena_alloc(a, half, 64);
     c->cell_pos = arena_alloc(a, (size_t)n_ctx * sizeof(int32_t), 64);
-    if (!c->k || !c->v || !c->cell_pos)
+    c->move_to = arena_alloc(a, (size_t)n_ctx * sizeof(uint32_t), 64);
+    if (!c->k || !c->v || !c->cell_pos || !c->move_to)
         return -1;
     c->type = type;
     c->n_layer = n_layer;
@@ -65,7 +66,7 @@ void kv_cache_clear(struct kv_cache *c)
     for (uint32_t i = 0; i < c->n_ctx; i++)
         c->cell_pos[i] = -1;
     c->n_used = c->head = c->cell_end = 0;
-    c->shifted = false;
+    c->shifted = c->defrag_next = false;
 }
 
 bool kv_cache_full(const struct kv_cache *c)
@@ -125,9 +126,85 @@ static int find_slot(struct kv_cache *c, uint32_t n, uint32_t *cell)
     return 0;
 }
 
+static void update_cell_end(struct kv_cache *c)
+{
+    c->cell_end = 0;
+    for (uint32_t i = 0; i < c->n_ctx; i++)
+        if (c->cell_pos[i] >= 0)
+            c->cell_end = i + 1;
+}
+
+/* Copy cell `from`'s K row and V column of every layer to cell `to`. */
+static void move_cell(struct kv_cache *c, uint32_t from, uint32_t to)
+{
+    const size_t layer = (size_t)c->n_cells * c->kv_dim * c->elt;
+    for (uint32_t il = 0; il < c->n_layer; il++) {
+        uint8_t *k = c->k + il * layer, *v = c->v + il * layer;
+        memcpy(k + (size_t)to * c->kv_dim * c->elt, k + (size_t)from * c->kv_dim * c->elt, c->kv_dim * c->elt);
+        for (uint32_t d = 0; d < c->kv_dim; d++)
+            memcpy(v + ((size_t)d * c->n_cells + to) * c->elt, v + ((size_t)d * c->n_cells + from) * c->elt, c->elt);
+    }
+}
+
+/* llama_kv_cache_defrag_impl: each hole below n_used, in order, is filled with
+ * as many cells taken from the end (the last ones not moved yet, kept in
+ * order), at most max_moves runs of cells in all (llama.cpp's graph budget,
+ * for a model of at most 1638 tensors: max_nodes 8192); the data moves after
+ * the plan, in the order of the cells it comes from. */
+static void defrag(struct kv_cache *c)
+{
+    const uint32_t n_kv = c->cell_end, n_used = c->n_used;
+    const uint32_t max_moves = (8192 - 2 * c->n_layer) / (6 * c->n_layer);
+    uint32_t n_moves = 0, *to = c->move_to;
+    for (uint32_t i = 0; i < n_kv; i++)
+        to[i] = n_kv;
+    for (uint32_t i0 = 0; i0 < n_used; i0++) {
+        if (c->cell_pos[i0] >= 0) {
+            to[i0] = i0;
+            continue;
+        }
+        uint32_t nh = 1, nf = 0, is = n_kv - 1;
+        while (i0 + nh < n_used && c->cell_pos[i0 + nh] < 0)
+            nh++;
+        for (; is > i0; is--)   /* the first of the nh last unmoved cells */
+            if (c->cell_pos[is] >= 0 && to[is] == n_kv && ++nf == nh)
+                break;
+        bool run = false, stop = false;
+        nf = 0;
+        for (uint32_t i1 = is; i1 < n_kv; i1++) {
+            if (c->cell_pos[i1] < 0 || to[i1] != n_kv) {
+                if (n_moves == max_moves) {
+                    stop = true;
+                    break;
+                }
+                run = false;
+                continue;
+            }
+            to[i1] = i0 + nf;
+            c->cell_pos[i0 + nf] = c->cell_pos[i1];
+            c->cell_pos[i1] = -1;
+            c->head = n_used;
+            n_moves += !run;
+            run = true;
+            if (++nf == nh)
+                break;
+        }
+        if (stop || n_moves == max_moves)
+            break;
+        i0 += nh - 1;
+    }
+    for (uint32_t i = 0; i < n_kv; i++)
+        if (to[i] != i && to[i] != n_kv)
+            move_cell(c, i, to[i]);
+    update_cell_end(c);
+}
+
 int kv_cache_advance(struct kv_cache *c, uint32_t n, uint32_t *cell)
 {
     uint32_t c0;
+    if (c->defrag_next)
+        defrag(c);
+    c->defrag_next = false;
     if (n > c->n_ctx - c->n_used || find_slot(c, n, &c0))
         return -1;
     for (uint32_t i = 0; i < n; i++)
@@ -137,6 +214,10 @@ int kv_cache_advance(struct kv_cache *c, uint32_t n, uint32_t *cell)
     if (c0 + n > c->cell_end)
         c->cell_end = c0 + n;
     *cell = c0;
+    /* llama_decode's test after the batch: fragmentation of the n_kv cells it
+     * attended, counting the padding as used, from 2048 cells on. */
+    const uint32_t n_kv = kv_cache_n_kv(c);
+    c->defrag_next = n_kv >= 2048 && 1.0f - (float)(c->n_used + 32) / (float)n_kv > 0.1f;
     return 0;
 }
 
@@ -205,10 +286,7 @@ int kv_cache_shift(struct kv_cache *c, uint32_t n_keep, uint32_t n_discard, cons
         c->head = 0;   /* seq_add frees no cell: the next search starts at 0 */
     }
     c->n_used -= n_discard;
-    c->cell_end = 0;
-    for (uint32_t i = 0; i < c->n_ctx; i++)
-        if (c->cell_pos[i] >= 0)
-            c->cell_end = i + 1;
+    update_cell_end(c);
     c->shifted = true;
     return 0;
 }

@@ -5,8 +5,10 @@
  *
  * A cell holds one position. Until the first context shift cell i holds
  * position i; the shift (kv_cache_shift) leaves holes that later positions
- * fill, found as llama.cpp's llama_kv_cache_find_slot finds them. Keeping its
- * placement keeps its summation order over cells, hence its bits. */
+ * fill, found as llama.cpp's llama_kv_cache_find_slot finds them, and from
+ * 2048 cells on its defragmentation (common's defrag_thold 0.1) moves the
+ * last cells into the holes. Keeping its placement keeps its summation order
+ * over cells, hence its bits. */
 #ifndef LLM_KV_CACHE_H
 #define LLM_KV_CACHE_H
 #include <stddef.h>
@@ -25,7 +27,9 @@ struct kv_cache {
     uint32_t       head;        /* where the search for free cells starts */
     uint32_t       cell_end;    /* 1 + the last cell in use (llama_kv_cache_cell_max) */
     bool           shifted;     /* cells no longer hold their own positions */
+    bool           defrag_next; /* the next placement compacts the cells first */
     int32_t       *cell_pos;    /* [n_ctx] position held by each cell, -1: free */
+    uint32_t      *move_to;     /* [n_ctx] defrag scratch: where each cell goes */
     size_t         elt;         /* bytes per element */
     uint8_t       *k;           /* [n_layer][n_ctx][kv_dim] */
     uint8_t       *v;           /* [n_layer][kv_dim][n_ctx] */
@@ -47,7 +51,8 @@ void   kv_cache_clear(struct kv_cache *c);
 bool   kv_cache_full(const struct kv_cache *c);
 
 /* Give positions n_used .. n_used+n-1 n consecutive free cells, as llama.cpp's
- * llama_decode places a batch; *cell is the first. They count as used at once,
+ * llama_decode places a batch (after the defragmentation the previous batch
+ * asked for); *cell is the first. They count as used at once,
  * so attention over them sees the right n_kv. -1 when no n free cells in a row
  * are left (nothing changes then). */
 int    kv_cache_advance(struct kv_cache *c, uint32_t n, uint32_t *cell);

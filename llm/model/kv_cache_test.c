@@ -176,3 +176,39 @@ SELFTEST(kv_cache_shift_slots_and_mask)
     ST_CHECK(!c.shifted && c.cell_end == 0 && kv_cache_advance(&c, 5, &cell) == 0 && cell == 0 &&
              kv_cache_cells_seen(&c, 2) == 3, "clear did not restore the contiguous cache");
 }
+
+/* From 2048 cells on, the batch after a shift leaves llama.cpp's fragmentation
+ * test true (1 - (used + 32) / n_kv > 0.1) and the next one defragments: the
+ * hole is filled with the last cells, in order, K rows and V columns moved
+ * unchanged, and the new position goes to head = n_used. */
+SELFTEST(kv_cache_defrag_after_shift)
+{
+    static uint8_t mem[80 * 1024];
+    struct arena a;
+    struct kv_cache c;
+    const struct kv_rope no_rope = { 0 };
+    uint32_t cell;
+    float k[2], v[2];
+    arena_init(&a, mem, sizeof mem);
+    ST_CHECK(kv_cache_init(&c, 1, 2048, 2, GGML_TYPE_F32, &a) == 0, "init refused");
+    for (uint32_t p = 0; p < 2047; p++) {   /* K and V tell where a cell came from */
+        ST_CHECK(kv_cache_advance(&c, 1, &cell) == 0 && cell == p && !c.defrag_next, "fill at %u", p);
+        k[0] = (float)p, k[1] = -(float)p, v[0] = -(float)p, v[1] = 0.5f * (float)p;
+        kv_cache_store(&c, 0, cell, 0, 2, k, v);
+    }
+    ST_CHECK(kv_cache_shift(&c, 1, 1023, &no_rope) == 0 && c.n_used == 1024, "shift refused");
+    ST_CHECK(kv_cache_advance(&c, 1, &cell) == 0 && cell == 1 && c.defrag_next, "cell %u, defrag %d", cell,
+             c.defrag_next);
+    ST_CHECK(kv_cache_advance(&c, 1, &cell) == 0 && cell == 1025 && c.cell_end == 1026 && !c.defrag_next,
+             "after defrag: cell %u, cell_end %u", cell, c.cell_end);
+    ST_CHECK(c.cell_pos[0] == 0 && c.cell_pos[1] == 1024 && c.cell_pos[1024] == 1 && c.cell_pos[1025] == 1025,
+             "cells 0, 1, 1024, 1025 hold %d %d %d %d", c.cell_pos[0], c.cell_pos[1], c.cell_pos[1024],
+             c.cell_pos[1025]);
+    for (uint32_t i = 2; i < 1024; i++) {
+        const float *kr = kv_cache_k(&c, 0, i, 0), *v0 = kv_cache_v(&c, 0, 0), *v1 = kv_cache_v(&c, 0, 1);
+        const float from = (float)(i + 1023);
+        ST_CHECK(c.cell_pos[i] == (int32_t)i && kr[0] == from && kr[1] == -from && v0[i] == -from &&
+                 v1[i] == 0.5f * from, "cell %u: position %d, K %g, V %g", i, c.cell_pos[i], (double)kr[0],
+                 (double)v0[i]);
+    }
+}

@@ -150,7 +150,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         sp.repeat_last_n = (int32_t)s->cfg.n_ctx;
     float *rope_scratch = arena_alloc(&s->arena, KV_ROPE_SCRATCH(s->m->hp.n_rot) * sizeof(float) + 1, 16);
     if (sampler_init(&smp, &sp, n_vocab, &s->arena) || !rope_scratch)
-        return llm_errf(err, "sampler scratch does not fit in the session arena");
+        return llm_errf(err, "sampler and shift scratch do not fit in the session arena (bug)");
     if (prefill(s, r, cb, st, err))
         return -1;
     const uint32_t n_keep = keep_of(s, r, st->n_prompt);

@@ -35,6 +35,15 @@ uint32_t kv_cache_n_kv(const struct kv_cache *c)
     return n < c->n_cells ? n : c->n_cells;
 }
 
+/* Every cell free, the search from cell 0: llama.cpp's empty cache. */
+static void forget_cells(struct kv_cache *c)
+{
+    for (uint32_t i = 0; i < c->n_ctx; i++)
+        c->cell_pos[i] = -1;
+    c->n_used = c->head = c->cell_end = 0;
+    c->shifted = c->defrag_next = false;
+}
+
 int kv_cache_init(struct kv_cache *c, uint32_t n_layer, uint32_t n_ctx, uint32_t kv_dim,
                   enum ggml_type type, struct arena *a)
 {
@@ -54,7 +63,7 @@ int kv_cache_init(struct kv_cache *c, uint32_t n_layer, uint32_t n_ctx, uint32_t
     c->n_ctx = n_ctx;
     c->n_cells = pad32(n_ctx);
     c->kv_dim = kv_dim;
-    kv_cache_clear(c);
+    forget_cells(c);
     return 0;
 }
 
@@ -63,10 +72,7 @@ void kv_cache_clear(struct kv_cache *c)
     size_t half = kv_cache_bytes(c->n_layer, c->n_ctx, c->kv_dim, c->type) / 2;
     memset(c->k, 0, half);
     memset(c->v, 0, half);
-    for (uint32_t i = 0; i < c->n_ctx; i++)
-        c->cell_pos[i] = -1;
-    c->n_used = c->head = c->cell_end = 0;
-    c->shifted = c->defrag_next = false;
+    forget_cells(c);
 }
 
 bool kv_cache_full(const struct kv_cache *c)
@@ -221,15 +227,8 @@ int kv_cache_advance(struct kv_cache *c, uint32_t n, uint32_t *cell)
     return 0;
 }
 
-uint32_t kv_cache_cells_seen(const struct kv_cache *c, uint32_t pos)
+void kv_cache_mask_cells(const struct kv_cache *c, float *row, uint32_t n, uint32_t pos)
 {
-    return c->shifted ? c->cell_end : pos + 1;
-}
-
-void kv_cache_mask(const struct kv_cache *c, float *row, uint32_t n, uint32_t pos)
-{
-    if (!c->shifted)   /* cells 0..pos hold positions 0..pos */
-        return;
     for (uint32_t i = 0; i < n; i++)
         if (c->cell_pos[i] < 0 || c->cell_pos[i] > (int32_t)pos)
             row[i] = -INFINITY;

@@ -56,11 +56,20 @@ bool   kv_cache_full(const struct kv_cache *c);
  * so attention over them sees the right n_kv. -1 when no n free cells in a row
  * are left (nothing changes then). */
 int    kv_cache_advance(struct kv_cache *c, uint32_t n, uint32_t *cell);
-/* Cells a query at position pos must look at: every cell it may see is below. */
-uint32_t kv_cache_cells_seen(const struct kv_cache *c, uint32_t pos);
+/* Cells a query at position pos must look at: every cell it may see is below.
+ * (Inline, as kv_cache_mask's test: attention asks per head and token.) */
+static inline uint32_t kv_cache_cells_seen(const struct kv_cache *c, uint32_t pos)
+{
+    return c->shifted ? c->cell_end : pos + 1;   /* unshifted, cell i holds position i */
+}
+void kv_cache_mask_cells(const struct kv_cache *c, float *row, uint32_t n, uint32_t pos);
 /* Set row[i] = -INF for the cells i < n that a query at position pos does not
  * see (free, or a later position), as llama.cpp's KQ mask does. */
-void   kv_cache_mask(const struct kv_cache *c, float *row, uint32_t n, uint32_t pos);
+static inline void kv_cache_mask(const struct kv_cache *c, float *row, uint32_t n, uint32_t pos)
+{
+    if (c->shifted)   /* else cells 0..pos hold positions 0..pos: nothing to hide */
+        kv_cache_mask_cells(c, row, n, pos);
+}
 /* Store elements d0 .. d0+nd-1 of the K and V rows k, v (kv_dim floats each)
  * in cell `cell` of layer il. Disjoint ranges may be stored concurrently. */
 void   kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t cell, uint32_t d0, uint32_t nd,

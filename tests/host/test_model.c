@@ -110,8 +110,8 @@ static void on_token(void *ctx, int32_t id, const char *text, uint32_t len)
 }
 
 static int run_gen_shift(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t n_predict,
-                         const char *prompt, bool no_shift, struct run *out, struct gen_stats *st,
-                         struct llm_err *err)
+                         const char *prompt, bool no_shift, int32_t n_keep, struct run *out,
+                         struct gen_stats *st, struct llm_err *err)
 {
     struct session_config cfg = { .n_ctx = n_ctx, .kv_type = kv };
     struct session s;
@@ -119,7 +119,7 @@ static int run_gen_shift(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, in
     if (session_init(&s, &L->m, &L->tok, &cfg, err))
         return -1;
     struct gen_request r = { .prompt = prompt, .prompt_len = strlen(prompt), .n_predict = n_predict,
-                             .ignore_eos = true, .no_ctx_shift = no_shift };
+                             .ignore_eos = true, .no_ctx_shift = no_shift, .n_keep = n_keep };
     sampler_params_default(&r.sp);
     r.sp.temp = 0.0f;
     struct gen_callbacks cb = { .ctx = out, .on_logits = on_logits, .on_token = on_token };
@@ -134,7 +134,7 @@ static int run_gen_shift(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, in
 static int run_gen(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t n_predict,
                    const char *prompt, struct run *out, struct gen_stats *st, struct llm_err *err)
 {
-    return run_gen_shift(L, kv, n_ctx, n_predict, prompt, false, out, st, err);
+    return run_gen_shift(L, kv, n_ctx, n_predict, prompt, false, 0, out, st, err);
 }
 
 static double max_of(double a, double b)   /* no libm in host tests */
@@ -261,7 +261,7 @@ static void test_kv_and_limits(struct loaded *L)
     int32_t ids[64];
     int n_prompt = tokenizer_encode(&L->tok, PROMPT, strlen(PROMPT), true, ids, 64);
     uint32_t n_ctx = (uint32_t)n_prompt + 5;
-    int rc = run_gen_shift(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, true, &a, &st, &err);
+    int rc = run_gen_shift(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, true, 0, &a, &st, &err);
     tu_check(rc == 0 && st.stop == GEN_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
              "model/context_full_stops", "rc %d, stop %s, %u tokens, kv %u/%u", rc, gen_stop_name(st.stop),
              a.n, st.kv_used, n_ctx);
@@ -276,6 +276,11 @@ static void test_kv_and_limits(struct loaded *L)
     rs = run_gen(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, &c, &st, &err);
     tu_check(rs == 0 && c.n == b.n && !memcmp(b.ids, c.ids, b.n * sizeof *b.ids), "model/context_shift_repeats",
              "rc %d, %u vs %u tokens", rs, c.n, b.n);
+    /* --keep -1 keeps the whole prompt: each shift drops (n_ctx - 1 - n_prompt) / 2 = 2
+     * positions, so one comes every 2 tokens after the first 5 (7 with the BOS only). */
+    rs = run_gen_shift(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, false, -1, &c, &st, &err);
+    tu_check(rs == 0 && c.n == 100 && st.n_shifts == 48 && st.kv_used == n_ctx - 2, "model/context_shift_keeps_prompt",
+             "rc %d, %u tokens, %u shifts, kv %u/%u", rs, c.n, st.n_shifts, st.kv_used, n_ctx);
     rc = run_gen(L, GGML_TYPE_F16, (uint32_t)n_prompt, 10, PROMPT, &a, &st, &err);
     tu_check(rc == -1 && strstr(err.msg, "context"), "model/prompt_too_long", "rc %d: %s", rc, err.msg);
 }

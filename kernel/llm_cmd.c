@@ -13,7 +13,9 @@
 #include "kernel/vfs.h"
 #include "arch/aarch64/arch.h"
 #include "lib/string.h"
+#include "kernel/line_edit.h"
 #include "llm/bench.h"
+#include "llm/chat_session.h"
 #include "llm/cli.h"
 #include "llm/generate.h"
 #include "llm/quant/repack.h"
@@ -333,6 +335,94 @@ static int cmd_infer(int argc, char **argv)
     return rc;
 }
 
+/* llm chat [--system TEXT] [--template NAME] [flags of infer]: each line read
+ * is a user turn; the reply streams, then the stats line, whose prompt count
+ * is the turn's new tokens only (llm/chat_session.h). /reset, /exit. */
+static struct line_edit chat_editor;   /* ~10 KB with its history: off the stack */
+
+static const char *chat_read_line(void)
+{
+    for (;;) {
+        int ch = console_getc();
+        if (ch < 0)
+            continue;
+        enum line_edit_event ev = line_edit_feed(&chat_editor, (uint8_t)ch);
+        console_write(chat_editor.out, chat_editor.out_len);
+        if (ev == LINE_EDIT_DONE)
+            return chat_editor.buf;
+        if (ev != LINE_EDIT_NONE)
+            return "";   /* Ctrl-C, too long, bad UTF-8: nothing to say */
+    }
+}
+
+static void chat_loop(struct chat_session *c, const struct gen_request *req)
+{
+    for (;;) {
+        console_write("you> ", 5);
+        const char *line = chat_read_line();
+        if (strcmp(line, "/exit") == 0)
+            return;
+        if (strcmp(line, "/reset") == 0) {
+            chat_reset(c);
+            kprintf("[llm] conversation reset\n");
+            continue;
+        }
+        if (!line[0])
+            continue;
+        struct gen_stats st;
+        struct llm_err err = {{0}};
+        int rc = chat_turn(c, line, req, NULL, &st, &err);
+        kprintf("\n");
+        char stats[256];
+        if (rc)
+            kprintf("llm chat: %s\n", err.msg);
+        else if (cli_stats_line(&st, stats, sizeof stats) > 0)
+            kprintf("[llm] %s%s\n", stats, st.stop == GEN_STOP_INTERRUPTED ? " | interrupted (Ctrl-C)" : "");
+    }
+}
+
+static int cmd_chat(int argc, char **argv)
+{
+    struct cli_gen_opts o;
+    struct llm_err err = {{0}};
+    const char *system = NULL, *tmpl_name = NULL;
+    cli_gen_opts_default(&o, 128);
+    for (int i = 2; i < argc;) {
+        const bool sys = strcmp(argv[i], "--system") == 0;
+        if ((sys || strcmp(argv[i], "--template") == 0) && i + 1 < argc) {
+            *(sys ? &system : &tmpl_name) = argv[i + 1];
+            i += 2;
+            continue;
+        }
+        int r = cli_parse_gen_flag(argc, argv, &i, &o, &err);
+        if (r <= 0) {
+            kprintf("llm chat: %s\n", r < 0 ? err.msg : "unknown option (see llm help)");
+            return 1;
+        }
+    }
+    if (!need_model())
+        return 1;
+    struct session_config cfg = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
+    struct gguf_str file_tmpl = { 0 };
+    enum chat_tmpl t;
+    struct chat_session c;
+    if (session_prepare(cur, cfg, &err) ||
+        (gguf_find_key(&cur->gf, "tokenizer.chat_template") &&
+         gguf_get_str(&cur->gf, "tokenizer.chat_template", &file_tmpl, &err)) ||
+        chat_pick_template(tmpl_name, file_tmpl.ptr, (size_t)file_tmpl.len, &t, &err) ||
+        chat_open(&c, &cur->s, t, system, &err)) {
+        kprintf("llm chat: %s\n", err.msg);
+        return 1;
+    }
+    kprintf("llm chat: template %s; a line is a turn, /reset forgets, /exit leaves\n", chat_name(t));
+    struct gen_request req = { .n_predict = o.n_predict, .ignore_eos = o.ignore_eos, .sp = o.sp,
+                               .no_ctx_shift = o.no_ctx_shift };
+    line_edit_init(&chat_editor);
+    chat_loop(&c, &req);
+    chat_close(&c);
+    return 0;
+}
+
 /* llm bench [-p N] [-n N] [-r N] [-t N[,N]]: llama-bench's pp and tg tests
  * on the loaded model (llm/bench.c prints the table: the kernel has no FP).
  * The kernel runs a job on one cpu or on all of them, so a count is 1 or all. */
@@ -454,6 +544,9 @@ static const char usage_text[] =
     "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops;\n"
     "                         a full context is shifted as llama-cli does (--keep N prompt\n"
     "                         tokens kept besides BOS) unless --no-context-shift\n"
+    "  llm chat [--system TEXT] [--template NAME] [-n N] [flags of infer]\n"
+    "                         a conversation: each line a user turn, the KV cache kept\n"
+    "                         between turns (chatml unless the file or NAME says); /reset, /exit\n"
     "  llm tokenize TEXT...   ids and pieces\n"
     "  llm perplexity PATH [-c N]\n"
     "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
@@ -480,6 +573,8 @@ static int cmd_llm(int argc, char **argv)
         return cmd_unload();
     if (strcmp(sub, "infer") == 0)
         return cmd_infer(argc, argv);
+    if (strcmp(sub, "chat") == 0)
+        return cmd_chat(argc, argv);
     if (strcmp(sub, "tokenize") == 0)
         return cmd_tokenize(argc, argv);
     if (strcmp(sub, "perplexity") == 0)

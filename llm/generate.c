@@ -77,29 +77,58 @@ const char *gen_stop_name(enum gen_stop stop)
     return "?";
 }
 
-/* Tokenize into s->ids and run the prompt through in batches of n_batch. */
-static int prefill(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
-                   struct gen_stats *st, struct llm_err *err)
+/* Tokenize after the cache's positions (a chat turn: the token left pending
+ * by the last reply first; BOS only into an empty cache) into s->ids. */
+static int tokenize_turn(struct session *s, const struct gen_request *r, int32_t *ids, uint32_t room)
 {
-    int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos, s->ids,
-                             (int)s->cfg.n_ctx);
+    const uint32_t n_pend = s->pending >= 0;
+    if (room <= n_pend)
+        return -1;
+    if (n_pend)
+        ids[0] = s->pending;
+    int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos && s->kv.n_used == 0, ids + n_pend,
+                             (int)(room - n_pend));
+    return n < 0 ? -1 : n + (int)n_pend;
+}
+
+static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch, struct llm_err *err);
+
+/* Tokenize and run the prompt through in batches of n_batch. A turn that
+ * does not fit after the conversation first shifts it once (llama-cli does
+ * the same for its input batch). */
+static int prefill(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
+                   struct gen_stats *st, float *rope_scratch, struct llm_err *err)
+{
+    int n = tokenize_turn(s, r, s->ids + s->kv.n_used, s->cfg.n_ctx - s->kv.n_used);
+    if (n < 0 && r->append && !r->no_ctx_shift && context_shift(s, s->n_keep, rope_scratch, err) == 0) {
+        st->n_shifts++;
+        n = tokenize_turn(s, r, s->ids + s->kv.n_used, s->cfg.n_ctx - s->kv.n_used);
+    }
     if (n < 0)
         return llm_errf(err, "prompt does not fit in the context of %u tokens", s->cfg.n_ctx);
     if (n == 0)
         return llm_errf(err, "empty prompt");
-    if ((uint32_t)n >= s->cfg.n_ctx)
+    const uint32_t p0 = s->kv.n_used;
+    if (p0 + (uint32_t)n >= s->cfg.n_ctx)
         return llm_errf(err, "prompt of %d tokens leaves no room in the context of %u", n,
                         s->cfg.n_ctx);
     st->n_prompt = (uint32_t)n;
     if (cb && cb->on_prompt)
-        cb->on_prompt(cb->ctx, s->ids, (uint32_t)n);
+        cb->on_prompt(cb->ctx, s->ids + p0, (uint32_t)n);
     uint64_t t0 = llm_now_ns();
-    for (uint32_t done = 0; done < (uint32_t)n;) {
-        uint32_t step = (uint32_t)n - done < s->cfg.n_batch ? (uint32_t)n - done : s->cfg.n_batch;
-        if (forward(s->m, &s->fwd, &s->kv, s->ids + done, step, false))
-            return llm_errf(err, "forward pass rejected the prompt batch at token %u", done);
+    /* After a shift the free cells may be in pieces no batch fits in (where
+     * llama.cpp's decode fails): smaller batches then, down to one token. */
+    for (uint32_t done = 0, most = s->cfg.n_batch; done < (uint32_t)n;) {
+        uint32_t step = (uint32_t)n - done < most ? (uint32_t)n - done : most;
+        if (forward(s->m, &s->fwd, &s->kv, s->ids + p0 + done, step, false)) {
+            if (step == 1 || s->kv.n_used != p0 + done)
+                return llm_errf(err, "forward pass rejected the prompt batch at token %u", done);
+            most = step / 2;
+            continue;
+        }
         done += step;
     }
+    s->pending = -1;
     st->prompt_ns = llm_now_ns() - t0;
     return 0;
 }
@@ -143,7 +172,10 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
     const uint32_t n_vocab = s->m->hp.n_vocab;
     memset(st, 0, sizeof *st);
     arena_reset(&s->arena, s->loop_mark);
-    kv_cache_clear(&s->kv);
+    if (!r->append || s->kv.n_used == 0) {
+        kv_cache_clear(&s->kv);
+        s->pending = -1;
+    }
     struct sampler smp;
     struct sampler_params sp = r->sp;
     if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
@@ -151,14 +183,16 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
     float *rope_scratch = arena_alloc(&s->arena, KV_ROPE_SCRATCH(s->m->hp.n_rot) * sizeof(float) + 1, 16);
     if (sampler_init(&smp, &sp, n_vocab, &s->arena) || !rope_scratch)
         return llm_errf(err, "sampler and shift scratch do not fit in the session arena (bug)");
-    if (prefill(s, r, cb, st, err))
+    const bool first = s->kv.n_used == 0;
+    if (prefill(s, r, cb, st, rope_scratch, err))
         return -1;
-    const uint32_t n_keep = keep_of(s, r, st->n_prompt);
-    for (uint32_t i = 0; i < st->n_prompt; i++)
+    if (first)   /* a conversation keeps its first prompt's n_keep */
+        s->n_keep = keep_of(s, r, st->n_prompt);
+    for (uint32_t i = s->kv.n_used - st->n_prompt; i < s->kv.n_used; i++)
         sampler_accept(&smp, s->ids[i]);
 
     char piece[256];
-    int32_t prev = s->ids[st->n_prompt - 1];
+    int32_t prev = s->ids[s->kv.n_used - 1];
     const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
     uint64_t t0 = llm_now_ns();
     for (uint32_t step = 0;; step++) {
@@ -175,6 +209,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
             logits[s->tok->eos_id] = -INFINITY;
         int32_t id = sampler_greedy(&smp) ? scan.argmax : sampler_sample(&smp, logits);
         sampler_accept(&smp, id);
+        s->pending = id;   /* until it is decoded: a next chat turn starts with it */
         if (id == s->tok->eos_id) {
             st->stop = GEN_STOP_EOG;
             break;
@@ -192,7 +227,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
             break;
         }
         if (!r->no_ctx_shift && s->kv.n_used + 1 >= s->kv.n_ctx) {   /* main.cpp's test */
-            if (context_shift(s, n_keep, rope_scratch, err)) {
+            if (context_shift(s, s->n_keep, rope_scratch, err)) {
                 st->stop = GEN_STOP_CTX_FULL;
                 break;
             }
@@ -205,6 +240,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         s->ids[s->kv.n_used] = id;
         if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
             return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
+        s->pending = -1;
     }
     st->gen_ns = llm_now_ns() - t0;
     st->kv_used = s->kv.n_used;

@@ -32,6 +32,8 @@ struct session {
     struct kv_cache         kv;
     struct fwd_state        fwd;
     int32_t                *ids;        /* n_ctx: prompt and generated tokens */
+    int32_t                 pending;    /* the last sampled token, not decoded yet (-1: none) */
+    uint32_t                n_keep;     /* positions a context shift keeps (set by a first turn) */
     size_t                  loop_mark;  /* arena mark where per-run scratch starts */
 };
 
@@ -57,6 +59,8 @@ struct gen_request {
     int32_t               n_predict;    /* < 0: until EOG or a full context */
     bool                  ignore_eos;   /* as llama.cpp: EOS gets logit -inf */
     bool                  no_ctx_shift; /* stop at a full context instead of shifting it */
+    bool                  append;       /* a chat turn: the prompt continues the cached
+                                           conversation (after its pending token) */
     int32_t               n_keep;       /* llama-cli's --keep: prompt tokens a shift keeps
                                            besides the BOS; < 0 the whole prompt */
     struct sampler_params sp;
@@ -81,7 +85,8 @@ struct gen_stats {
     size_t        kv_bytes, arena_peak, arena_size;
 };
 
-/* Run one prompt from an empty context. When the context fills up it is
+/* Run one prompt from an empty context (with append, after the cached
+ * conversation: the prompt's tokens only are processed). When the context fills up it is
  * shifted as llama-cli does (the first n_keep positions kept, half of the
  * rest dropped, the keys of the others re-rotated), unless no_ctx_shift.
  * Returns 0 (see st->stop for why it ended; a non-finite or full-context stop

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "llm/bench.h"
 #include "llm/cli.h"
+#include "llm/chat_session.h"
 #include "llm/generate.h"
 #include "llm/gguf/gguf.h"
 #include "llm/model/model.h"
@@ -25,9 +26,9 @@
 #define TOP_N 10
 
 struct options {
-    const char         *model, *prompt, *ppl_file;
+    const char         *model, *prompt, *ppl_file, *system, *chat_tmpl;
     int                 threads;
-    bool                json, tokenize, info, scalar, repack;
+    bool                json, tokenize, info, scalar, repack, chat;
     struct cli_gen_opts g;   /* -n -c -b --kv-type --ignore-eos --keep
                                 --no-context-shift and the sampler's */
 };
@@ -55,6 +56,11 @@ static void usage(FILE *out)
         "  --tokenize              print the prompt's token ids and exit\n"
         "  --info                  print the model summary and exit\n"
         "  --perplexity FILE       perplexity of FILE in chunks of ctx tokens\n"
+        "  -cnv, --chat            conversation: each stdin line is a user turn (/reset, /exit);\n"
+        "                          the KV cache keeps the conversation between turns\n"
+        "  --system TEXT           the system message (chat)\n"
+        "  --chat-template NAME    chatml, llama2, llama3, mistral-v7, phi3, gemma, ... (default:\n"
+        "                          the file's tokenizer.chat_template, else chatml)\n"
         "  -h, --help              this text\n");
 }
 
@@ -87,7 +93,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (r > 0)
             continue;
         bool takes_value = is_flag(a, "-m", "--model") || is_flag(a, "-p", "--prompt") ||
-                           is_flag(a, "-t", "--threads") || is_flag(a, "--perplexity", NULL);
+                           is_flag(a, "-t", "--threads") || is_flag(a, "--perplexity", NULL) ||
+                           is_flag(a, "--system", "-sys") || is_flag(a, "--chat-template", "--template");
         if (takes_value && !v)
             return die("%s needs a value", a);
         int64_t n;
@@ -95,6 +102,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (is_flag(a, "-m", "--model")) o->model = v;
         else if (is_flag(a, "-p", "--prompt")) o->prompt = v;
         else if (is_flag(a, "--perplexity", NULL)) o->ppl_file = v;
+        else if (is_flag(a, "--system", "-sys")) o->system = v;
+        else if (is_flag(a, "--chat-template", "--template")) o->chat_tmpl = v;
+        else if (is_flag(a, "-cnv", "--chat")) o->chat = true;
         else if (is_flag(a, "-t", "--threads")) {
             if (!cli_parse_int(v, 1, 1024, &n))
                 return die("bad value for -t: '%s'", v);
@@ -359,6 +369,48 @@ static int run_generate(struct session *s, const struct options *o, const struct
     return 0;
 }
 
+/* -cnv: stdin lines are user turns; replies on stdout, a stats line per turn on stderr. */
+static int run_chat(struct session *s, const struct options *o, const struct gguf_file *gf)
+{
+    struct llm_err err = {{0}};
+    struct gguf_str file_tmpl = { 0 };
+    enum chat_tmpl t;
+    struct chat_session c;
+    if (gguf_find_key(gf, "tokenizer.chat_template") && gguf_get_str(gf, "tokenizer.chat_template", &file_tmpl, &err))
+        return die("%s", err.msg);
+    if (chat_pick_template(o->chat_tmpl, file_tmpl.ptr, (size_t)file_tmpl.len, &t, &err) ||
+        chat_open(&c, s, t, o->system, &err))
+        return die("%s", err.msg);
+    fprintf(stderr, "llm: chat template %s\n", chat_name(t));
+    struct gen_request r = { .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
+                             .no_ctx_shift = o->g.no_ctx_shift };
+    static char line[CHAT_TEXT_CAP];
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (strcmp(line, "/exit") == 0)
+            break;
+        if (strcmp(line, "/reset") == 0) {
+            chat_reset(&c);
+            fprintf(stderr, "llm: conversation reset\n");
+            continue;
+        }
+        struct gen_stats st;
+        if (!line[0])
+            continue;
+        if (chat_turn(&c, line, &r, NULL, &st, &err)) {
+            fprintf(stderr, "llm: %s\n", err.msg);
+            continue;
+        }
+        printf("\n");
+        fflush(stdout);
+        char stats[512];
+        cli_stats_line(&st, stats, sizeof stats);
+        fprintf(stderr, "llm: %s | stop %s\n", stats, gen_stop_name(st.stop));
+    }
+    chat_close(&c);
+    return 0;
+}
+
 /* The model file mapped and parsed, with its tokenizer. */
 struct loaded {
     struct mapped    f;
@@ -474,7 +526,7 @@ int main(int argc, char **argv)
     struct session s;
     if (session_init(&s, &l.m, &l.tok, &cfg, &err))
         return die("%s", err.msg);
-    rc = o.ppl_file ? run_perplexity(&s, o.ppl_file) : run_generate(&s, &o, &l.tok);
+    rc = o.ppl_file ? run_perplexity(&s, o.ppl_file) : o.chat ? run_chat(&s, &o, &l.gf) : run_generate(&s, &o, &l.tok);
     session_free(&s);
     unload(&l);
     return rc;

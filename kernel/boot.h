@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include "kernel/cmdline.h"   /* the command line the boot handed over */
 
 struct boot_info {
     int         path;           /* BOOT_PATH_KERNEL or BOOT_PATH_UEFI (arch/aarch64/layout.h) */
@@ -12,10 +13,6 @@ struct boot_info {
 };
 extern struct boot_info boot_info;
 
-const char *kernel_cmdline(void);
-/* Value of "key=value" on the command line (quotes stripped) copied into buf;
- * false when absent or too long. A bare "key" gives "". */
-bool cmdline_get(const char *key, char *buf, size_t cap);
 
 void console_panic_mode(void);  /* crash path: stop taking the console lock */
 /* Input read before the console existed (UEFI's key buffer): returned first. */

@@ -1,8 +1,12 @@
 /* kernel/boot_fs.c: /boot, the files UEFI read from the ESP's \models\ folder
  * before ExitBootServices (arch/aarch64/efi_models.c): one flat directory of
- * files already in memory, so vfs_map() hands them out in place. */
+ * files already in memory, so vfs_map() hands them out in place. A file the
+ * firmware could not read is listed, but opening it fails with why (too large
+ * for the machine's memory, or a read error), not "not found". */
 #include "kernel/fs.h"
 #include "kernel/console.h"
+#include "kernel/mm.h"
+#include "arch/aarch64/arch.h"
 #include "arch/aarch64/efi_models.h"
 #include "lib/string.h"
 
@@ -21,6 +25,8 @@ static int boot_lookup(void *fs, const struct vfs_node *dir, const char *name, s
         return VFS_ENOTDIR;
     for (int i = 0; i < efi_n_models; i++)
         if (strlen(efi_models[i].name) == len && memcmp(efi_models[i].name, name, len) == 0) {
+            if (efi_models[i].read_err)
+                return efi_models[i].read_err == EFI_READ_NO_MEMORY ? VFS_EFBIG : VFS_EIO;
             node_of(i, out);
             return VFS_OK;
         }
@@ -68,6 +74,22 @@ static const struct vfs_fs_ops boot_ops = {
     .release = boot_release,
 };
 
+static void boot_fs_report(const struct efi_model_file *m)
+{
+    unsigned long long mib = (m->size + (1 << 20) - 1) >> 20;
+    if (m->read_err == EFI_READ_NO_MEMORY) {
+        struct mem_stats ms;
+        mem_get_stats(&ms);
+        kprintf("vfs: /boot/%s: %llu MiB does not fit in this machine's %llu MiB of RAM (the firmware "
+                "could not read it into memory)\n", m->name, mib, (unsigned long long)(ms.ram_bytes >> 20));
+    } else if (m->read_err) {
+        kprintf("vfs: /boot/%s: the firmware could not read it (%llu MiB)\n", m->name, mib);
+    } else {
+        kprintf("vfs: /boot/%s: %llu bytes, read by the firmware in %llu ms\n", m->name,
+                (unsigned long long)m->size, (unsigned long long)(m->read_ns / 1000000));
+    }
+}
+
 void boot_fs_mount(void)
 {
     if (efi_n_models == 0)
@@ -79,6 +101,5 @@ void boot_fs_mount(void)
         return;
     }
     for (int i = 0; i < efi_n_models; i++)
-        kprintf("vfs: /boot/%s: %llu bytes, read by the firmware in %llu ms\n", efi_models[i].name,
-                (unsigned long long)efi_models[i].size, (unsigned long long)(efi_models[i].read_ns / 1000000));
+        boot_fs_report(&efi_models[i]);
 }

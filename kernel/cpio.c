@@ -5,6 +5,7 @@
 #include "kernel/fs.h"
 #include "kernel/vfs.h"
 #include "kernel/mm.h"
+#include "lib/parse.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 
@@ -25,16 +26,10 @@ static size_t align4(size_t x) { return (x + 3) & ~(size_t)3; }
 /* One 8-digit hex field; false if any character is not a hex digit. */
 static bool hex8(const uint8_t *p, uint32_t *out)
 {
-    uint32_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        uint8_t c = p[i], d;
-        if (c >= '0' && c <= '9')      d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return false;
-        v = v << 4 | d;
-    }
-    *out = v;
+    uint64_t v;
+    if (!parse_digits((const char *)p, 8, 16, &v))
+        return false;
+    *out = (uint32_t)v;   /* 8 hex digits: at most 0xffffffff */
     return true;
 }
 

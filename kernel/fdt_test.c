@@ -1,6 +1,7 @@
 /* kernel/fdt_test.c: the DTB parser agrees with itself on the boot DTB and
  * survives corrupted copies of it (the DTB is input: no read may escape). */
 #include "lib/selftest.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 #include "kernel/fdt.h"
 #include "kernel/mm.h"
@@ -37,14 +38,13 @@ SELFTEST(fdt_corrupt_copies)
     uint8_t *copy = page_alloc(pages);
     ST_CHECK(copy != NULL, "no memory for a copy");
     static struct fdt_info out;
-    uint32_t seed = 12345;
+    uint64_t seed = 12345;
     int ok = 0;
     for (int round = 0; round < 400; round++) {
         memcpy(copy, src, used);
         for (int k = 0; k < 4; k++) {
-            seed = seed * 1103515245u + 12345u;
-            uint32_t pos = (seed >> 8) % used;
-            copy[pos] = (uint8_t)(seed >> 3);
+            uint64_t r = rand_u64(&seed);
+            copy[r % used] = (uint8_t)(r >> 56);
         }
         if (fdt_parse(copy, fdt.blob_size, &out) == 0)
             ok++;

@@ -6,6 +6,7 @@
 #include "kernel/mm.h"
 #include "kernel/shell.h"
 #include "kernel/console.h"
+#include "lib/parse.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 
@@ -127,27 +128,6 @@ static int cmd_stat(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("stat", "stat PATH: type, size and filesystem of a path", cmd_stat);
-
-/* Decimal or 0x-hex; false on anything else. */
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    int base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        base = 16, s += 2;
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        int d = *s >= '0' && *s <= '9' ? *s - '0'
-              : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
-              : *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : 99;
-        if (d >= base || v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
-            return false;
-        v = v * (uint64_t)base + (uint64_t)d;
-    }
-    *out = v;
-    return true;
-}
 
 static void hexdump_line(uint64_t off, const uint8_t *p, size_t n)
 {

@@ -12,24 +12,18 @@
 #include "kernel/shell.h"
 #include "kernel/vfs.h"
 #include "arch/aarch64/arch.h"
+#include "lib/parse.h"
 #include "lib/string.h"
 #include "kernel/line_edit.h"
-#include "llm/bench.h"
-#include "llm/chat_session.h"
-#include "llm/cli.h"
-#include "llm/generate.h"
-#include "llm/quant/repack.h"
+#include "llm/llm.h"
 
 struct loaded {
-    char             path[VFS_PATH_MAX];
-    const void      *data;              /* the file, from vfs_map */
-    size_t           size, copied;
-    uint64_t         load_ns;
-    struct gguf_file gf;
-    struct model     m;
-    struct tokenizer tok;
-    bool             have_session;
-    struct session   s;
+    char                path[VFS_PATH_MAX];
+    const void         *data;           /* the file, from vfs_map */
+    size_t              size, copied;
+    uint64_t            load_ns;
+    struct llm_model   *m;
+    struct llm_session *s;              /* NULL until a command needs one */
 };
 
 static struct loaded slots[2];
@@ -72,17 +66,19 @@ static void print_piece(const char *s, int n)
 static void print_summary(const struct loaded *l)
 {
     static char text[2048];
-    model_summary(&l->m, text, sizeof text);
+    struct llm_model_info mi;
+    llm_get_model_info(l->m, &mi);
+    llm_describe_model(l->m, text, sizeof text);
     kprintf("llm: %s: %zu bytes mapped, %zu bytes copied, tensor data at %p (%s32-byte aligned)\n",
-            l->path, l->size - l->copied, l->copied, (const void *)((const uint8_t *)l->data + l->gf.data_offset),
-            ((uintptr_t)l->data + l->gf.data_offset) % 32 ? "not " : "");
+            l->path, l->size - l->copied, l->copied, (const void *)((const uint8_t *)l->data + mi.data_offset),
+            ((uintptr_t)l->data + mi.data_offset) % 32 ? "not " : "");
     console_write(text, strlen(text));
-    if (l->have_session) {
-        const struct session_config *c = &l->s.cfg;
-        size_t kv = kv_cache_bytes(l->m.hp.n_layer, c->n_ctx, model_kv_dim(&l->m.hp), c->kv_type);
-        kprintf("session: ctx %u, batch %u, kv cache %s %zu KiB, arena %zu KiB; %zu KiB free\n", c->n_ctx,
-                c->n_batch, c->kv_type == GGML_TYPE_F32 ? "f32" : "f16", kv / 1024, l->s.mem_bytes / 1024,
-                llm_mem_available() / 1024);
+    if (l->s) {
+        struct llm_session_info si;
+        llm_get_session_info(l->s, &si);
+        kprintf("session: ctx %u, batch %u, kv cache %s %zu KiB, arena %zu KiB; %zu KiB free\n", si.opts.n_ctx,
+                si.opts.n_batch, si.opts.kv_type == LLM_KV_F32 ? "f32" : "f16", si.kv_bytes / 1024,
+                si.mem_bytes / 1024, llm_mem_available() / 1024);
     }
     kprintf("load time ");
     print_ms(l->load_ns);
@@ -93,11 +89,8 @@ static void print_summary(const struct loaded *l)
 
 static void slot_close(struct loaded *l)
 {
-    if (l->have_session)
-        session_free(&l->s);
-    tokenizer_free(&l->tok);
-    model_free(&l->m);
-    gguf_close(&l->gf);
+    llm_close_session(l->s);
+    llm_close_model(l->m);
     vfs_unmap(l->data);
     memset(l, 0, sizeof *l);
 }
@@ -118,45 +111,38 @@ static int slot_open(struct loaded *l, const char *path, bool repack, struct llm
     if (e)
         return llm_errf(err, "%s: %s", path, vfs_strerror(e));
     strlcpy(l->path, path, sizeof l->path);
-    if (gguf_open(&l->gf, l->data, l->size, err)) {
-        vfs_unmap(l->data);
-        return -1;
-    }
-    if (model_load(&l->m, &l->gf, err)) {
-        gguf_close(&l->gf);
-        vfs_unmap(l->data);
-        return -1;
-    }
-    if (tokenizer_init(&l->tok, &l->gf, err) || (repack && model_repack(&l->m, &l->gf, err) < 0)) {
-        tokenizer_free(&l->tok);
-        model_free(&l->m);
-        gguf_close(&l->gf);
+    struct llm_model_opts opts = { .repack = repack };
+    if (llm_open_model(&l->m, l->data, l->size, &opts, err)) {
         vfs_unmap(l->data);
         return -1;
     }
     return 0;
 }
 
-/* Make l's session match cfg (defaults filled in), reusing it when it does.
- * The memory check comes before any allocation. */
-static int session_prepare(struct loaded *l, struct session_config cfg, struct llm_err *err)
+static void session_close(struct loaded *l)
 {
-    size_t need = generate_mem_needed(&l->m, &cfg);
-    const struct session_config *have = &l->s.cfg;
-    if (l->have_session && have->n_ctx == cfg.n_ctx && have->n_batch == cfg.n_batch &&
-        have->kv_type == cfg.kv_type && have->all_logits == cfg.all_logits)
-        return 0;
-    if (l->have_session)
-        session_free(&l->s);
-    l->have_session = false;
+    llm_close_session(l->s);
+    l->s = NULL;
+}
+
+/* Make l's session match o (defaults filled in), reusing it when it does.
+ * The memory check comes before any allocation. */
+static int session_prepare(struct loaded *l, const struct llm_session_opts *o, struct llm_err *err)
+{
+    struct llm_session_info want, have;
+    size_t need = llm_plan_session(l->m, o, &want);
+    if (l->s) {
+        llm_get_session_info(l->s, &have);
+        if (have.opts.n_ctx == want.opts.n_ctx && have.opts.n_batch == want.opts.n_batch &&
+            have.opts.kv_type == want.opts.kv_type && have.opts.all_logits == want.opts.all_logits)
+            return 0;
+    }
+    session_close(l);
     size_t avail = llm_mem_available();
     if (need > avail)
         return llm_errf(err, "not enough memory for ctx %u: the session needs %zu KiB, %zu KiB available",
-                        cfg.n_ctx, need / 1024, avail / 1024);
-    if (session_init(&l->s, &l->m, &l->tok, &cfg, err))
-        return -1;
-    l->have_session = true;
-    return 0;
+                        want.opts.n_ctx, need / 1024, avail / 1024);
+    return llm_open_session(&l->s, l->m, &want.opts, err);
 }
 
 static int model_load_path(const char *path, bool repack)
@@ -171,12 +157,10 @@ static int model_load_path(const char *path, bool repack)
         return 1;
     }
     /* The old session goes first so that its memory can hold the new one. */
-    if (cur && cur->have_session) {
-        session_free(&cur->s);
-        cur->have_session = false;
-    }
-    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
-    if (session_prepare(l, cfg, &err)) {
+    if (cur)
+        session_close(cur);
+    const struct llm_session_opts so = { .kv_type = LLM_KV_F16 };
+    if (session_prepare(l, &so, &err)) {
         kprintf("llm: load failed: %s\n", err.msg);
         slot_close(l);
         if (cur)
@@ -236,22 +220,27 @@ static char *join_words(int argc, char **argv, int from, size_t *len)
 struct id_log {
     int32_t *ids;       /* generated ids for --ids, or NULL */
     uint32_t n, cap;
+    struct llm_utf8_stream us;   /* holds a character split across tokens until whole */
 };
 
-static void infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
+static bool infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len)
 {
     struct id_log *r = ctx;
-    llm_write(text, len);
+    char whole[256 + 3];   /* generate's pieces are <= 256 bytes */
+    llm_write(whole, llm_utf8_stream_push(&r->us, text, len < 256 ? len : 256, whole));
     if (r->ids && r->n < r->cap)
         r->ids[r->n++] = id;
+    return true;
 }
 
 /* Run one prompt on the current session and print what llama.cpp's tools print. */
-static int infer_run(const struct gen_request *req, bool want_ids)
+static int infer_run(const struct llm_request *req, bool want_ids)
 {
     struct llm_err err = {{0}};
     struct id_log run = { 0 };
-    uint32_t n_ctx = cur->s.cfg.n_ctx;
+    struct llm_session_info si;
+    llm_get_session_info(cur->s, &si);
+    uint32_t n_ctx = si.opts.n_ctx;
     /* A context shift lets generation run past n_ctx: room for n_predict ids
      * (up to 64 Ki; without -n, a context's worth; the list stops there). */
     run.cap = req->n_predict >= 0 ? (uint32_t)req->n_predict : n_ctx;
@@ -261,38 +250,40 @@ static int infer_run(const struct gen_request *req, bool want_ids)
         kprintf("llm: out of memory for %u ids\n", run.cap);
         return 1;
     }
-    struct gen_callbacks cb = { .ctx = &run, .on_token = infer_on_token };
-    struct gen_stats st;
+    struct llm_callbacks cb = { .ctx = &run, .on_token = infer_on_token };
+    struct llm_stats st;
     console_write(req->prompt, req->prompt_len);
-    int rc = generate(&cur->s, req, &cb, &st, &err);
+    int rc = llm_generate(cur->s, req, &cb, &st, &err);
+    char held[4];
+    llm_write(held, llm_utf8_stream_flush(&run.us, held));
     kprintf("\n");
     if (rc) {
         kprintf("llm: %s\n", err.msg);
         kfree(run.ids);
         return 1;
     }
-    if (st.stop == GEN_STOP_INTERRUPTED)
+    if (st.stop == LLM_STOP_INTERRUPTED)
         kprintf("[llm] interrupted (Ctrl-C)\n");
-    else if (st.stop == GEN_STOP_CTX_FULL)
+    else if (st.stop == LLM_STOP_CTX_FULL)
         kprintf("[llm] context full (%u tokens): stopped; -c makes it larger\n", st.kv_capacity);
-    else if (st.stop == GEN_STOP_NONFINITE)
+    else if (st.stop == LLM_STOP_NONFINITE)
         kprintf("[llm] %s\n", err.msg);
     char line[256];
-    cli_stats_line(&st, line, sizeof line);
+    llm_format_stats(&st, line, sizeof line);
     kprintf("[llm] %s\n", line);
     if (run.ids)
         print_ids("ids: ", run.ids, run.n);
     kfree(run.ids);
-    return st.stop == GEN_STOP_NONFINITE;
+    return st.stop == LLM_STOP_NONFINITE;
 }
 
 static int cmd_infer(int argc, char **argv)
 {
-    struct cli_gen_opts o;
+    struct llm_gen_opts o;
     struct llm_err err = {{0}};
     bool want_ids = false;
     int first_word = argc;
-    cli_gen_opts_default(&o, 128);
+    llm_default_gen_opts(&o, 128);
     for (int i = 2; i < argc;) {
         const char *a = argv[i];
         if (strcmp(a, "--ids") == 0) {
@@ -302,7 +293,7 @@ static int cmd_infer(int argc, char **argv)
             first_word = i + 1;
             break;
         } else if (a[0] == '-' && a[1]) {
-            int r = cli_parse_gen_flag(argc, argv, &i, &o, &err);
+            int r = llm_parse_gen_flag(argc, argv, &i, &o, &err);
             if (r < 0)
                 kprintf("llm infer: %s\n", err.msg);
             else if (r == 0)
@@ -316,8 +307,8 @@ static int cmd_infer(int argc, char **argv)
     }
     if (!need_model())
         return 1;
-    struct session_config cfg = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
-    if (session_prepare(cur, cfg, &err)) {
+    const struct llm_session_opts so = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
+    if (session_prepare(cur, &so, &err)) {
         kprintf("llm infer: %s\n", err.msg);
         return 1;
     }
@@ -327,7 +318,7 @@ static int cmd_infer(int argc, char **argv)
         kprintf("llm infer: out of memory\n");
         return 1;
     }
-    struct gen_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict,
+    struct llm_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict,
                                .ignore_eos = o.ignore_eos, .sp = o.sp,
                                .no_ctx_shift = o.no_ctx_shift, .n_keep = o.n_keep };
     int rc = infer_run(&req, want_ids);
@@ -355,7 +346,7 @@ static const char *chat_read_line(void)
     }
 }
 
-static void chat_loop(struct chat_session *c, const struct gen_request *req)
+static void chat_loop(struct llm_chat *c, const struct llm_request *req)
 {
     for (;;) {
         console_write("you> ", 5);
@@ -363,30 +354,30 @@ static void chat_loop(struct chat_session *c, const struct gen_request *req)
         if (strcmp(line, "/exit") == 0)
             return;
         if (strcmp(line, "/reset") == 0) {
-            chat_reset(c);
+            llm_chat_reset(c);
             kprintf("[llm] conversation reset\n");
             continue;
         }
         if (!line[0])
             continue;
-        struct gen_stats st;
+        struct llm_stats st;
         struct llm_err err = {{0}};
-        int rc = chat_turn(c, line, req, NULL, &st, &err);
+        int rc = llm_chat_turn(c, line, req, NULL, &st, &err);
         kprintf("\n");
         char stats[256];
         if (rc)
             kprintf("llm chat: %s\n", err.msg);
-        else if (cli_stats_line(&st, stats, sizeof stats) > 0)
-            kprintf("[llm] %s%s\n", stats, st.stop == GEN_STOP_INTERRUPTED ? " | interrupted (Ctrl-C)" : "");
+        else if (llm_format_stats(&st, stats, sizeof stats) > 0)
+            kprintf("[llm] %s%s\n", stats, st.stop == LLM_STOP_INTERRUPTED ? " | interrupted (Ctrl-C)" : "");
     }
 }
 
 static int cmd_chat(int argc, char **argv)
 {
-    struct cli_gen_opts o;
+    struct llm_gen_opts o;
     struct llm_err err = {{0}};
     const char *system = NULL, *tmpl_name = NULL;
-    cli_gen_opts_default(&o, 128);
+    llm_default_gen_opts(&o, 128);
     for (int i = 2; i < argc;) {
         const bool sys = strcmp(argv[i], "--system") == 0;
         if ((sys || strcmp(argv[i], "--template") == 0) && i + 1 < argc) {
@@ -394,7 +385,7 @@ static int cmd_chat(int argc, char **argv)
             i += 2;
             continue;
         }
-        int r = cli_parse_gen_flag(argc, argv, &i, &o, &err);
+        int r = llm_parse_gen_flag(argc, argv, &i, &o, &err);
         if (r <= 0) {
             kprintf("llm chat: %s\n", r < 0 ? err.msg : "unknown option (see llm help)");
             return 1;
@@ -402,24 +393,18 @@ static int cmd_chat(int argc, char **argv)
     }
     if (!need_model())
         return 1;
-    struct session_config cfg = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
-    struct gguf_str file_tmpl = { 0 };
-    enum chat_tmpl t;
-    struct chat_session c;
-    if (session_prepare(cur, cfg, &err) ||
-        (gguf_find_key(&cur->gf, "tokenizer.chat_template") &&
-         gguf_get_str(&cur->gf, "tokenizer.chat_template", &file_tmpl, &err)) ||
-        chat_pick_template(tmpl_name, file_tmpl.ptr, (size_t)file_tmpl.len, &t, &err) ||
-        chat_open(&c, &cur->s, t, system, &err)) {
+    const struct llm_session_opts so = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
+    struct llm_chat *c;
+    if (session_prepare(cur, &so, &err) || llm_chat_open(&c, cur->s, tmpl_name, system, &err)) {
         kprintf("llm chat: %s\n", err.msg);
         return 1;
     }
-    kprintf("llm chat: template %s; a line is a turn, /reset forgets, /exit leaves\n", chat_name(t));
-    struct gen_request req = { .n_predict = o.n_predict, .ignore_eos = o.ignore_eos, .sp = o.sp,
+    kprintf("llm chat: template %s; a line is a turn, /reset forgets, /exit leaves\n", llm_chat_template_name(c));
+    struct llm_request req = { .n_predict = o.n_predict, .ignore_eos = o.ignore_eos, .sp = o.sp,
                                .no_ctx_shift = o.no_ctx_shift };
     line_edit_init(&chat_editor);
-    chat_loop(&c, &req);
-    chat_close(&c);
+    chat_loop(c, &req);
+    llm_chat_close(c);
     return 0;
 }
 
@@ -428,10 +413,10 @@ static int cmd_chat(int argc, char **argv)
  * The kernel runs a job on one cpu or on all of them, so a count is 1 or all. */
 static int cmd_bench(int argc, char **argv)
 {
-    struct bench_opts o;
+    struct llm_bench_opts o;
     struct llm_err err = {{0}};
     char flag[8];
-    int bad = bench_parse_args(argc, argv, 2, &o, &err);
+    int bad = llm_parse_bench_args(argc, argv, 2, &o, &err);
     for (int k = 0; !bad && k < o.n_threads; k++)
         if (o.threads[k] != 1 && o.threads[k] != smp_cpu_count())
             bad = llm_errf(&err, "-t %d: this kernel runs 1 or all %d cpus", o.threads[k], smp_cpu_count());
@@ -443,8 +428,8 @@ static int cmd_bench(int argc, char **argv)
     o.icount = cmdline_get("icount", flag, sizeof flag);
     if (!need_model())
         return 1;
-    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
-    if (session_prepare(cur, cfg, &err)) {
+    const struct llm_session_opts so = { .kv_type = LLM_KV_F16 };
+    if (session_prepare(cur, &so, &err)) {
         kprintf("llm bench: %s\n", err.msg);
         return 1;
     }
@@ -453,7 +438,7 @@ static int cmd_bench(int argc, char **argv)
     kprintf("llm bench: %s, %d cpu%s, cpu features %#x%s\n", cur->path, smp_cpu_count(),
             smp_cpu_count() > 1 ? "s" : "", (unsigned)llm_cpu_features(),
             o.icount ? ", icount (1 ns = 1 instruction)" : "");
-    int rc = bench_run(&cur->s, &o, &err);
+    int rc = llm_run_bench(cur->s, &o, &err);
     llm_set_threads(0);
     if (rc)
         kprintf("llm bench: %s\n", err.msg);
@@ -470,7 +455,9 @@ static int cmd_tokenize(int argc, char **argv)
     char *text = join_words(argc, argv, 2, &len);
     int cap = (int)len + 2;
     int32_t *ids = kmalloc((size_t)cap * sizeof(int32_t));
-    int n = text && ids ? tokenizer_encode(&cur->tok, text, len, cur->tok.add_bos, ids, cap) : -1;
+    struct llm_model_info mi;
+    llm_get_model_info(cur->m, &mi);
+    int n = text && ids ? llm_tokenize(cur->m, text, len, mi.add_bos, ids, cap) : -1;
     if (n < 0) {
         kprintf("llm tokenize: %s\n", text && ids ? "tokenizing failed" : "out of memory");
     } else {
@@ -478,7 +465,7 @@ static int cmd_tokenize(int argc, char **argv)
         print_ids("ids: ", ids, (uint32_t)n);
         char piece[512];
         for (int i = 0; i < n; i++) {
-            int pn = tokenizer_decode(&cur->tok, i ? ids[i - 1] : -1, ids[i], piece, (int)sizeof piece);
+            int pn = llm_detokenize(cur->m, i ? ids[i - 1] : -1, ids[i], piece, (int)sizeof piece);
             kprintf("%6d ", (int)ids[i]);
             print_piece(piece, pn);
             kprintf("\n");
@@ -489,10 +476,58 @@ static int cmd_tokenize(int argc, char **argv)
     return n < 0;
 }
 
+static void write_case_line(void *ctx, const char *s, size_t n)
+{
+    bool *line_start = ctx;
+    if (*line_start)
+        kprintf("case:");
+    console_write(s, n);
+    *line_start = n > 0 && s[n - 1] == '\n';
+}
+
+/* llm tokenize-cases VOCAB.gguf FILE.inp: llama.cpp's tokenizer test cases,
+ * each printed as "case:" and its .out line. Only the vocabulary is read, so
+ * vocab-only files work (llm load wants tensors); the loaded model stays. */
+static int cmd_tokenize_cases(int argc, char **argv)
+{
+    if (argc != 4) {
+        kprintf("usage: llm tokenize-cases VOCAB.gguf FILE.inp\n");
+        return 1;
+    }
+    const void *vocab, *inp;
+    size_t vsize, isize, copied;
+    int e = vfs_map(argv[2], &vocab, &vsize, &copied);
+    if (e) {
+        kprintf("llm tokenize-cases: %s: %s\n", argv[2], vfs_strerror(e));
+        return 1;
+    }
+    if ((e = vfs_map(argv[3], &inp, &isize, &copied))) {
+        kprintf("llm tokenize-cases: %s: %s\n", argv[3], vfs_strerror(e));
+        vfs_unmap(vocab);
+        return 1;
+    }
+    struct llm_model *m;
+    struct llm_model_opts mo = { .vocab_only = true };
+    struct llm_err err = {{0}};
+    int n = -1;
+    bool line_start = true;
+    if (llm_open_model(&m, vocab, vsize, &mo, &err) == 0) {
+        n = llm_tokenize_cases(m, inp, isize, write_case_line, &line_start);
+        llm_close_model(m);
+    }
+    if (n < 0)
+        kprintf("llm tokenize-cases: %s\n", err.msg[0] ? err.msg : "failed");
+    else
+        kprintf("llm tokenize-cases: %s: %d cases\n", argv[3], n);
+    vfs_unmap(inp);
+    vfs_unmap(vocab);
+    return n < 0;
+}
+
 static int cmd_perplexity(int argc, char **argv)
 {
     int64_t n_ctx = 0;
-    if (argc != 3 && !(argc == 5 && strcmp(argv[3], "-c") == 0 && cli_parse_int(argv[4], 4, MODEL_MAX_CTX, &n_ctx))) {
+    if (argc != 3 && !(argc == 5 && strcmp(argv[3], "-c") == 0 && parse_int(argv[4], 4, LLM_MAX_CTX, &n_ctx))) {
         kprintf("usage: llm perplexity PATH [-c N]   (N >= 4; default: the model's context)\n");
         return 1;
     }
@@ -506,17 +541,18 @@ static int cmd_perplexity(int argc, char **argv)
         return 1;
     }
     struct llm_err err = {{0}};
-    struct session_config cfg = { .n_ctx = (uint32_t)n_ctx, .kv_type = GGML_TYPE_F16, .all_logits = true };
+    const struct llm_session_opts so = { .n_ctx = (uint32_t)n_ctx, .kv_type = LLM_KV_F16, .all_logits = true };
+    struct llm_perplexity ppl;
     char line[160];
-    int rc = session_prepare(cur, cfg, &err) || cli_perplexity_line(&cur->s, text, size, line, sizeof line, &err);
-    if (rc)
+    int rc = session_prepare(cur, &so, &err) || llm_compute_perplexity(cur->s, text, size, &ppl, &err);
+    if (rc) {
         kprintf("llm perplexity: %s\n", err.msg);
-    else
+    } else {
+        llm_format_perplexity(&ppl, line, sizeof line);
         kprintf("[llm] %s\n", line);
+    }
     /* all_logits makes a large session: give it back now, infer makes its own. */
-    if (cur->have_session)
-        session_free(&cur->s);
-    cur->have_session = false;
+    session_close(cur);
     vfs_unmap(text);
     return rc;
 }
@@ -548,6 +584,8 @@ static const char usage_text[] =
     "                         a conversation: each line a user turn, the KV cache kept\n"
     "                         between turns (chatml unless the file or NAME says); /reset, /exit\n"
     "  llm tokenize TEXT...   ids and pieces\n"
+    "  llm tokenize-cases VOCAB.gguf FILE.inp\n"
+    "                         llama.cpp's tokenizer test cases (vocab-only files work)\n"
     "  llm perplexity PATH [-c N]\n"
     "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
     "                         prompt (pp) and generation (tg) speed, llama-bench style;\n"
@@ -575,6 +613,8 @@ static int cmd_llm(int argc, char **argv)
         return cmd_infer(argc, argv);
     if (strcmp(sub, "chat") == 0)
         return cmd_chat(argc, argv);
+    if (strcmp(sub, "tokenize-cases") == 0)
+        return cmd_tokenize_cases(argc, argv);
     if (strcmp(sub, "tokenize") == 0)
         return cmd_tokenize(argc, argv);
     if (strcmp(sub, "perplexity") == 0)

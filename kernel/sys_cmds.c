@@ -40,7 +40,7 @@ static int cmd_info(int argc, char **argv)
     if (fdt.initrd_end > fdt.initrd_start)
         kprintf("initrd:   %#llx, %llu bytes\n", (unsigned long long)fdt.initrd_start,
                 (unsigned long long)(fdt.initrd_end - fdt.initrd_start));
-    kprintf("cmdline:  %s\n", kernel_cmdline());
+    kprintf("cmdline:  %s\n", cmdline_text());
     return 0;
 }
 SHELL_COMMAND("info", "machine: boot path, cpu, features, cores, RAM, command line", cmd_info);

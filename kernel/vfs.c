@@ -46,6 +46,7 @@ const char *vfs_strerror(int err)
     case VFS_ENAMETOOLONG: return "name too long";
     case VFS_EMFILE:       return "too many mounts or mappings";
     case VFS_EINTR:        return "interrupted";
+    case VFS_EFBIG:        return "does not fit in memory (see the boot log)";
     default:               return "unknown error";
     }
 }

@@ -22,6 +22,7 @@ enum {
     VFS_ENAMETOOLONG = -9,   /* path or name too long */
     VFS_EMFILE       = -10,  /* too many open files or mounts */
     VFS_EINTR        = -11,  /* interrupted */
+    VFS_EFBIG        = -12,  /* does not fit in memory (a /boot file UEFI could not read) */
 };
 const char *vfs_strerror(int err);
 

@@ -6,22 +6,11 @@
 #include <stdint.h>
 #include "lib/selftest.h"
 #include "lib/math.h"
+#include "lib/rand.h"
 
 static uint64_t bits_d(double f) { union { double f; uint64_t u; } v = { f }; return v.u; }
 
-static uint32_t rng(uint32_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 17;
-    *s ^= *s << 5;
-    return *s;
-}
-
-/* Uniform-ish float in [lo, hi]. */
-static float rand_in(uint32_t *s, float lo, float hi)
-{
-    return lo + (hi - lo) * (float)(rng(s) >> 8) * 0x1p-24f;
-}
+static uint32_t rng(uint64_t *s) { return (uint32_t)(rand_u64(s) >> 32); }
 
 static double ref_pow2(int k)
 {
@@ -100,10 +89,10 @@ static double ref_sin(double x, int shift)             /* shift 1: cos */
 SELFTEST(math_expf)
 {
     static const float edge[] = { 0, -0.0f, 1, -1, 0.5f, 1e-7f, -1e-30f, 88.7f, 88.72283f, -87.3f, -103.0f, 20.5f };
-    uint32_t s = 12345;
+    uint64_t s = 12345;
     double worst = 0;
     for (int i = 0; i < SAMPLES + 12; i++) {
-        float x = i < 12 ? edge[i] : rand_in(&s, -103.0f, 88.7f);
+        float x = i < 12 ? edge[i] : rand_float(&s, -103.0f, 88.7f);
         double e = ulp_err(expf(x), ref_exp(x));
         ST_CHECK(e <= 1.0, "expf(%.9g) = %.9g, %.3f ulp from %.17g", x, expf(x), e, ref_exp(x));
         worst = e > worst ? e : worst;
@@ -116,7 +105,7 @@ SELFTEST(math_expf)
 SELFTEST(math_logf)
 {
     static const float edge[] = { 1, 2, 0.5f, 10, 1.0000001f, 0.99999994f, 3.4e38f, 1.2e-38f, 1.4e-45f, 7.0f };
-    uint32_t s = 777;
+    uint64_t s = 777;
     for (int i = 0; i < SAMPLES + 10; i++) {
         float x = i < 10 ? edge[i] : f32_from_bits(rng(&s) % 0x7f800000u + 1);
         double e = ulp_err(logf(x), ref_log(x));
@@ -130,9 +119,9 @@ SELFTEST(math_sinf_cosf)
 {
     static const float edge[] = { 0, 1e-20f, 0.785398f, 1.5707964f, 3.1415927f, -3.1415927f, 6.2831855f,
                                   1e5f, -99999.5f, 12345.678f, 51471.85f, 65536.0f };
-    uint32_t s = 4242;
+    uint64_t s = 4242;
     for (int i = 0; i < 2 * SAMPLES + 12; i++) {
-        float x = i < 12 ? edge[i] : i < SAMPLES ? rand_in(&s, -10, 10) : rand_in(&s, -1e5f, 1e5f);
+        float x = i < 12 ? edge[i] : i < SAMPLES ? rand_float(&s, -10, 10) : rand_float(&s, -1e5f, 1e5f);
         double es = ulp_err(sinf(x), ref_sin(x, 0)), ec = ulp_err(cosf(x), ref_sin(x, 1));
         ST_CHECK(es <= 2.0, "sinf(%.9g) = %.9g, %.3f ulp from %.17g", x, sinf(x), es, ref_sin(x, 0));
         ST_CHECK(ec <= 2.0, "cosf(%.9g) = %.9g, %.3f ulp from %.17g", x, cosf(x), ec, ref_sin(x, 1));
@@ -155,12 +144,12 @@ SELFTEST(math_sinf_cosf)
 
 SELFTEST(math_powf_tanhf)
 {
-    uint32_t s = 99;
+    uint64_t s = 99;
     for (int i = 0; i < SAMPLES; i++) {
-        float x = rand_in(&s, 0.001f, 100), y = rand_in(&s, -11, 11);    /* |y ln x| < 80: no overflow */
+        float x = rand_float(&s, 0.001f, 100), y = rand_float(&s, -11, 11);    /* |y ln x| < 80: no overflow */
         double e = ulp_err(powf(x, y), ref_exp(y * ref_log(x)));
         ST_CHECK(e <= 2.0, "powf(%.9g, %.9g) = %.9g, %.3f ulp", x, y, powf(x, y), e);
-        float a = rand_in(&s, -10, 10) * (i & 1 ? 1 : 1e-3f);
+        float a = rand_float(&s, -10, 10) * (i & 1 ? 1 : 1e-3f);
         double ez = ref_exp(2.0 * a), ra = (a > -1e-4f && a < 1e-4f) ? a - (double)a * a * a / 3 : (ez - 1) / (ez + 1);
         e = ulp_err(tanhf(a), ra);
         ST_CHECK(e <= 2.0, "tanhf(%.9g) = %.9g, %.3f ulp", a, tanhf(a), e);
@@ -212,9 +201,9 @@ SELFTEST(math_double_exp_log)
         ST_CHECK(d >= -1 && d <= 1, "%s(%.17g) = %.17g, want %.17g", c[i].is_log ? "log" : "exp", c[i].x, got, c[i].want);
     }
     ST_CHECK(exp(0) == 1 && log(1) == 0 && isinf(exp(710)) && exp(-746) == 0 && isnan(log(-1)), "exp/log limits");
-    uint32_t s = 5;
+    uint64_t s = 5;
     for (int i = 0; i < 1000; i++) {
-        double x = rand_in(&s, -700, 700);
+        double x = rand_float(&s, -700, 700);
         double back = log(exp(x)), tol = 4e-16 * (x < 0 ? -x : x) + 1e-300;
         ST_CHECK(back - x <= tol && x - back <= tol, "log(exp(%.17g)) = %.17g", x, back);
     }

@@ -5,10 +5,11 @@
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/printf.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 
 /* "1,2,4" into o->threads. */
-static int parse_threads(const char *v, struct bench_opts *o, struct llm_err *err)
+static int parse_threads(const char *v, struct llm_bench_opts *o, struct llm_err *err)
 {
     char num[16];
     o->n_threads = 0;
@@ -16,11 +17,11 @@ static int parse_threads(const char *v, struct bench_opts *o, struct llm_err *er
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         int64_t n;
-        if (len == 0 || len >= sizeof num || o->n_threads == BENCH_MAX_THREADS)
-            return llm_errf(err, "bad value for -t: '%s' (1 to %d counts, as 1,2)", v, BENCH_MAX_THREADS);
+        if (len == 0 || len >= sizeof num || o->n_threads == LLM_BENCH_MAX_THREADS)
+            return llm_errf(err, "bad value for -t: '%s' (1 to %d counts, as 1,2)", v, LLM_BENCH_MAX_THREADS);
         memcpy(num, p, len);
         num[len] = 0;
-        if (!cli_parse_int(num, 1, 1024, &n))
+        if (!parse_int(num, 1, 1024, &n))
             return llm_errf(err, "bad value for -t: '%s'", v);
         o->threads[o->n_threads++] = (int)n;
         if (!end)
@@ -29,9 +30,9 @@ static int parse_threads(const char *v, struct bench_opts *o, struct llm_err *er
     }
 }
 
-int bench_parse_args(int argc, char **argv, int first, struct bench_opts *o, struct llm_err *err)
+int llm_parse_bench_args(int argc, char **argv, int first, struct llm_bench_opts *o, struct llm_err *err)
 {
-    *o = (struct bench_opts){ .n_prompt = 64, .n_gen = 64, .reps = 3, .n_threads = 1 };
+    *o = (struct llm_bench_opts){ .n_prompt = 64, .n_gen = 64, .reps = 3, .n_threads = 1 };
     o->threads[0] = llm_cpu_count();
     for (int i = first; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -47,7 +48,7 @@ int bench_parse_args(int argc, char **argv, int first, struct bench_opts *o, str
                       : strcmp(a, "-r") == 0 ? &o->reps : NULL;
         if (!dst)
             return llm_errf(err, "unknown option %s (options: -p N -n N -r N -t N[,N])", a);
-        if (!cli_parse_int(v, 0, MODEL_MAX_CTX, &n))
+        if (!parse_int(v, 0, MODEL_MAX_CTX, &n))
             return llm_errf(err, "bad value for %s: '%s'", a, v);
         *dst = (uint32_t)n;
     }
@@ -72,7 +73,7 @@ static uint64_t bench_once(struct session *s, uint32_t n, bool batch, struct llm
     return ns ? ns : 1;
 }
 
-static void bench_row(const struct bench_opts *o, const struct session *s, int threads, const char *test,
+static void bench_row(const struct llm_bench_opts *o, const struct session *s, int threads, const char *test,
                       uint32_t n, const uint64_t *ns)
 {
     double mean = 0, var = 0, ns_mean = 0;
@@ -94,10 +95,10 @@ static void bench_row(const struct bench_opts *o, const struct session *s, int t
 
 /* The speed-up of thread count k over the first, per repetition (ratios of
  * runs made back to back), as median and range. */
-static void bench_speedup(const struct bench_opts *o, int k, const char *test, uint32_t n,
-                          uint64_t ns[][BENCH_MAX_REPS])
+static void bench_speedup(const struct llm_bench_opts *o, int k, const char *test, uint32_t n,
+                          uint64_t ns[][LLM_BENCH_MAX_REPS])
 {
-    double r[BENCH_MAX_REPS];
+    double r[LLM_BENCH_MAX_REPS];
     for (uint32_t i = 0; i < o->reps; i++) {   /* insertion sort: reps <= 100 */
         double x = (double)ns[0][i] / (double)ns[k][i];
         uint32_t j = i;
@@ -114,8 +115,8 @@ static void bench_speedup(const struct bench_opts *o, int k, const char *test, u
 }
 
 /* One test: a warm-up per thread count, then reps rounds of every count. */
-static int bench_test(struct session *s, const struct bench_opts *o, bool batch, uint32_t n,
-                      uint64_t ns[][BENCH_MAX_REPS], struct llm_err *err)
+static int bench_test(struct session *s, const struct llm_bench_opts *o, bool batch, uint32_t n,
+                      uint64_t ns[][LLM_BENCH_MAX_REPS], struct llm_err *err)
 {
     for (int k = 0; k < o->n_threads; k++) {
         llm_set_threads(o->threads[k]);
@@ -133,21 +134,21 @@ static int bench_test(struct session *s, const struct bench_opts *o, bool batch,
     return 0;
 }
 
-int bench_run(struct session *s, const struct bench_opts *o, struct llm_err *err)
+int bench_run(struct session *s, const struct llm_bench_opts *o, struct llm_err *err)
 {
     const uint32_t most = o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen;
     if (most == 0 || most > s->cfg.n_ctx)
         return llm_errf(err, "-p and -n must be 1..%u (the context)", s->cfg.n_ctx);
-    if (o->reps == 0 || o->reps > BENCH_MAX_REPS)
-        return llm_errf(err, "-r must be 1..%u", BENCH_MAX_REPS);
-    if (o->n_threads < 1 || o->n_threads > BENCH_MAX_THREADS)
-        return llm_errf(err, "1 to %d thread counts", BENCH_MAX_THREADS);
+    if (o->reps == 0 || o->reps > LLM_BENCH_MAX_REPS)
+        return llm_errf(err, "-r must be 1..%u", LLM_BENCH_MAX_REPS);
+    if (o->n_threads < 1 || o->n_threads > LLM_BENCH_MAX_THREADS)
+        return llm_errf(err, "1 to %d thread counts", LLM_BENCH_MAX_THREADS);
     uint32_t x = 12345;   /* pseudo-random tokens, as llama-bench feeds */
     for (uint32_t i = 0; i < most; i++) {
         x = x * 1103515245u + 12345u;
         s->ids[i] = (int32_t)((x >> 8) % s->m->hp.n_vocab);
     }
-    static uint64_t ns[2][BENCH_MAX_THREADS][BENCH_MAX_REPS];   /* one bench at a time */
+    static uint64_t ns[2][LLM_BENCH_MAX_THREADS][LLM_BENCH_MAX_REPS];   /* one bench at a time */
     static const char *const name[2] = { "pp", "tg" };
     const uint32_t n[2] = { o->n_prompt, o->n_gen };
     for (int t = 0; t < 2; t++)

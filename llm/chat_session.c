@@ -72,18 +72,20 @@ void chat_reset(struct chat_session *c)
     c->fresh = true;
 }
 
-/* The reply's pieces go to the history as they stream. */
-static void on_reply(void *ctx, int32_t id, const char *text, uint32_t len)
+/* The reply's pieces go to the history as they stream; without a caller's
+ * on_token, whole characters go out through llm_write. */
+static bool on_reply(void *ctx, int32_t id, const char *text, uint32_t len)
 {
     struct chat_session *c = ctx;
+    char whole[256 + 3];   /* generate's pieces are <= 256 bytes */
     if (len < CHAT_TEXT_CAP - c->text_len) {
         memcpy(c->text + c->text_len, text, len);
         c->text_len += len;
     }
     if (c->user_cb && c->user_cb->on_token)
-        c->user_cb->on_token(c->user_cb->ctx, id, text, len);
-    else
-        llm_write(text, len);
+        return c->user_cb->on_token(c->user_cb->ctx, id, text, len);
+    llm_write(whole, llm_utf8_stream_push(&c->us, text, len < 256 ? len : 256, whole));
+    return true;
 }
 
 /* The first turn also carries the system message's text, whose tokens are
@@ -107,8 +109,8 @@ static int64_t first_turn(struct chat_session *c, int32_t *n_keep, struct llm_er
     return n1 < 0 ? -1 : n0 + n1;
 }
 
-int chat_turn(struct chat_session *c, const char *user, const struct gen_request *r,
-              const struct gen_callbacks *cb, struct gen_stats *st, struct llm_err *err)
+int chat_turn(struct chat_session *c, const char *user, const struct llm_request *r,
+              const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err)
 {
     if (add_msg(c, "user", user, strlen(user), err))
         return -1;
@@ -119,13 +121,16 @@ int chat_turn(struct chat_session *c, const char *user, const struct gen_request
         c->n_msgs--;
         return err->msg[0] ? -1 : llm_errf(err, "the turn does not fit the %u-byte rendering buffer", CHAT_TEXT_CAP);
     }
-    struct gen_request q = *r;
+    struct llm_request q = *r;
     q.prompt = c->buf, q.prompt_len = (size_t)n, q.append = !c->fresh, q.n_keep = n_keep;
-    struct gen_callbacks wrap = { .ctx = c, .on_prompt = cb ? cb->on_prompt : NULL,
+    struct llm_callbacks wrap = { .ctx = c, .on_prompt = cb ? cb->on_prompt : NULL,
                                   .on_logits = cb ? cb->on_logits : NULL, .on_token = on_reply };
     const size_t reply = c->text_len;
     c->user_cb = cb;
+    c->us.n_held = 0;
     int rc = generate(c->s, &q, &wrap, st, err);
+    char held[4];
+    llm_write(held, llm_utf8_stream_flush(&c->us, held));
     if (rc) {   /* the cache may hold part of the turn: start over */
         chat_reset(c);
         return rc;

@@ -23,7 +23,8 @@ struct chat_session {
     char           *mem;            /* one llm_alloc: text, buf, scratch */
     char           *text, *buf, *scratch;
     size_t          text_len;
-    const struct gen_callbacks *user_cb;
+    const struct llm_callbacks *user_cb;
+    struct llm_utf8_stream      us;   /* the default stream's split character */
 };
 
 /* The template for the file (its tokenizer.chat_template) or the name given;
@@ -36,8 +37,9 @@ void chat_close(struct chat_session *c);
 /* Forget the conversation (the system message stays). */
 void chat_reset(struct chat_session *c);
 /* One user turn: the reply streams through cb (NULL: llm_write); r gives the
- * sampling and n_predict (its prompt, append and n_keep are set here). */
-int  chat_turn(struct chat_session *c, const char *user, const struct gen_request *r,
-               const struct gen_callbacks *cb, struct gen_stats *st, struct llm_err *err);
+ * sampling and n_predict (its prompt, append and n_keep are set here); cb's
+ * on_token returning false ends the reply (LLM_STOP_CANCELLED). */
+int  chat_turn(struct chat_session *c, const char *user, const struct llm_request *r,
+               const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
 
 #endif

@@ -1,50 +1,21 @@
 /* llm/cli.c: flags, numbers and float-printing lines shared by the host CLI
- * and the kernel's `llm` command (see llm/cli.h). */
+ * and the kernel's `llm` command (see llm/llm.h and llm/cli.h). */
 #include "llm/cli.h"
+#include "llm/model/model.h"   /* MODEL_MAX_CTX */
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
-void cli_gen_opts_default(struct cli_gen_opts *o, int32_t n_predict)
+void llm_default_gen_opts(struct llm_gen_opts *o, int32_t n_predict)
 {
     memset(o, 0, sizeof *o);
     o->n_predict = n_predict;
-    o->kv_type = GGML_TYPE_F16;
-    sampler_params_default(&o->sp);
+    o->kv_type = LLM_KV_F16;
+    llm_default_sampling(&o->sp);
 }
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool cli_parse_u64(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (!is_digit(*s))
-        return false;
-    for (; is_digit(*s); s++) {
-        uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return *s == 0;
-}
-
-bool cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
-{
-    bool neg = *s == '-';
-    uint64_t u;
-    if (*s == '-' || *s == '+')
-        s++;
-    if (!cli_parse_u64(s, &u) || u > (uint64_t)INT64_MAX)
-        return false;
-    int64_t v = neg ? -(int64_t)u : (int64_t)u;
-    if (v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
 
 /* Digits are gathered as an integer and scaled once: exact for the short
  * values flags take (0.8 is 8 / 10, correctly rounded). */
@@ -62,10 +33,11 @@ bool cli_parse_double(const char *s, double lo, double hi, double *out)
     if (digits == 0)
         return false;
     if (*s == 'e' || *s == 'E') {
-        int64_t e;
-        if (!cli_parse_int(s + 1, -300, 300, &e))
+        const char *e = s + 1 + (s[1] == '-' || s[1] == '+');
+        uint64_t x;
+        if (!parse_digits(e, strlen(e), 10, &x) || x > 300)
             return false;
-        scale += (int)e;
+        scale += s[1] == '-' ? -(int)x : (int)x;
         s += strlen(s);
     }
     if (*s)
@@ -85,7 +57,7 @@ static bool is_flag(const char *a, const char *s1, const char *s2)
     return strcmp(a, s1) == 0 || (s2 && strcmp(a, s2) == 0);
 }
 
-int cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, struct llm_err *err)
+int llm_parse_gen_flag(int argc, char **argv, int *i, struct llm_gen_opts *o, struct llm_err *err)
 {
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     int64_t n = 0;
@@ -93,15 +65,15 @@ int cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, st
     uint64_t u = 0;
     bool ok;
     if (is_flag(a, "-n", "--n-predict"))
-        ok = v && cli_parse_int(v, -1, 1000000000, &n) && ((o->n_predict = (int32_t)n), true);
+        ok = v && parse_int(v, -1, 1000000000, &n) && ((o->n_predict = (int32_t)n), true);
     else if (is_flag(a, "-c", "--ctx-size"))
-        ok = v && cli_parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_ctx = (uint32_t)n), true);
+        ok = v && parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_ctx = (uint32_t)n), true);
     else if (is_flag(a, "-b", "--batch-size"))
-        ok = v && cli_parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_batch = (uint32_t)n), true);
+        ok = v && parse_int(v, 0, MODEL_MAX_CTX, &n) && ((o->n_batch = (uint32_t)n), true);
     else if (is_flag(a, "--temp", NULL))
         ok = v && cli_parse_double(v, 0, 100, &x) && ((o->sp.temp = (float)x), true);
     else if (is_flag(a, "--top-k", NULL))
-        ok = v && cli_parse_int(v, 0, 1000000000, &n) && ((o->sp.top_k = (int32_t)n), true);
+        ok = v && parse_int(v, 0, 1000000000, &n) && ((o->sp.top_k = (int32_t)n), true);
     else if (is_flag(a, "--top-p", NULL))
         ok = v && cli_parse_double(v, 0, 1, &x) && ((o->sp.top_p = (float)x), true);
     else if (is_flag(a, "--min-p", NULL))
@@ -109,11 +81,11 @@ int cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, st
     else if (is_flag(a, "--repeat-penalty", NULL))
         ok = v && cli_parse_double(v, 0, 100, &x) && ((o->sp.repeat_penalty = (float)x), true);
     else if (is_flag(a, "--repeat-last-n", NULL))
-        ok = v && cli_parse_int(v, 0, 1000000, &n) && ((o->sp.repeat_last_n = (int32_t)n), true);
+        ok = v && parse_int(v, 0, 1000000, &n) && ((o->sp.repeat_last_n = (int32_t)n), true);
     else if (is_flag(a, "--seed", "-s"))
-        ok = v && cli_parse_u64(v, &u) && ((o->sp.seed = u), true);
+        ok = v && parse_u64(v, &u) && ((o->sp.seed = u), true);
     else if (is_flag(a, "--keep", NULL))
-        ok = v && cli_parse_int(v, -1, MODEL_MAX_CTX, &n) && ((o->n_keep = (int32_t)n), true);
+        ok = v && parse_int(v, -1, MODEL_MAX_CTX, &n) && ((o->n_keep = (int32_t)n), true);
     else if (is_flag(a, "--ignore-eos", NULL) || is_flag(a, "--no-context-shift", NULL)) {
         *(strcmp(a, "--ignore-eos") == 0 ? &o->ignore_eos : &o->no_ctx_shift) = true;
         *i += 1;
@@ -121,7 +93,7 @@ int cli_parse_gen_flag(int argc, char **argv, int *i, struct cli_gen_opts *o, st
     } else if (is_flag(a, "--kv-type", "-ctk")) {
         ok = v && (strcmp(v, "f16") == 0 || strcmp(v, "f32") == 0);
         if (ok)
-            o->kv_type = v[1] == '1' ? GGML_TYPE_F16 : GGML_TYPE_F32;
+            o->kv_type = v[1] == '1' ? LLM_KV_F16 : LLM_KV_F32;
     } else
         return 0;
     if (!v)
@@ -137,7 +109,7 @@ static double per_second(uint32_t n, uint64_t ns)
     return ns ? (double)n * 1e9 / (double)ns : 0.0;
 }
 
-int cli_stats_line(const struct gen_stats *st, char *buf, size_t cap)
+int llm_format_stats(const struct llm_stats *st, char *buf, size_t cap)
 {
     int n = snprintf(buf, cap,
                      "prompt %u tok %.1f ms (%.1f tok/s) | gen %u tok %.1f ms (%.1f tok/s) | "
@@ -150,15 +122,8 @@ int cli_stats_line(const struct gen_stats *st, char *buf, size_t cap)
     return n;
 }
 
-int cli_perplexity_line(struct session *s, const char *text, size_t len, char *line, size_t cap,
-                        struct llm_err *err)
+int llm_format_perplexity(const struct llm_perplexity *p, char *buf, size_t cap)
 {
-    double ppl;
-    uint32_t n_scored;
-    uint64_t t0 = llm_now_ns();
-    if (perplexity(s, text, len, &ppl, &n_scored, err))
-        return -1;
-    snprintf(line, cap, "ppl %.4f over %u predictions, ctx %u, %.1f s", ppl, n_scored, s->cfg.n_ctx,
-             (double)(llm_now_ns() - t0) / 1e9);
-    return 0;
+    return snprintf(buf, cap, "ppl %.4f over %u predictions, ctx %u, %.1f s", p->ppl, p->n_scored,
+                    p->n_ctx, (double)p->ns / 1e9);
 }

@@ -65,21 +65,22 @@ void session_free(struct session *s)
     s->mem = NULL;
 }
 
-const char *gen_stop_name(enum gen_stop stop)
+const char *llm_stop_name(enum llm_stop stop)
 {
     switch (stop) {
-    case GEN_STOP_N_PREDICT:   return "n_predict";
-    case GEN_STOP_EOG:         return "eog";
-    case GEN_STOP_INTERRUPTED: return "interrupted";
-    case GEN_STOP_CTX_FULL:    return "ctx_full";
-    case GEN_STOP_NONFINITE:   return "nonfinite";
+    case LLM_STOP_N_PREDICT:   return "n_predict";
+    case LLM_STOP_EOG:         return "eog";
+    case LLM_STOP_INTERRUPTED: return "interrupted";
+    case LLM_STOP_CTX_FULL:    return "ctx_full";
+    case LLM_STOP_NONFINITE:   return "nonfinite";
+    case LLM_STOP_CANCELLED:   return "cancelled";
     }
     return "?";
 }
 
 /* Tokenize after the cache's positions (a chat turn: the token left pending
  * by the last reply first; BOS only into an empty cache) into s->ids. */
-static int tokenize_turn(struct session *s, const struct gen_request *r, int32_t *ids, uint32_t room)
+static int tokenize_turn(struct session *s, const struct llm_request *r, int32_t *ids, uint32_t room)
 {
     const uint32_t n_pend = s->pending >= 0;
     if (room <= n_pend)
@@ -96,8 +97,8 @@ static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch
 /* Tokenize and run the prompt through in batches of n_batch. A turn that
  * does not fit after the conversation first shifts it once (llama-cli does
  * the same for its input batch). */
-static int prefill(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
-                   struct gen_stats *st, float *rope_scratch, struct llm_err *err)
+static int prefill(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
+                   struct llm_stats *st, float *rope_scratch, struct llm_err *err)
 {
     int n = tokenize_turn(s, r, s->ids + s->kv.n_used, s->cfg.n_ctx - s->kv.n_used);
     if (n < 0 && r->append && !r->no_ctx_shift && context_shift(s, s->n_keep, rope_scratch, err) == 0) {
@@ -135,7 +136,7 @@ static int prefill(struct session *s, const struct gen_request *r, const struct 
 
 /* llama-cli's n_keep: --keep N keeps N prompt tokens besides the BOS; a
  * negative N or one past the prompt keeps the whole prompt. */
-static uint32_t keep_of(const struct session *s, const struct gen_request *r, uint32_t n_prompt)
+static uint32_t keep_of(const struct session *s, const struct llm_request *r, uint32_t n_prompt)
 {
     if (r->n_keep < 0 || (uint32_t)r->n_keep > n_prompt)
         return n_prompt;
@@ -158,16 +159,21 @@ static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch
     return 0;
 }
 
-static void emit(const struct gen_callbacks *cb, int32_t id, const char *text, uint32_t len)
+/* Stream one token; false when the caller wants no more. The callback gets
+ * the token's own bytes; the default stream holds back a character split
+ * across tokens until it is whole (us). */
+static bool emit(const struct llm_callbacks *cb, struct llm_utf8_stream *us, int32_t id, const char *text,
+                 uint32_t len)
 {
+    char whole[256 + 3];
     if (cb && cb->on_token)
-        cb->on_token(cb->ctx, id, text, len);
-    else
-        llm_write(text, len);
+        return cb->on_token(cb->ctx, id, text, len);
+    llm_write(whole, llm_utf8_stream_push(us, text, len, whole));
+    return true;
 }
 
-int generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
-             struct gen_stats *st, struct llm_err *err)
+int generate(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
+             struct llm_stats *st, struct llm_err *err)
 {
     const uint32_t n_vocab = s->m->hp.n_vocab;
     memset(st, 0, sizeof *st);
@@ -177,7 +183,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         s->pending = -1;
     }
     struct sampler smp;
-    struct sampler_params sp = r->sp;
+    struct llm_sampling sp = r->sp;
     if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
         sp.repeat_last_n = (int32_t)s->cfg.n_ctx;
     float *rope_scratch = arena_alloc(&s->arena, KV_ROPE_SCRATCH(s->m->hp.n_rot) * sizeof(float) + 1, 16);
@@ -192,6 +198,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         sampler_accept(&smp, s->ids[i]);
 
     char piece[256];
+    struct llm_utf8_stream us = { .n_held = 0 };
     int32_t prev = s->ids[s->kv.n_used - 1];
     const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
     uint64_t t0 = llm_now_ns();
@@ -199,7 +206,7 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         float *logits = s->fwd.logits;
         const struct sampler_scan scan = sampler_scan(logits, n_vocab, eos_skip);
         if (!scan.finite) {
-            st->stop = GEN_STOP_NONFINITE;
+            st->stop = LLM_STOP_NONFINITE;
             llm_errf(err, "non-finite logits at step %u: stopped", step);
             break;
         }
@@ -211,29 +218,33 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
         sampler_accept(&smp, id);
         s->pending = id;   /* until it is decoded: a next chat turn starts with it */
         if (id == s->tok->eos_id) {
-            st->stop = GEN_STOP_EOG;
+            st->stop = LLM_STOP_EOG;
             break;
         }
         int len = tokenizer_decode(s->tok, prev, id, piece, (int)sizeof piece);
-        emit(cb, id, piece, (uint32_t)len);
+        const bool more = emit(cb, &us, id, piece, (uint32_t)len);
         prev = id;
         st->n_gen++;
         if (r->n_predict >= 0 && st->n_gen >= (uint32_t)r->n_predict) {
-            st->stop = GEN_STOP_N_PREDICT;
+            st->stop = LLM_STOP_N_PREDICT;
+            break;
+        }
+        if (!more) {
+            st->stop = LLM_STOP_CANCELLED;
             break;
         }
         if (llm_interrupted()) {
-            st->stop = GEN_STOP_INTERRUPTED;
+            st->stop = LLM_STOP_INTERRUPTED;
             break;
         }
         if (!r->no_ctx_shift && s->kv.n_used + 1 >= s->kv.n_ctx) {   /* main.cpp's test */
             if (context_shift(s, s->n_keep, rope_scratch, err)) {
-                st->stop = GEN_STOP_CTX_FULL;
+                st->stop = LLM_STOP_CTX_FULL;
                 break;
             }
             st->n_shifts++;
         } else if (kv_cache_full(&s->kv)) {
-            st->stop = GEN_STOP_CTX_FULL;
+            st->stop = LLM_STOP_CTX_FULL;
             llm_errf(err, "context full (%u tokens): generation stopped", s->kv.n_ctx);
             break;
         }
@@ -242,6 +253,8 @@ int generate(struct session *s, const struct gen_request *r, const struct gen_ca
             return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
         s->pending = -1;
     }
+    if (!(cb && cb->on_token))
+        llm_write(piece, llm_utf8_stream_flush(&us, piece));
     st->gen_ns = llm_now_ns() - t0;
     st->kv_used = s->kv.n_used;
     st->kv_capacity = s->kv.n_ctx;

@@ -14,6 +14,7 @@
 #include "llm/model/model.h"
 #include "llm/text/sampler.h"
 #include "llm/text/tokenizer.h"
+#include "llm/llm.h"
 
 struct session_config {
     uint32_t       n_ctx;       /* 0: the model's training context */
@@ -44,61 +45,20 @@ int    session_init(struct session *s, const struct model *m, const struct token
                     const struct session_config *c, struct llm_err *err);
 void   session_free(struct session *s);
 
-enum gen_stop {
-    GEN_STOP_N_PREDICT,     /* "n_predict": produced the tokens asked for */
-    GEN_STOP_EOG,           /* "eog": end-of-generation token */
-    GEN_STOP_INTERRUPTED,   /* "interrupted": Ctrl-C */
-    GEN_STOP_CTX_FULL,      /* "ctx_full": no room for another position (or nothing to shift out) */
-    GEN_STOP_NONFINITE,     /* "nonfinite": NaN/inf logits */
-};
-const char *gen_stop_name(enum gen_stop s);
-
-struct gen_request {
-    const char           *prompt;
-    size_t                prompt_len;
-    int32_t               n_predict;    /* < 0: until EOG or a full context */
-    bool                  ignore_eos;   /* as llama.cpp: EOS gets logit -inf */
-    bool                  no_ctx_shift; /* stop at a full context instead of shifting it */
-    bool                  append;       /* a chat turn: the prompt continues the cached
-                                           conversation (after its pending token) */
-    int32_t               n_keep;       /* llama-cli's --keep: prompt tokens a shift keeps
-                                           besides the BOS; < 0 the whole prompt */
-    struct sampler_params sp;
-};
-
-struct gen_callbacks {
-    void *ctx;
-    /* after tokenizing, before prefill (ids include BOS) */
-    void (*on_prompt)(void *ctx, const int32_t *ids, uint32_t n);
-    /* the raw logits of step `step`, before sampling changes anything */
-    void (*on_logits)(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab);
-    /* each generated token and its text; NULL streams the text via llm_write */
-    void (*on_token)(void *ctx, int32_t id, const char *text, uint32_t len);
-};
-
-struct gen_stats {
-    enum gen_stop stop;
-    uint32_t      n_prompt, n_gen;
-    uint64_t      prompt_ns, gen_ns;
-    uint32_t      kv_used, kv_capacity;
-    uint32_t      n_shifts;     /* context shifts made */
-    size_t        kv_bytes, arena_peak, arena_size;
-};
-
-/* Run one prompt from an empty context (with append, after the cached
- * conversation: the prompt's tokens only are processed). When the context fills up it is
- * shifted as llama-cli does (the first n_keep positions kept, half of the
- * rest dropped, the keys of the others re-rotated), unless no_ctx_shift.
- * Returns 0 (see st->stop for why it ended; a non-finite or full-context stop
- * also leaves its message in err) or -1 with err. */
-int  generate(struct session *s, const struct gen_request *r, const struct gen_callbacks *cb,
-              struct gen_stats *st, struct llm_err *err);
+/* Run one prompt from an empty context (with r->append, after the cached
+ * conversation: the prompt's tokens only are processed). When the context
+ * fills up it is shifted as llama-cli does (the first n_keep positions kept,
+ * half of the rest dropped, the keys of the others re-rotated), unless
+ * r->no_ctx_shift. Returns 0 (see st->stop for why it ended; a non-finite or
+ * full-context stop also leaves its message in err) or -1 with err. */
+int  generate(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
+              struct llm_stats *st, struct llm_err *err);
 
 /* llama.cpp's perplexity: the text (BOS first) in non-overlapping chunks of
  * n_ctx tokens, each chunk's first token replaced by BOS, scoring positions
  * n_ctx/2 .. n_ctx-2 (each predicting the next token). Needs a session made
- * with all_logits. ppl = exp(mean NLL) over *n_scored predictions. */
-int  perplexity(struct session *s, const char *text, size_t len, double *ppl, uint32_t *n_scored,
+ * with all_logits. out->ppl = exp(mean NLL) over out->n_scored predictions. */
+int  perplexity(struct session *s, const char *text, size_t len, struct llm_perplexity *out,
                 struct llm_err *err);
 
 #endif

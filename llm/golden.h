@@ -1,7 +1,7 @@
 /* llm/golden.h: a generated model and what the host build of the engine
  * computed for it (build/gen/golden.c, written at build time by
- * scripts/gen_golden.c): llm/model/forward_golden_test.c recomputes it wherever the
- * selftests run (the kernel above all) and compares. Both run golden_generate. */
+ * scripts/gen_golden.c): llm/model/forward_kernel_vs_host_test.c recomputes it
+ * in the kernel and the aarch64 selftest builds and compares. Both run golden_generate. */
 #ifndef LLM_GOLDEN_H
 #define LLM_GOLDEN_H
 #include <stddef.h>

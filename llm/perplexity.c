@@ -44,9 +44,10 @@ static int score_chunk(struct session *s, int32_t *tokens, uint32_t first, doubl
     return 0;
 }
 
-int perplexity(struct session *s, const char *text, size_t len, double *ppl, uint32_t *n_scored,
+int perplexity(struct session *s, const char *text, size_t len, struct llm_perplexity *out,
                struct llm_err *err)
 {
+    const uint64_t t0 = llm_now_ns();
     const uint32_t n_ctx = s->cfg.n_ctx;
     if (!s->cfg.all_logits)
         return llm_errf(err, "perplexity needs a session made with all_logits");
@@ -82,7 +83,9 @@ int perplexity(struct session *s, const char *text, size_t len, double *ppl, uin
     llm_free(tokens, bytes);
     if (rc)
         return -1;
-    *ppl = exp(nll / count);
-    *n_scored = count;
+    out->ppl = exp(nll / count);
+    out->n_scored = count;
+    out->n_ctx = n_ctx;
+    out->ns = llm_now_ns() - t0;
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/rand.h"
 #include "llm/gguf/gguf.h"
 #include "llm/gguf/gguf_write.h"
 #include "llm/quant/quant.h"
@@ -62,18 +63,8 @@ static const struct {
 
 static uint64_t rng_state;
 
-static uint64_t rng_next(void)   /* splitmix64 */
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static float rng_unit(void)      /* uniform in [-1, 1) */
-{
-    return (float)(rng_next() >> 40) / (float)(1 << 23) - 1.0f;
-}
+static uint64_t rng_next(void) { return rand_u64(&rng_state); }
+static float rng_unit(void) { return rand_float(&rng_state, -1.0f, 1.0f); }
 
 /* Skewed values (mean about 0, longer positive tail) so block minima and
  * maxima differ in magnitude, as Q4_1/Q5_1 and the absmax rules need. */

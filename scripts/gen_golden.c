@@ -1,7 +1,7 @@
 /* scripts/gen_golden.c: at build time, run a small (generated) model through
  * the host build of the engine and write a C file holding the model's bytes,
  * the prompt, and the logits and greedy ids of the first GOLDEN_STEPS steps.
- * The kernel links that file, and llm/model/forward_golden_test.c checks that the
+ * The kernel links that file, and llm/model/forward_kernel_vs_host_test.c checks that the
  * kernel (aarch64, NEON, its own platform layer) computes the same numbers.
  *
  *   gen_golden MODEL.gguf OUT.c

@@ -15,6 +15,9 @@ check cpio cpio
 check python3 python3
 check make make
 check gcc gcc
+# scripts/gen_unicode.py reads the Unicode Character Database (tests/golden/vocab.sh
+# checks llm/text/unicode_data.c against it).
+[ -e /usr/share/unicode/UnicodeData.txt ] || need="$need unicode-data"
 # make test's sanitizer builds and fuzz replay (tests/sanitize, tests/fuzz, tests/sweep):
 # clang-14 with its runtimes (ASan, UBSan, libFuzzer: libclang-rt-14-dev, which
 # clang-14 only recommends).

@@ -2,7 +2,11 @@
 # run-qemu.sh: boot build/kernel.bin in QEMU (virt, serial on stdio) and exit
 # with the guest's status: 0 after `poweroff`, the semihosting exit code after
 # a failure (selftest failures: 1, a kernel crash: 3), 124 on timeout.
+# QEMU runs in the terminal's foreground (timeout --foreground): in a real
+# terminal it reads keys and gets Ctrl-C as a byte for the guest; in the
+# background the first tty access would stop it (SIGTTOU, state T in ps).
 #
+#   --help            print this text
 #   --uefi            boot through UEFI firmware from a FAT ESP image
 #                     (EFI/BOOT/BOOTAA64.EFI = the kernel, \cmdline.txt = --append,
 #                     \initrd.img = --initrd)
@@ -10,7 +14,8 @@
 #   --smp N           cpus (default 1)          --mem SIZE   RAM (default 1G)
 #   --append ARGS     kernel command line       --initrd F   initial ramdisk (cpio)
 #   --disk FILE       raw disk image on virtio-blk (FAT: /disk; scripts/mkdisk.sh)
-#   --timeout S       kill QEMU after S seconds (default 60), exit 124
+#   --timeout S       kill QEMU after S seconds (default 60), exit 124;
+#                     0: no limit (make run)
 #   --cpu MODEL       default max               --icount     deterministic time (-icount shift=0,
 #                                                            boot argument icount: 1 ns = 1 insn)
 #   --gic 2|3         GIC version (default: QEMU's)
@@ -26,6 +31,7 @@ cd "$(dirname "$0")/.."
 uefi=0 smp=1 mem=1G append="" initrd="" timeout=60 cpu=max icount=0 semihosting=1
 gic="" el2=0 kernel=build/kernel.bin esp=build/esp.img model="" disk=""
 die() { echo "run-qemu.sh: $*" >&2; exit 2; }
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' scripts/run-qemu.sh; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --uefi) uefi=1 ;;
@@ -44,8 +50,9 @@ while [ $# -gt 0 ]; do
     --no-semihosting) semihosting=0 ;;
     --kernel) kernel=$2; shift ;;
     --model) model=$2; shift ;;
+    --help|-h) usage; exit 0 ;;
     --) shift; break ;;
-    *) die "unknown option $1 (see the comment at the top of this script)" ;;
+    *) die "unknown option $1 (run-qemu.sh --help)" ;;
     esac
     shift
 done
@@ -119,12 +126,12 @@ if [ "$uefi" = 1 ] && [ ! -t 0 ]; then
     exec 3<&0     # an asynchronous list would get /dev/null as stdin
     ( while ! grep -q "kernel: booting via UEFI" "$tmp/out" 2>/dev/null; do sleep 0.05; done; exec cat <&3 ) >"$tmp/in" &
     feeder=$!
-    { timeout -k 5 "$timeout" qemu-system-aarch64 "$@" <"$tmp/in"; echo $? >"$tmp/rc"; } | tee "$tmp/out"
+    { timeout --foreground -k 5 "$timeout" qemu-system-aarch64 "$@" <"$tmp/in"; echo $? >"$tmp/rc"; } | tee "$tmp/out"
     kill "$feeder" 2>/dev/null
     rc=$(cat "$tmp/rc")
     rm -rf "$tmp"
 else
-    timeout -k 5 "$timeout" qemu-system-aarch64 "$@"
+    timeout --foreground -k 5 "$timeout" qemu-system-aarch64 "$@"
     rc=$?
 fi
 [ "$rc" = 124 ] && echo "run-qemu.sh: timed out after ${timeout}s" >&2

@@ -4,23 +4,31 @@
 #   tests/*/*.sh except this file          (scripts: QEMU, golden, sweeps)
 # A suite prints one line per check: "PASS name", "FAIL name: why" or
 # "SKIP name: why". A suite that exits non-zero without printing FAIL counts as
-# one failure. The last line is "N passed, N failed, N skipped".
+# one failure, and so does one that outlives its time limit (300 s for a
+# program, 600 s for a script: generous, a hang is what they catch). Suites
+# run with stdin from /dev/null: none waits for the terminal. TEST_PROGRAM_LIMIT
+# and TEST_SCRIPT_LIMIT (seconds) override the limits.
+# The last line is "N passed, N failed, N skipped".
 cd "$(dirname "$0")/.." || exit 1
 log=build/test-logs
 mkdir -p "$log"
 passed=0 failed=0 skipped=0
 filter="${1:-}"
 
-run_suite() {
-    name=$1; shift
+run_suite() {   # name, time limit in seconds, command...
+    name=$1 limit=$2; shift 2
     case "$name" in *"$filter"*) ;; *) return ;; esac
     out="$log/$(echo "$name" | tr '/' '_').log"
     echo "== $name"
-    "$@" >"$out" 2>&1
+    start=$(date +%s)
+    timeout -k 10 "$limit" "$@" >"$out" 2>&1 </dev/null
     rc=$?
     grep -E '^(PASS|FAIL|SKIP) ' "$out"
     p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out"); s=$(grep -c '^SKIP ' "$out")
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    if { [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; } && [ $(($(date +%s) - start)) -ge "$limit" ]; then
+        echo "FAIL $name: timed out after $limit s (log: $out)"; tail -n 15 "$out" | sed 's/^/    /'
+        f=$((f + 1))
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         echo "FAIL $name: exit status $rc (log: $out)"; tail -n 15 "$out" | sed 's/^/    /'
         f=1
     fi
@@ -31,10 +39,10 @@ run_suite() {
 }
 
 for t in build/host/selftest build/host/test_*; do
-    [ -x "$t" ] && run_suite "$t" "$t"
+    [ -x "$t" ] && run_suite "$t" "${TEST_PROGRAM_LIMIT:-300}" "$t"
 done
 for t in tests/*/*.sh; do
-    [ -f "$t" ] && run_suite "$t" sh "$t"
+    [ -f "$t" ] && run_suite "$t" "${TEST_SCRIPT_LIMIT:-600}" sh "$t"
 done
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -72,7 +72,11 @@ struct efi_boot {
 extern struct efi_boot efi_boot;
 /* Only while boot services run (inside efi_main): read a whole file of the
  * boot volume (path like u"\\models\\x.gguf") into EfiLoaderData pages, NUL
- * appended. Pages kept past boot must be mem_reserve()d by the kernel. */
+ * appended. Pages kept past boot must be mem_reserve()d by the kernel.
+ * 0 on success; EFI_READ_NO_MEMORY when the firmware had no pages for it
+ * (larger than free RAM); EFI_READ_FAILED when it cannot be opened or read. */
+#define EFI_READ_FAILED    (-1)
+#define EFI_READ_NO_MEMORY (-2)
 int  efi_read_file(const uint16_t *path, void **buf, uint64_t *size);
 void efi_free_file(void *buf, uint64_t size);
 /* Only inside efi_main: fn(name, size, arg) for each file of a boot volume directory. */

@@ -158,18 +158,20 @@ static void take_load_options(const struct efi_loaded_image *li)
 
 /* Read a whole file from the boot volume into fresh EfiLoaderData pages
  * (which stay ours after ExitBootServices: callers mem_reserve() them or free
- * them with efi_free_file()). 0 on success. */
+ * them with efi_free_file()). 0 on success, else EFI_READ_* (arch.h). */
 int efi_read_file(const char16 *path, void **buf, uint64_t *size)
 {
     struct efi_file *f;
     if (!boot_volume || boot_volume->open(boot_volume, &f, path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
-        return -1;
+        return EFI_READ_FAILED;
     uint8_t info_buf[512];
     uint64_t info_size = sizeof(info_buf), addr = 0;
-    int rc = -1;
+    int rc = EFI_READ_FAILED;
     if (f->get_info(f, &file_info_guid, &info_size, info_buf) == EFI_SUCCESS) {
         uint64_t n = ((struct efi_file_info *)info_buf)->file_size;
+        rc = EFI_READ_NO_MEMORY;
         if (bs->allocate_pages(EFI_ALLOCATE_ANY_PAGES, EFI_LOADER_DATA, n / 4096 + 1, &addr) == EFI_SUCCESS) {
+            rc = EFI_READ_FAILED;
             uint64_t got = n;
             if (f->read(f, &got, (void *)(uintptr_t)addr) == EFI_SUCCESS && got == n) {
                 ((uint8_t *)(uintptr_t)addr)[n] = 0;    /* the extra page byte: text files end in NUL */

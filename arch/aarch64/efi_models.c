@@ -2,7 +2,9 @@
  * file of the boot volume's \models\ folder whole into EfiLoaderData pages
  * (the firmware's Simple File System does the one copy there is) and keep
  * those pages out of the kernel's page allocator. kernel/boot_fs.c then maps
- * them in place as /boot/NAME. */
+ * them in place as /boot/NAME. A file the firmware could not read (too large
+ * for the free RAM, above all) is kept without data, so /boot says so rather
+ * than "not found". */
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/efi_models.h"
@@ -23,7 +25,7 @@ static uint64_t counter_ns(void)
 /* Names that are not plain ASCII, or too long, are skipped. */
 static void take_file(const uint16_t *name, uint64_t size, void *arg)
 {
-    (void)size, (void)arg;
+    (void)arg;
     if (efi_n_models >= EFI_MAX_MODELS)
         return;
     struct efi_model_file *m = &efi_models[efi_n_models];
@@ -37,14 +39,16 @@ static void take_file(const uint16_t *name, uint64_t size, void *arg)
     }
     m->name[n] = 0;
     path[PREFIX_LEN + n] = 0;
-    void *buf;
-    uint64_t got, t0 = counter_ns();
-    if (n == 0 || efi_read_file(path, &buf, &got) != 0)
+    if (n == 0)
         return;
+    void *buf = NULL;
+    uint64_t got = size, t0 = counter_ns();
+    m->read_err = efi_read_file(path, &buf, &got);
     m->read_ns = counter_ns() - t0;
-    m->data = buf;
+    m->data = m->read_err ? NULL : buf;
     m->size = got;
-    mem_reserve((uint64_t)(uintptr_t)buf, got + 1);     /* + the NUL efi_read_file appends */
+    if (!m->read_err)
+        mem_reserve((uint64_t)(uintptr_t)buf, got + 1);     /* + the NUL efi_read_file appends */
     efi_n_models++;
 }
 

@@ -13,6 +13,8 @@ struct efi_model_file {
     const void *data;                           /* EfiLoaderData pages, mem_reserve()d */
     uint64_t    size;
     uint64_t    read_ns;                        /* the firmware's read, by the generic timer */
+    int         read_err;                       /* 0, or EFI_READ_*: not read (data NULL, size
+                                                   as listed), kept so /boot can say why */
 };
 
 extern struct efi_model_file efi_models[EFI_MAX_MODELS];

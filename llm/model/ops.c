@@ -213,13 +213,10 @@ struct mm_job {
     const struct cpu_ops *k;
 };
 
-_Static_assert((int)OPS_VEC_DOT == (int)MM_ORDER_VEC_DOT && (int)OPS_REPACKED == (int)MM_ORDER_REPACKED &&
-               (int)OPS_SGEMM == (int)MM_ORDER_SGEMM, "ops_order mirrors mm_order");
-
 void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, size_t w_row,
                   uint32_t rows, const void *x, size_t x_row, uint32_t n_tok, float *y, size_t y_row)
 {
-    const struct mm_args a = { .order = (enum mm_order)o, .type = type, .n = n, .w = w, .w_row = w_row,
+    const struct mm_args a = { .order = o, .type = type, .n = n, .w = w, .w_row = w_row,
                                .x = x, .x_row = x_row, .n_tok = n_tok, .y = y, .y_row = y_row };
     cpu_ops()->matmul(&a, 0, rows);
 }
@@ -254,7 +251,7 @@ struct mm_set {
 static void mm_rows(const struct mm_job *j, uint32_t r0, uint32_t r1)
 {
     const struct mm_args a = {
-        .order = (enum mm_order)j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
+        .order = j->order, .type = j->type, .n = j->n, .w = j->w, .w_row = j->w_row,
         .x = j->x, .x_row = j->x_row, .n_tok = j->n_tok, .y = j->y, .y_row = j->rows, .xs = j->xs,
         .w_x4 = j->w_x4,
     };

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "llm/gguf/gguf.h"
 #include "llm/quant/quant.h"
+#include "llm/quant/cpu_ops.h"   /* enum ops_order */
 
 /* y = x / rms(x) * w over n values (y may equal x). */
 void ops_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);
@@ -26,12 +27,6 @@ void ops_swiglu(float *gate, const float *up, uint32_t n);
 /* y[i] += x[i] */
 void ops_add(float *restrict y, const float *restrict x, uint32_t n);
 
-/* The summation orders of llama.cpp's matmul kernels on arm64 (llm/quant/quant.h). */
-enum ops_order {
-    OPS_VEC_DOT,    /* ggml vec_dot: x in the weight type's vec_dot_type */
-    OPS_REPACKED,   /* Q4_0 repacked 4x4 gemv/gemm: x Q8_0 */
-    OPS_SGEMM,      /* llamafile sgemm: x Q8_0 (Q8_0, Q4_0) or f32 (F16, F32) */
-};
 /* The order llama.cpp uses for a weight of `type` with rows of n values and
  * `rows` rows times n_tok activation rows, and the activation type it wants. */
 enum ops_order ops_order_of(uint32_t type, uint64_t n, uint64_t rows, uint32_t n_tok);

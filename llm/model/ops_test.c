@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "lib/selftest.h"
 #include "lib/math.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 #include "llm/arena.h"
 #include "llm/model/kv_cache.h"
@@ -13,14 +14,11 @@
 #include "llm/quant/cpu_ops.h"
 #include "llm/quant/quant.h"
 
-static uint32_t rng_state = 12345;
+static uint64_t rng_state = 12345;
 
 static float rng_float(float lo, float hi)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return lo + (hi - lo) * (float)(rng_state >> 8) * (1.0f / 16777216.0f);
+    return rand_float(&rng_state, lo, hi);
 }
 
 static void fill(float *x, uint32_t n, float lo, float hi)

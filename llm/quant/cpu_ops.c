@@ -3,11 +3,11 @@
 #include "llm/quant/cpu_ops.h"
 #include "llm/platform.h"
 
-static float dot_scalar(enum mm_order o, enum ggml_type t, int64_t n, const void *w, const void *x)
+static float dot_scalar(enum ops_order o, enum ggml_type t, int64_t n, const void *w, const void *x)
 {
-    if (o == MM_ORDER_REPACKED)
+    if (o == OPS_REPACKED)
         return vec_dot_q4_0_repacked(n, w, x);
-    if (o == MM_ORDER_SGEMM)
+    if (o == OPS_SGEMM)
         return vec_dot_sgemm(t, n, w, x);
     return vec_dot(t, n, w, x);
 }

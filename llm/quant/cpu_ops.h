@@ -13,11 +13,12 @@
 #include <stdbool.h>
 #include "llm/quant/quant.h"
 
-/* Which of llama.cpp's summation orders a matmul follows (see llm/quant/quant.h). */
-enum mm_order {
-    MM_ORDER_VEC_DOT,    /* vec_dot(): x in the type's vec_dot_type */
-    MM_ORDER_REPACKED,   /* vec_dot_q4_0_repacked(): Q4_0 only, x Q8_0 */
-    MM_ORDER_SGEMM,      /* vec_dot_sgemm(): x Q8_0 (Q8_0, Q4_0) or f32 (F32, F16) */
+/* Which of llama.cpp's summation orders a matmul follows (see llm/quant/quant.h);
+ * llm/model/ops.h picks one per weight (ops_order_of). */
+enum ops_order {
+    OPS_VEC_DOT,    /* ggml vec_dot(): x in the type's vec_dot_type */
+    OPS_REPACKED,   /* Q4_0 repacked 4x4 gemv/gemm, vec_dot_q4_0_repacked(): x Q8_0 */
+    OPS_SGEMM,      /* llamafile sgemm, vec_dot_sgemm(): x Q8_0 (Q8_0, Q4_0) or f32 (F32, F16) */
 };
 
 /* What a Q8_0 activation block gives every row of a repacked Q4_0 product:
@@ -33,7 +34,7 @@ struct mm_xsum {
 /* y[t * y_row + r] = dot(row r of w, activation t), t < n_tok, for the rows a
  * call is given. Rows are w_row bytes apart, activations x_row bytes apart. */
 struct mm_args {
-    enum mm_order  order;
+    enum ops_order order;
     enum ggml_type type;     /* weight type */
     uint32_t       n;        /* elements per row */
     const uint8_t *w;

@@ -6,6 +6,7 @@
 #if defined(__aarch64__)
 #include <stdint.h>
 #include "lib/selftest.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 #include "llm/quant/cpu_ops.h"
 #include "llm/model/ops.h"
@@ -17,20 +18,10 @@
 #define MAX_ROWS 9
 #define MAX_TOK  21
 
-static uint32_t rng = 0x9e3779b9u;
+static uint64_t rng = 0x9e3779b9u;
 
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-
-static float rnd_float(float lo, float hi)
-{
-    return lo + (hi - lo) * (float)(rnd() >> 8) * (1.0f / 16777216.0f);
-}
+static uint32_t rnd(void) { return (uint32_t)(rand_u64(&rng) >> 32); }
+static float rnd_float(float lo, float hi) { return rand_float(&rng, lo, hi); }
 
 /* Mostly in [-0.4, 1.6] with a block-varying magnitude, some outliers and zeros. */
 static void fill_asym(float *x, int n)
@@ -137,7 +128,7 @@ SELFTEST(neon_quantize_q8_activations)
 
 /* Everything llama.cpp's matmul can do with one weight type, compared to the scalar table. */
 static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum ggml_type ty,
-                         enum mm_order o, uint32_t n, uint32_t rows, uint32_t n_tok)
+                         enum ops_order o, uint32_t n, uint32_t rows, uint32_t n_tok)
 {
     static uint8_t w[MAX_ROWS * MAX_N * 4];
     static float xf[MAX_TOK * MAX_N];
@@ -145,7 +136,7 @@ static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum g
     static float ya[MAX_TOK * MAX_ROWS], yb[MAX_TOK * MAX_ROWS];
     const size_t w_row = (size_t)type_row_bytes(ty, n);
     enum ggml_type xt = type_traits(ty)->vec_dot_type;
-    if (o == MM_ORDER_SGEMM && (ty == GGML_TYPE_F32 || ty == GGML_TYPE_F16))
+    if (o == OPS_SGEMM && (ty == GGML_TYPE_F32 || ty == GGML_TYPE_F16))
         xt = GGML_TYPE_F32;
     const size_t x_row = (size_t)type_row_bytes(xt, n);
     fill_weights(ty, w, w_row * rows);
@@ -159,7 +150,7 @@ static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum g
     cpu_ops_scalar.matmul(&m, 0, rows);
     m.y = yb;
     k->matmul(&m, 0, rows);
-    if (o == MM_ORDER_REPACKED && k->x_sums && memcmp(ya, yb, rows * n_tok * 4) == 0) {
+    if (o == OPS_REPACKED && k->x_sums && memcmp(ya, yb, rows * n_tok * 4) == 0) {
         /* again with the activations' sums worked out beforehand, as ops.c does */
         static struct mm_xsum xs[MAX_TOK * MAX_N / QK];
         for (uint32_t j = 0; j < n_tok; j++)
@@ -168,7 +159,7 @@ static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum g
         memset(yb, 0xff, sizeof yb);
         k->matmul(&m, 0, rows);
     }
-    if (o == MM_ORDER_REPACKED && k->q4_0x4 && rows % 4 == 0 && memcmp(ya, yb, rows * n_tok * 4) == 0) {
+    if (o == OPS_REPACKED && k->q4_0x4 && rows % 4 == 0 && memcmp(ya, yb, rows * n_tok * 4) == 0) {
         /* and with the weights in model_repack's 4-row layout, in two calls */
         static uint8_t wx4[MAX_ROWS * MAX_N * 4];
         repack_q4_0x4(w, n, rows, wx4);
@@ -195,7 +186,7 @@ static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum g
 
 /* check_matmul, then whether the test may go on. */
 static bool ok_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum ggml_type ty,
-                      enum mm_order o, uint32_t n, uint32_t rows, uint32_t n_tok)
+                      enum ops_order o, uint32_t n, uint32_t rows, uint32_t n_tok)
 {
     check_matmul(t, k, ty, o, n, rows, n_tok);
     return !t->failed;
@@ -216,13 +207,13 @@ SELFTEST(neon_matmul_quantized)
                     for (size_t tk = 0; tk < sizeof toks / sizeof toks[0]; tk++) {
                         const uint32_t tok = toks[tk], rows = row_counts[ri];
                         enum ggml_type ty = types[ti];
-                        if (!ok_matmul(t, k[j], ty, MM_ORDER_VEC_DOT, ns[ni], rows, tok))
+                        if (!ok_matmul(t, k[j], ty, OPS_VEC_DOT, ns[ni], rows, tok))
                             return;
                         if ((ty == GGML_TYPE_Q4_0 || ty == GGML_TYPE_Q8_0) &&
-                            !ok_matmul(t, k[j], ty, MM_ORDER_SGEMM, ns[ni], rows, tok))
+                            !ok_matmul(t, k[j], ty, OPS_SGEMM, ns[ni], rows, tok))
                             return;
                         if (ty == GGML_TYPE_Q4_0 &&
-                            !ok_matmul(t, k[j], ty, MM_ORDER_REPACKED, ns[ni], rows, tok))
+                            !ok_matmul(t, k[j], ty, OPS_REPACKED, ns[ni], rows, tok))
                             return;
                     }
 }
@@ -237,8 +228,8 @@ SELFTEST(neon_matmul_float)
                 for (uint32_t rows = 1; rows <= 6; rows += 5)
                     for (uint32_t tok = 1; tok <= 5; tok += 4) {
                         enum ggml_type ty = f16 ? GGML_TYPE_F16 : GGML_TYPE_F32;
-                        if (!ok_matmul(t, k[j], ty, MM_ORDER_VEC_DOT, ns[ni], rows, tok) ||
-                            !ok_matmul(t, k[j], ty, MM_ORDER_SGEMM, ns[ni], rows, tok))
+                        if (!ok_matmul(t, k[j], ty, OPS_VEC_DOT, ns[ni], rows, tok) ||
+                            !ok_matmul(t, k[j], ty, OPS_SGEMM, ns[ni], rows, tok))
                             return;
                     }
 }

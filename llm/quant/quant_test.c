@@ -8,6 +8,8 @@
 
 #define MAXN (7 * QK)
 
+/* Not lib/rand.h: this xorshift32 stream defines quant_golden_arm64's inputs,
+ * which the harness that ran llama.cpp's functions reproduced. */
 static uint32_t rng_state;
 
 static uint32_t rng_next(void)

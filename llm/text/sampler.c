@@ -1,17 +1,18 @@
 /* llm/text/sampler.c: next-token choice as llama.cpp's default sampler chain
  * (common/sampling.cpp at the reference commit, with typical-p, XTC, DRY off):
  *   repetition penalty -> top-k -> top-p -> min-p -> temperature -> draw,
- * or greedy argmax when temp <= 0. The draw uses our own xoroshiro128** seeded
- * through splitmix64 rather than llama.cpp's mt19937 + std::discrete_distribution:
- * the same seed gives the same text on every build of this engine (integer
- * state, one exact float product for the target), not llama.cpp's text. */
+ * or greedy argmax when temp <= 0. The draw uses lib/rand.h's splitmix64
+ * rather than llama.cpp's mt19937 + std::discrete_distribution: the same seed
+ * gives the same text on every build of this engine (integer state, one exact
+ * float product for the target), not llama.cpp's text. */
 #include <stdbool.h>
 #include "llm/text/sampler.h"
 #include "llm/platform.h"
 #include "lib/math.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 
-void sampler_params_default(struct sampler_params *p)
+void llm_default_sampling(struct llm_sampling *p)
 {
     p->temp = 0.8f;
     p->top_k = 40;
@@ -22,41 +23,14 @@ void sampler_params_default(struct sampler_params *p)
     p->seed = 0xffffffffu;           /* LLAMA_DEFAULT_SEED; here it is just a seed */
 }
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(uint64_t s[2])        /* xoroshiro128** */
-{
-    uint64_t s0 = s[0], s1 = s[1];
-    uint64_t r = rotl(s0 * 5, 7) * 9;
-    s1 ^= s0;
-    s[0] = rotl(s0, 24) ^ s1 ^ (s1 << 16);
-    s[1] = rotl(s1, 37);
-    return r;
-}
-
-int sampler_init(struct sampler *s, const struct sampler_params *p, uint32_t n_vocab, struct arena *a)
+int sampler_init(struct sampler *s, const struct llm_sampling *p, uint32_t n_vocab, struct arena *a)
 {
     s->p = *p;
     s->n_vocab = n_vocab;
     s->n_recent = s->recent_pos = 0;
     if (s->p.repeat_last_n < 0)
         s->p.repeat_last_n = 0;
-    uint64_t x = p->seed;
-    s->rng[0] = splitmix64(&x);
-    s->rng[1] = splitmix64(&x);
-    if ((s->rng[0] | s->rng[1]) == 0)          /* the one state xoroshiro cannot leave */
-        s->rng[0] = 1;
+    s->rng = p->seed;
     s->probs = arena_alloc(a, (size_t)n_vocab * sizeof *s->probs, 16);
     s->idx = arena_alloc(a, (size_t)n_vocab * sizeof *s->idx, 16);
     int32_t n = s->p.repeat_last_n;
@@ -256,7 +230,7 @@ static float softmax_weights(struct sampler *s, const float *l, uint32_t k, floa
 
 int32_t sampler_sample(struct sampler *s, float *logits)
 {
-    const struct sampler_params *p = &s->p;
+    const struct llm_sampling *p = &s->p;
     apply_penalty(s, logits);
     if (p->temp <= 0)
         return sampler_argmax(logits, s->n_vocab);
@@ -281,7 +255,7 @@ int32_t sampler_sample(struct sampler *s, float *logits)
         k = i;
     }
     float sum = softmax_weights(s, logits, k, p->temp);
-    float target = (float)(rng_next(s->rng) >> 40) * 0x1p-24f * sum;
+    float target = rand_float(&s->rng, 0.0f, sum);
     float cum = 0;
     for (uint32_t i = 0; i < k; i++) {
         cum += s->probs[i];

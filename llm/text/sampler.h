@@ -6,22 +6,11 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "llm/arena.h"
-
-struct sampler_params {
-    float    temp;            /* <= 0: greedy */
-    int32_t  top_k;           /* <= 0: off */
-    float    top_p;           /* >= 1: off */
-    float    min_p;           /* <= 0: off */
-    float    repeat_penalty;  /* 1: off */
-    int32_t  repeat_last_n;   /* tokens the penalty looks back on (llama.cpp: 64) */
-    uint64_t seed;
-};
-
-void sampler_params_default(struct sampler_params *p);  /* llama.cpp's defaults */
+#include "llm/llm.h"   /* struct llm_sampling: the parameters */
 
 struct sampler {
-    struct sampler_params p;
-    uint64_t  rng[2];        /* xoroshiro-style state derived from seed */
+    struct llm_sampling p;
+    uint64_t  rng;           /* lib/rand.h state, starts at the seed */
     uint32_t  n_vocab;
     float    *probs;         /* n_vocab scratch */
     int32_t  *idx;           /* n_vocab scratch */
@@ -30,7 +19,7 @@ struct sampler {
 };
 
 /* Scratch comes from the arena (n_vocab floats and ints); returns -1 if it does not fit. */
-int     sampler_init(struct sampler *s, const struct sampler_params *p, uint32_t n_vocab, struct arena *a);
+int     sampler_init(struct sampler *s, const struct llm_sampling *p, uint32_t n_vocab, struct arena *a);
 void    sampler_accept(struct sampler *s, int32_t id);   /* remember for the repetition penalty */
 /* logits may be modified (penalty, temperature). */
 int32_t sampler_sample(struct sampler *s, float *logits);

@@ -1,25 +1,27 @@
-/* llm/text/tokenizer.c: loading a SentencePiece vocabulary (tokenizer.ggml.model =
- * "llama") from GGUF metadata the way llama.cpp's llama_vocab::load does, the
- * piece -> id index, and the detokenizer (llama_token_to_piece). The encoder is
- * in tokenizer_encode.c. */
+/* llm/text/tokenizer.c: loading a vocabulary from GGUF metadata the way
+ * llama.cpp's llama_vocab::load does (the BPE merges: tokenizer_bpe.c), the
+ * piece -> id index, and the detokenizer (llama_token_to_piece). The encoders
+ * are in tokenizer_encode.c (SPM, and the split at user-defined tokens),
+ * tokenizer_bpe.c and tokenizer_wpm.c. */
 #include "llm/text/tokenizer.h"
+#include "llm/text/tokenizer_impl.h"
+#include "llm/text/pretok.h"
+#include "llm/text/unicode.h"
 #include "llm/platform.h"
+#include "lib/parse.h"
 #include "lib/string.h"
 
 #define HASH_EMPTY 0xffffffffu
 
-static uint32_t piece_hash(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;               /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
-}
-
 int32_t tokenizer_find(const struct tokenizer *t, const char *piece, size_t len)
 {
+    return tokenizer_find_hashed(t, piece, len, tokenizer_hash(TOKENIZER_HASH0, piece, len));
+}
+
+int32_t tokenizer_find_hashed(const struct tokenizer *t, const char *piece, size_t len, uint32_t h)
+{
     uint32_t mask = t->hash_cap - 1;
-    for (uint32_t i = piece_hash(piece, len) & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
         uint32_t id = t->hash_ids[i];
         if (id == HASH_EMPTY)
             return -1;
@@ -33,7 +35,7 @@ static void hash_insert(struct tokenizer *t, uint32_t id)
 {
     struct gguf_str p = t->pieces[id];
     uint32_t mask = t->hash_cap - 1;
-    uint32_t i = piece_hash(p.ptr, p.len) & mask;
+    uint32_t i = tokenizer_hash(TOKENIZER_HASH0, p.ptr, p.len) & mask;
     for (; t->hash_ids[i] != HASH_EMPTY; i = (i + 1) & mask) {
         struct gguf_str q = t->pieces[t->hash_ids[i]];
         if (q.len == p.len && memcmp(q.ptr, p.ptr, p.len) == 0)
@@ -151,15 +153,48 @@ static size_t align_up(size_t x)
     return (x + 15) & ~(size_t)15;
 }
 
+/* tokenizer.ggml.model and .pre, and llama.cpp's defaults for each model. */
+static int read_model(struct tokenizer *t, const struct gguf_file *f, struct llm_err *err)
+{
+    struct gguf_str model, pre = { "default", 7 };
+    const struct gguf_kv *kv;
+    if (gguf_get_str(f, "tokenizer.ggml.model", &model, err) ||
+        find_opt(f, "tokenizer.ggml.pre", GGUF_TYPE_STRING, &kv, err) < 0)
+        return -1;
+    if (kv)
+        pre = kv->v.str;
+    t->bos_id = -1, t->eos_id = -1, t->unk_id = -1, t->sep_id = -1;
+    if (gguf_str_eq(model, "llama")) {
+        t->model = TOK_SPM;
+        t->bos_id = 1, t->eos_id = 2, t->unk_id = 0;
+        t->add_bos = true, t->add_space_prefix = true;
+    } else if (gguf_str_eq(model, "bert")) {
+        t->model = TOK_WPM;
+        t->bos_id = 101, t->unk_id = 100, t->sep_id = 102;
+        t->add_bos = true;
+    } else if (gguf_str_eq(model, "gpt2")) {
+        t->model = TOK_BPE;
+        t->bos_id = 11, t->eos_id = 11;
+        int p = pretok_from_name(pre.ptr, (size_t)pre.len);
+        if (p < 0)
+            return llm_errf(err, "unknown pre-tokenizer type: '%.*s'",
+                            (int)(pre.len > 64 ? 64 : pre.len), pre.ptr);
+        t->pre = (uint8_t)p;
+        /* Llama 3's vocabulary: whole-word tokens before merges, and a BOS. */
+        t->ignore_merges = t->add_bos = gguf_str_eq(pre, "llama3") ||
+                                        gguf_str_eq(pre, "llama-v3") || gguf_str_eq(pre, "llama-bpe");
+    } else {
+        return llm_errf(err, "unsupported tokenizer %.*s", (int)(model.len > 64 ? 64 : model.len),
+                        model.ptr);
+    }
+    return 0;
+}
+
 int tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_err *err)
 {
     memset(t, 0, sizeof *t);
-    struct gguf_str model;
-    if (gguf_get_str(f, "tokenizer.ggml.model", &model, err))
+    if (read_model(t, f, err))
         return -1;
-    if (!gguf_str_eq(model, "llama"))
-        return llm_errf(err, "unsupported tokenizer %.*s", (int)(model.len > 64 ? 64 : model.len),
-                        model.ptr);
     struct gguf_arr tokens;
     if (gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &tokens, err))
         return -1;
@@ -173,16 +208,18 @@ int tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_er
         return -1;
 
     t->n_vocab = n;
-    t->bos_id = 1, t->eos_id = 2, t->unk_id = 0;      /* llama.cpp's SPM defaults */
-    t->add_bos = true, t->add_space_prefix = true;
     if (get_opt_id(f, "tokenizer.ggml.bos_token_id", n, &t->bos_id, err) ||
         get_opt_id(f, "tokenizer.ggml.eos_token_id", n, &t->eos_id, err) ||
         get_opt_id(f, "tokenizer.ggml.unknown_token_id", n, &t->unk_id, err) ||
+        get_opt_id(f, "tokenizer.ggml.seperator_token_id", n, &t->sep_id, err) ||
         get_opt_bool(f, "tokenizer.ggml.add_bos_token", &t->add_bos, err) ||
+        get_opt_bool(f, "tokenizer.ggml.add_eos_token", &t->add_eos, err) ||
         get_opt_bool(f, "tokenizer.ggml.add_space_prefix", &t->add_space_prefix, err))
         return -1;
     if (t->add_bos && t->bos_id < 0)
         return llm_errf(err, "tokenizer.ggml.add_bos_token is true, but there is no BOS token");
+    if (t->add_eos && t->eos_id < 0)
+        return llm_errf(err, "tokenizer.ggml.add_eos_token is true, but there is no EOS token");
 
     t->hash_cap = 1;
     while (t->hash_cap < 2 * n)
@@ -220,6 +257,10 @@ int tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_er
     find_byte_tokens(t);
     collect_user_tokens(t);
     t->rstrip_user = name_is_phi3(f);
+    if (t->model == TOK_BPE && bpe_load_merges(t, f, err)) {
+        tokenizer_free(t);
+        return -1;
+    }
     return 0;
 }
 
@@ -227,24 +268,47 @@ void tokenizer_free(struct tokenizer *t)
 {
     if (t->mem)
         llm_free(t->mem, t->mem_bytes);
+    if (t->merge_mem)
+        llm_free(t->merge_mem, t->merge_mem_bytes);
     memset(t, 0, sizeof *t);
 }
 
 /* "<0xXX>" -> XX; -1 when the piece is not of that form. */
 static int byte_of_piece(struct gguf_str p)
 {
-    if (p.len != 6 || memcmp(p.ptr, "<0x", 3) != 0 || p.ptr[5] != '>')
+    uint64_t v;
+    if (p.len != 6 || memcmp(p.ptr, "<0x", 3) != 0 || p.ptr[5] != '>' || !parse_digits(p.ptr + 3, 2, 16, &v))
         return -1;
-    int v = 0;
-    for (int i = 3; i < 5; i++) {
-        char c = p.ptr[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
+    return (int)v;
+}
+
+/* A byte-level BPE piece back to bytes (llama_decode_text): every code point is
+ * GPT-2's stand-in for a byte; one that is not reads "[UNK_BYTE_0x<its UTF-8 in
+ * hex><the whole piece>]". */
+static int decode_bytes(struct gguf_str p, char *buf, int cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    int n = 0;
+    for (size_t off = 0; off < p.len && n < cap;) {
+        uint32_t cpt = uc_decode(p.ptr, (size_t)p.len, &off);
+        int b = uc_cpt_to_byte(cpt);
+        if (b >= 0) {
+            buf[n++] = (char)b;
+            continue;
+        }
+        char u[4], tmp[64];
+        int k = uc_encode(cpt, u), m = 12;
+        memcpy(tmp, "[UNK_BYTE_0x", 12);
+        for (int i = 0; i < k; i++)
+            tmp[m++] = hex[(uint8_t)u[i] >> 4], tmp[m++] = hex[u[i] & 15];
+        for (int i = 0; i < m && n < cap; i++)
+            buf[n++] = tmp[i];
+        for (size_t i = 0; i < p.len && n < cap; i++)
+            buf[n++] = p.ptr[i];
+        if (n < cap)
+            buf[n++] = ']';
     }
-    return v;
+    return n;
 }
 
 int tokenizer_decode(const struct tokenizer *t, int32_t prev, int32_t id, char *buf, int cap)
@@ -256,12 +320,14 @@ int tokenizer_decode(const struct tokenizer *t, int32_t prev, int32_t id, char *
     char byte;
     switch (t->types[id]) {
     case TOKEN_NORMAL:
+        if (t->model == TOK_BPE)
+            return decode_bytes(p, buf, cap);
         unescape = true;
         break;
     case TOKEN_USER_DEFINED:
         break;
     case TOKEN_BYTE: {
-        int b = byte_of_piece(p);
+        int b = t->model == TOK_BPE ? -1 : byte_of_piece(p);
         if (b < 0)
             return 0;
         byte = (char)b;

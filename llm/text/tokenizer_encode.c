@@ -1,25 +1,30 @@
-/* llm/text/tokenizer_encode.c: text -> token ids as llama.cpp tokenizes for an SPM
- * ("llama") vocabulary with parse_special = false:
- *  1. user-defined tokens are cut out of the text first (longest piece first);
- *  2. every remaining fragment gets a leading space when it starts the text or
- *     follows such a token (add_space_prefix), and spaces become U+2581;
+/* llm/text/tokenizer_encode.c: text -> token ids as llama.cpp's llama_tokenize
+ * with parse_special = false, and the SPM ("llama") encoder:
+ *  1. user-defined tokens are cut out of the text first (longest piece first),
+ *     whatever the model; each remaining fragment goes to the model's encoder
+ *     (BPE: tokenizer_bpe.c, WPM: tokenizer_wpm.c);
+ *  2. SPM: a fragment gets a leading space when it starts the text or follows
+ *     such a token (add_space_prefix), and spaces become U+2581;
  *  3. the fragment is split into UTF-8 characters (length from the lead byte
  *     only, as llama.cpp's unicode_len_utf8), and the adjacent pair whose
  *     concatenation is the best-scoring piece is merged, ties to the leftmost,
  *     until no pair is a piece (a binary heap of candidate pairs, O(n log n));
- *  4. symbols that are not pieces become their bytes' <0xXX> tokens, or unk. */
+ *     BPE runs the same loop per word with the merge rank as the score;
+ *  4. symbols that are not pieces become their bytes' <0xXX> tokens, or unk
+ *     (BPE: their single bytes as pieces, when they are). */
 #include "llm/text/tokenizer.h"
+#include "llm/text/tokenizer_impl.h"
 #include "llm/platform.h"
 #include "lib/string.h"
 
-struct sym {                 /* a run of the escaped text; n = 0 once merged away */
+struct sym {                 /* a run of the text; n = 0 once merged away */
     int32_t  prev, next;
     uint32_t off, n;
 };
 
 struct bigram {              /* candidate merge of sym left and its next, right */
     int32_t  left, right;
-    float    score;
+    float    score;          /* BPE: -rank (exact: ranks < 2^24) */
     uint32_t size;           /* bytes of left + right when the pair was seen */
 };
 
@@ -28,23 +33,13 @@ struct frag {                /* a piece of the input: raw text, or a user-define
     int32_t  id;             /* -1: raw text */
 };
 
-struct enc {
+struct merger {
     const struct tokenizer *t;
-    char          *buf;      /* escaped text of the fragment being tokenized */
+    const char    *buf;      /* the text being merged */
     struct sym    *sym;
     struct bigram *heap;
     uint32_t       n_heap;
-    int32_t       *ids;
-    int            n_ids, max_ids;
 };
-
-static bool emit(struct enc *e, int32_t id)
-{
-    if (e->n_ids >= e->max_ids)
-        return false;
-    e->ids[e->n_ids++] = id;
-    return true;
-}
 
 /* Heap order: higher score first, then the leftmost pair. */
 static bool bigram_before(const struct bigram *a, const struct bigram *b)
@@ -52,7 +47,7 @@ static bool bigram_before(const struct bigram *a, const struct bigram *b)
     return a->score > b->score || (a->score == b->score && a->left < b->left);
 }
 
-static void heap_push(struct enc *e, struct bigram b)
+static void heap_push(struct merger *e, struct bigram b)
 {
     uint32_t i = e->n_heap++;
     while (i > 0 && bigram_before(&b, &e->heap[(i - 1) / 2])) {
@@ -62,7 +57,7 @@ static void heap_push(struct enc *e, struct bigram b)
     e->heap[i] = b;
 }
 
-static struct bigram heap_pop(struct enc *e)
+static struct bigram heap_pop(struct merger *e)
 {
     struct bigram top = e->heap[0], last = e->heap[--e->n_heap];
     uint32_t i = 0, n = e->n_heap;
@@ -82,27 +77,38 @@ static struct bigram heap_pop(struct enc *e)
     return top;
 }
 
-static void try_bigram(struct enc *e, int32_t left, int32_t right)
+static void try_bigram(struct merger *e, int32_t left, int32_t right)
 {
     if (left < 0 || right < 0)
         return;
-    uint32_t size = e->sym[left].n + e->sym[right].n;
-    int32_t id = tokenizer_find(e->t, e->buf + e->sym[left].off, size);
-    if (id >= 0)
-        heap_push(e, (struct bigram){ left, right, e->t->scores[id], size });
+    const struct sym *l = &e->sym[left], *r = &e->sym[right];
+    uint32_t size = l->n + r->n;
+    float score;
+    if (e->t->model == TOK_BPE) {
+        int32_t rank = bpe_merge_rank(e->t, e->buf + l->off, l->n, e->buf + r->off, r->n);
+        if (rank < 0)
+            return;
+        score = -(float)rank;
+    } else {
+        int32_t id = tokenizer_find(e->t, e->buf + l->off, size);
+        if (id < 0)
+            return;
+        score = e->t->scores[id];
+    }
+    heap_push(e, (struct bigram){ left, right, score, size });
 }
 
-static bool emit_symbol(struct enc *e, const struct sym *s)
+static bool emit_symbol(const struct tokenizer *t, const char *text, uint32_t n, struct tok_out *o)
 {
-    const char *text = e->buf + s->off;
-    int32_t id = tokenizer_find(e->t, text, s->n);
+    int32_t id = tokenizer_find(t, text, n);
     if (id >= 0)
-        return emit(e, id);
-    for (uint32_t i = 0; i < s->n; i++) {          /* byte fallback */
-        id = e->t->byte_ids[(uint8_t)text[i]];
-        if (id < 0)
-            id = e->t->unk_id;
-        if (id >= 0 && !emit(e, id))
+        return tok_emit(o, id);
+    for (uint32_t i = 0; i < n; i++) {
+        if (t->model == TOK_BPE)                    /* the byte as a piece, else nothing */
+            id = tokenizer_find(t, text + i, 1);
+        else if ((id = t->byte_ids[(uint8_t)text[i]]) < 0)   /* byte fallback */
+            id = t->unk_id;
+        if (id >= 0 && !tok_emit(o, id))
             return false;
     }
     return true;
@@ -114,35 +120,18 @@ static uint32_t utf8_len(char lead)
     return len[(uint8_t)lead >> 4];
 }
 
-/* Tokenize one raw fragment (steps 2-4). */
-static bool encode_fragment(struct enc *e, const char *src, uint32_t len, bool prefix)
+static void merge_symbols(struct merger *e, uint32_t len)
 {
-    uint32_t bl = 0;
-    if (prefix) {
-        memcpy(e->buf, "\xe2\x96\x81", 3);
-        bl = 3;
-    }
-    for (uint32_t i = 0; i < len; i++) {
-        if (src[i] == ' ') {
-            memcpy(e->buf + bl, "\xe2\x96\x81", 3);
-            bl += 3;
-        } else {
-            e->buf[bl++] = src[i];
-        }
-    }
     int32_t n_sym = 0;
-    for (uint32_t off = 0; off < bl; n_sym++) {
+    for (uint32_t off = 0; off < len; n_sym++) {
         uint32_t n = utf8_len(e->buf[off]);
-        if (n > bl - off)
-            n = bl - off;
+        if (n > len - off)
+            n = len - off;
         e->sym[n_sym] = (struct sym){ n_sym - 1, -1, off, n };
         if (n_sym > 0)
             e->sym[n_sym - 1].next = n_sym;
         off += n;
     }
-    if (n_sym == 0)
-        return true;
-
     e->n_heap = 0;
     for (int32_t i = 1; i < n_sym; i++)
         try_bigram(e, i - 1, i);
@@ -159,10 +148,66 @@ static bool encode_fragment(struct enc *e, const char *src, uint32_t len, bool p
         try_bigram(e, l->prev, b.left);
         try_bigram(e, b.left, l->next);
     }
-    for (int32_t i = 0; i != -1; i = e->sym[i].next)
-        if (!emit_symbol(e, &e->sym[i]))
-            return false;
-    return true;
+}
+
+void *tok_scratch_get(struct tok_scratch *s, size_t bytes)
+{
+    if (bytes <= s->bytes)
+        return s->p;
+    if (s->p)
+        llm_free(s->p, s->bytes);
+    s->p = llm_alloc(bytes, 16);
+    s->bytes = s->p ? bytes : 0;
+    return s->p;
+}
+
+/* n symbols; pairs: n - 1 at first, 2 more per merge */
+size_t tok_merge_scratch_bytes(uint32_t len)
+{
+    return (size_t)len * sizeof(struct sym) + 3 * (size_t)len * sizeof(struct bigram);
+}
+
+bool tok_merge_emit(const struct tokenizer *t, const char *buf, uint32_t len, void *scratch,
+                    struct tok_out *o)
+{
+    if (len == 0)
+        return true;
+    struct merger e = { .t = t, .buf = buf, .sym = scratch };
+    e.heap = (struct bigram *)(e.sym + len);
+    merge_symbols(&e, len);
+    bool ok = true;
+    for (int32_t i = 0; i != -1 && ok; i = e.sym[i].next)
+        ok = emit_symbol(t, buf + e.sym[i].off, e.sym[i].n, o);
+    return ok;
+}
+
+/* SPM, steps 2-4. A stray lead byte can split a U+2581 into single-byte
+ * symbols, so symbols are bounded by the escaped bytes, not characters. */
+static bool spm_encode_fragment(const struct tokenizer *t, const char *src, uint32_t len, bool prefix,
+                                struct tok_out *o)
+{
+    size_t n_buf = len + 3;
+    for (uint32_t i = 0; i < len; i++)
+        n_buf += src[i] == ' ' ? 2 : 0;
+    size_t scratch = tok_merge_scratch_bytes((uint32_t)n_buf);
+    uint8_t *mem = tok_scratch_get(&o->sc[0], scratch + n_buf);
+    if (!mem)
+        return false;
+    char *buf = (char *)mem + scratch;
+    uint32_t bl = 0;
+    if (prefix) {
+        memcpy(buf, "\xe2\x96\x81", 3);
+        bl = 3;
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        if (src[i] == ' ') {
+            memcpy(buf + bl, "\xe2\x96\x81", 3);
+            bl += 3;
+        } else {
+            buf[bl++] = src[i];
+        }
+    }
+    return tok_merge_emit(t, buf, bl, mem, o);
 }
 
 static bool is_space(char c)
@@ -170,89 +215,162 @@ static bool is_space(char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static int32_t find_in(const char *text, uint32_t pos, uint32_t end, struct gguf_str p)
+/* Step 1, as llama.cpp's tokenizer_st_partition: user tokens in priority order,
+ * each taking every leftmost non-overlapping occurrence that lies wholly in
+ * text no earlier token took. The text can hold many (deepseek-llm has 2398),
+ * so a token is looked for only where its first two bytes are: chains of the
+ * positions of every byte pair (and byte, for one-byte tokens), each walked
+ * once per token. at[i]: -1 free text, an id where a token starts, -2 taken
+ * (inside a token, or whitespace Phi-3 drops after one). */
+#define NO_POS 0xffffffffu
+#define FREE   (-1)
+#define TAKEN  (-2)
+
+struct user_split {
+    int32_t  *at;
+    uint32_t *next1, *next2;               /* next position with the same byte / byte pair */
+    uint32_t  first1[256], *first2;        /* first2: 65536 heads */
+};
+
+static uint32_t pair_at(const char *text, uint32_t i)
 {
-    for (; pos < end && end - pos >= p.len; pos++)
-        if (text[pos] == p.ptr[0] && memcmp(text + pos, p.ptr, p.len) == 0)
-            return (int32_t)pos;
-    return -1;
+    return (uint32_t)(uint8_t)text[i] << 8 | (uint8_t)text[i + 1];
 }
 
-/* Step 1: split every raw fragment of `in` at the occurrences of user token id. */
-static uint32_t split_user_token(const struct tokenizer *t, const char *text, int32_t id,
-                                 const struct frag *in, uint32_t n_in, struct frag *out)
+static void index_text(struct user_split *us, const char *text, uint32_t len)
+{
+    for (int c = 0; c < 256; c++)
+        us->first1[c] = NO_POS;
+    for (uint32_t c = 0; c < 65536; c++)
+        us->first2[c] = NO_POS;
+    for (uint32_t i = len; i-- > 0;) {
+        us->at[i] = FREE;
+        us->next1[i] = us->first1[(uint8_t)text[i]];
+        us->first1[(uint8_t)text[i]] = i;
+        if (i + 1 < len) {
+            us->next2[i] = us->first2[pair_at(text, i)];
+            us->first2[pair_at(text, i)] = i;
+        }
+    }
+}
+
+static bool all_free(const int32_t *at, uint32_t i, uint64_t n)
+{
+    for (uint64_t k = 0; k < n; k++)
+        if (at[i + k] != FREE)
+            return false;
+    return true;
+}
+
+static void take_user_token(const struct tokenizer *t, struct user_split *us, const char *text,
+                            uint32_t len, int32_t id)
 {
     struct gguf_str p = t->pieces[id];
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < n_in; k++) {
-        if (in[k].id >= 0) {
-            out[n++] = in[k];
+    bool one = p.len == 1;
+    uint32_t i = one ? us->first1[(uint8_t)p.ptr[0]] : us->first2[pair_at(p.ptr, 0)];
+    uint32_t *next = one ? us->next1 : us->next2, end = 0;
+    for (; i != NO_POS && p.len <= len - i; i = next[i]) {
+        if (i < end || !all_free(us->at, i, p.len) || memcmp(text + i, p.ptr, p.len) != 0)
             continue;
+        us->at[i] = id;
+        for (end = i + 1; end < i + p.len; end++)
+            us->at[end] = TAKEN;
+        while (t->rstrip_user && end < len && us->at[end] == FREE && is_space(text[end]))
+            us->at[end++] = TAKEN;
+    }
+}
+
+/* The fragments in text order; returns their count. */
+static uint32_t collect_frags(const struct tokenizer *t, const int32_t *at, uint32_t len, struct frag *out)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < len;) {
+        uint32_t j = i;
+        if (at[i] >= 0) {
+            out[n++] = (struct frag){ i, (uint32_t)t->pieces[at[i]].len, at[i] };
+            i += (uint32_t)t->pieces[at[i]].len;
+        } else if (at[i] == TAKEN) {
+            i++;
+        } else {
+            while (j < len && at[j] == FREE)
+                j++;
+            out[n++] = (struct frag){ i, j - i, -1 };
+            i = j;
         }
-        uint32_t pos = in[k].off, end = in[k].off + in[k].len;
-        int32_t m;
-        while ((m = find_in(text, pos, end, p)) >= 0) {
-            if ((uint32_t)m > pos)
-                out[n++] = (struct frag){ pos, (uint32_t)m - pos, -1 };
-            out[n++] = (struct frag){ (uint32_t)m, (uint32_t)p.len, id };
-            pos = (uint32_t)m + (uint32_t)p.len;
-            while (t->rstrip_user && pos < end && is_space(text[pos]))
-                pos++;
-        }
-        if (pos < end)
-            out[n++] = (struct frag){ pos, end - pos, -1 };
     }
     return n;
 }
 
-int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bool add_bos,
-                     int32_t *ids, int max_ids)
+/* Fragments of text[0..len) (at most 2 len + 1) into frags; their count, or
+ * -1 without memory. */
+static int64_t split_user_tokens(const struct tokenizer *t, const char *text, uint32_t len,
+                                 struct frag *frags)
 {
-    struct enc e = { .t = t, .ids = ids, .max_ids = max_ids };
-    if (add_bos && t->bos_id >= 0 && !emit(&e, t->bos_id))
-        return -1;
-    if (len == 0)
-        return e.n_ids;
-    if (len > (1u << 26))                 /* keeps every size below in 32 bits */
-        return -1;
-    /* Escaping makes a space 3 bytes, and a stray lead byte can split those
-     * into single-byte symbols: bound the symbols by the escaped bytes. */
-    size_t n_buf = len + 3;
-    for (size_t i = 0; i < len; i++)
-        n_buf += text[i] == ' ' ? 2 : 0;
-    size_t n_frag = t->n_user ? 2 * len + 1 : 0;  /* tokens <= len, raw runs <= tokens + 1 */
-    size_t bytes = n_buf * sizeof(struct sym) + 3 * n_buf * sizeof(struct bigram) +
-                   2 * n_frag * sizeof(struct frag) + n_buf;
+    if (t->n_user == 0 || len == 0) {
+        frags[0] = (struct frag){ 0, len, -1 };
+        return len > 0;
+    }
+    size_t bytes = (size_t)len * 12 + 65536 * 4;
     uint8_t *mem = llm_alloc(bytes, 16);
     if (!mem)
         return -1;
-    e.sym = (struct sym *)mem;
-    e.heap = (struct bigram *)(e.sym + n_buf);  /* pairs: n - 1 at first, 2 more per merge */
-    struct frag *fa = (struct frag *)(e.heap + 3 * n_buf), *fb = fa + n_frag;
-    e.buf = (char *)(fb + n_frag);
+    struct user_split us = { .at = (int32_t *)mem, .next1 = (uint32_t *)(mem + (size_t)len * 4),
+                             .next2 = (uint32_t *)(mem + (size_t)len * 8),
+                             .first2 = (uint32_t *)(mem + (size_t)len * 12) };
+    index_text(&us, text, len);
+    for (uint32_t u = 0; u < t->n_user; u++)
+        if (t->pieces[t->user_ids[u]].len > 0)
+            take_user_token(t, &us, text, len, t->user_ids[u]);
+    uint32_t n = collect_frags(t, us.at, len, frags);
+    llm_free(mem, bytes);
+    return n;
+}
 
-    struct frag whole = { 0, (uint32_t)len, -1 };
-    const struct frag *frags = &whole;
-    uint32_t n_frags = 1;
-    for (uint32_t u = 0; u < t->n_user; u++) {
-        if (t->pieces[t->user_ids[u]].len == 0)
-            continue;
-        n_frags = split_user_token(t, text, t->user_ids[u], frags, n_frags, fa);
-        frags = fa;
-        struct frag *tmp = fa; fa = fb; fb = tmp;
+static bool encode_fragment(const struct tokenizer *t, const char *text, uint32_t len, bool prefix,
+                            struct tok_out *o)
+{
+    switch (t->model) {
+    case TOK_BPE: return bpe_encode_fragment(t, text, len, o);
+    case TOK_WPM: return wpm_encode_fragment(t, text, len, o);
+    default:      return spm_encode_fragment(t, text, len, prefix, o);
     }
+}
 
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bool add_special,
+                     int32_t *ids, int max_ids)
+{
+    struct tok_out o = { .ids = ids, .max = max_ids };
+    if (add_special && t->add_bos && t->bos_id >= 0 && !tok_emit(&o, t->bos_id))
+        return -1;
+    if (len > (1u << 26))                 /* keeps every size below in 32 bits */
+        return -1;
+    size_t n_frag = t->n_user ? 2 * len + 1 : 1;  /* tokens <= len, raw runs <= tokens + 1 */
+    size_t bytes = n_frag * sizeof(struct frag);
+    struct frag *frags = llm_alloc(bytes, 16);
+    int64_t n_frags = frags ? split_user_tokens(t, text, (uint32_t)len, frags) : -1;
+    if (n_frags < 0) {
+        if (frags)
+            llm_free(frags, bytes);
+        return -1;
+    }
     bool ok = true, prev_special = true;
-    for (uint32_t k = 0; k < n_frags && ok; k++) {
+    for (int64_t k = 0; k < n_frags && ok; k++) {
         if (frags[k].id >= 0) {
-            ok = emit(&e, frags[k].id);
+            ok = tok_emit(&o, frags[k].id);
             prev_special = true;
         } else {
-            ok = encode_fragment(&e, text + frags[k].off, frags[k].len,
-                                 t->add_space_prefix && prev_special);
+            ok = encode_fragment(t, text + frags[k].off, frags[k].len,
+                                 t->add_space_prefix && prev_special, &o);
             prev_special = false;
         }
     }
-    llm_free(mem, bytes);
-    return ok ? e.n_ids : -1;
+    llm_free(frags, bytes);
+    for (int k = 0; k < 2; k++)
+        if (o.sc[k].p)
+            llm_free(o.sc[k].p, o.sc[k].bytes);
+    if (ok && add_special && t->model == TOK_WPM && t->sep_id >= 0)
+        ok = tok_emit(&o, t->sep_id);
+    if (ok && add_special && t->add_eos && t->eos_id >= 0)
+        ok = tok_emit(&o, t->eos_id);
+    return ok ? o.n : -1;
 }

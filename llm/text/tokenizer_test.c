@@ -186,8 +186,10 @@ SELFTEST(tokenizer_decode_pieces)
 SELFTEST(tokenizer_init_checks)
 {
     static struct tiny v;
-    ST_CHECK(tiny_open(&v, &(struct tiny_opts){ .model = "gpt2" }) != 0, "gpt2 accepted");
-    ST_CHECK(strcmp(v.err.msg, "unsupported tokenizer gpt2") == 0, "message: %s", v.err.msg);
+    ST_CHECK(tiny_open(&v, &(struct tiny_opts){ .model = "rwkv" }) != 0, "rwkv accepted");
+    ST_CHECK(strcmp(v.err.msg, "unsupported tokenizer rwkv") == 0, "message: %s", v.err.msg);
+    ST_CHECK(tiny_open(&v, &(struct tiny_opts){ .model = "gpt2" }) != 0, "gpt2 without merges accepted");
+    ST_CHECK(strstr(v.err.msg, "tokenizer.ggml.merges") != NULL, "message: %s", v.err.msg);
     ST_CHECK(tiny_open(&v, &(struct tiny_opts){ .n_scores = N_TINY - 1 }) != 0, "short scores accepted");
     ST_CHECK(strstr(v.err.msg, "tokenizer.ggml.scores") != NULL, "message: %s", v.err.msg);
     ST_CHECK(tiny_open(&v, &(struct tiny_opts){ .types_as_f32 = true }) != 0, "f32 token types accepted");

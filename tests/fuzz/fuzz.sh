@@ -46,13 +46,14 @@ cp $models/* $ggufs/
 for kind in $(build/host/gen_gguf --list-broken | cut -f1); do
     build/host/gen_gguf --broken $kind -o $ggufs/broken-$kind.gguf || exit 1
 done
-for f in $S/vocab/ggml-vocab-llama-spm.gguf $S/vocab/ggml-vocab-phi-3.gguf $S/vocab/ggml-vocab-gpt-2.gguf; do
-    [ -f "$f" ] && cp "$f" $ggufs/
+for v in llama-spm phi-3 gpt-2 deepseek-coder bert-bge; do
+    [ -f "$S/vocab/ggml-vocab-$v.gguf" ] && cp "$S/vocab/ggml-vocab-$v.gguf" $ggufs/
 done
 
 # Tokenizer inputs: one byte choosing the vocab (and add_bos), then text.
 FUZZ_VOCABS=$models/gen-q8_0.gguf
-for f in $S/vocab/ggml-vocab-llama-spm.gguf $S/vocab/ggml-vocab-phi-3.gguf; do
+for v in llama-spm phi-3 gpt-2 deepseek-llm bert-bge; do
+    f=$S/vocab/ggml-vocab-$v.gguf
     [ -f "$f" ] && FUZZ_VOCABS=$FUZZ_VOCABS:$f
 done
 export FUZZ_VOCABS
@@ -63,7 +64,7 @@ printf '\002caf\303\251 \342\202\254 \360\237\230\200 \346\227\245\346\234\254' 
 printf '\022<s></s><unk><0x41>\342\226\201x' >$texts/special
 for f in $S/vocab/ggml-vocab-llama-spm.gguf.inp; do
     [ -f "$f" ] && awk -v RS='\n__ggml_vocab_test__\n' -v d="$texts" \
-        '{ n++; printf "%c%s", n % 3, $0 > (d "/inp" n) }' "$f"
+        '{ n++; printf "%c%s", n % 6, $0 > (d "/inp" n) }' "$f"
 done
 lines=$(seed_dir args)
 printf '\010llm infer -n 64 "Once upon a time"' >$lines/infer

@@ -1,11 +1,15 @@
 /* tests/fuzz/fuzz_gguf.c: libFuzzer target for the GGUF reader. Any input must
  * either be refused with a message or parse into a table whose every string,
  * array and tensor lies inside the input (checked here, and by ASan: libFuzzer
- * hands over an exact-size heap copy, so one byte too far is a report). */
+ * hands over an exact-size heap copy, so one byte too far is a report). A file
+ * that parses is also opened vocab_only through llm/llm.h (the seeds hold SPM,
+ * BPE and WordPiece vocabularies): refused with a message, or it tokenizes a
+ * text. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "llm/gguf/gguf.h"
+#include "llm/llm.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -52,6 +56,31 @@ static void check_kv(const struct gguf_file *f, const struct gguf_kv *kv)
     }
 }
 
+/* The vocabulary through llm/llm.h, as a front end opens one (vocab_only). */
+static void check_tokenizer(const uint8_t *data, size_t size)
+{
+    static const char text[] = "Hello world's <s> caf\xc3\xa9 \xe4\xb8\xad 12345 \xff\n\tx";
+    const struct llm_model_opts vo = { .vocab_only = true };
+    struct llm_model *m;
+    struct llm_model_info mi;
+    struct llm_err err;
+    if (llm_open_model(&m, data, size, &vo, &err)) {
+        CHECK(m == NULL && err.msg[0] != '\0' && memchr(err.msg, 0, sizeof err.msg));
+        return;
+    }
+    llm_get_model_info(m, &mi);
+    int32_t ids[3 * sizeof text + 8];
+    int n = llm_tokenize(m, text, sizeof text - 1, true, ids, (int)(sizeof ids / sizeof *ids));
+    CHECK(n >= 0);
+    char piece[64];
+    for (int i = 0; i < n; i++) {
+        CHECK(ids[i] >= 0 && (uint32_t)ids[i] < mi.n_vocab);
+        int k = llm_detokenize(m, i ? ids[i - 1] : -1, ids[i], piece, (int)sizeof piece);
+        CHECK(k >= 0 && k <= (int)sizeof piece);
+    }
+    llm_close_model(m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct gguf_file f;
@@ -72,5 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK((const uint8_t *)t->data - data == (ptrdiff_t)(f.data_offset + t->offset));
     }
     gguf_close(&f);
+    check_tokenizer(data, size);
     return 0;
 }

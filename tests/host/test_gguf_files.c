@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "llm/gguf/gguf.h"
 #include "llm/quant/quant.h"
-#include "tests/host/testutil.h"
+#include "tests/host/testutil_gguf.h"
 
 #define MODELS "../shared/models"
 
@@ -120,7 +120,14 @@ static void check_stories_weights(void)
     uint8_t *bin = tu_read_file(MODELS "/stories260K/stories260K.bin", &bin_size);
     struct tu_gguf f32;
     if (!bin || !tu_gguf_load(&f32, MODELS "/stories260K/stories260K-f32.gguf")) {
-        printf("SKIP gguf_files/stories260K/weights: stories260K.bin or f32 GGUF missing\n");
+        /* absent: SKIP; there but unreadable or not loading: FAIL */
+        bool absent = access(MODELS "/stories260K/stories260K.bin", F_OK) != 0 ||
+                      access(MODELS "/stories260K/stories260K-f32.gguf", F_OK) != 0;
+        if (absent)
+            printf("SKIP gguf_files/stories260K/weights: stories260K.bin or f32 GGUF missing\n");
+        else
+            tu_check(false, "gguf_files/stories260K/weights", "%s",
+                     bin ? f32.err.msg : "cannot read stories260K.bin");
         free(bin);
         if (bin)
             tu_gguf_free(&f32);

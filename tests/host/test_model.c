@@ -1,34 +1,30 @@
-/* tests/host/test_model.c: model load, forward pass, KV cache and generation
- * loop on models written by gen_gguf (found beside this program), so it needs
- * nothing from ../shared. Checks: every type loads and generates the same ids
- * twice; F16/BF16/quantized logits stay near the F32 model's, ordered by
- * precision; the F16 and F32 KV caches agree; a batched prompt equals the same
- * prompt fed token by token; a full context, NaN weights, an unknown
- * architecture and gen_gguf's broken files all fail with a clear message. */
+/* tests/host/test_model.c: the engine through its public interface
+ * (llm/llm.h) on models written by gen_gguf (found beside this program), so
+ * it needs nothing from ../shared. Checks: every type loads and generates the
+ * same ids twice; F16/BF16/quantized logits stay near the F32 model's,
+ * ordered by precision; the F16 and F32 KV caches agree; a batched prompt
+ * equals the same prompt fed token by token; on_token can cancel; a
+ * vocabulary-only open tokenizes alike and refuses sessions; a full context,
+ * NaN weights, an unknown architecture and gen_gguf's broken files all fail
+ * with a clear message, refused by the right layer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "llm/model/forward.h"
-#include "llm/generate.h"
-#include "llm/gguf/gguf.h"
-#include "llm/model/model.h"
-#include "llm/text/tokenizer.h"
+#include "llm/llm.h"
 #include "tests/host/testutil.h"
 #include "lib/math.h"   /* NAN, isfinite: no libm */
 
 static int n_runs, n_preflight_bad;
 static char gen[512], dir[64];
 
-/* A model file read into memory and opened: buffer, parse, model, tokenizer. */
+/* A model file read into memory and opened through llm/llm.h. */
 struct loaded {
-    uint8_t         *buf;
-    size_t           size;
-    struct gguf_file gf;
-    struct model     m;
-    struct tokenizer tok;
-    int              stage;   /* 0 nothing, 1 gguf, 2 model, 3 tokenizer */
-    struct llm_err   err;
+    uint8_t          *buf;
+    size_t            size;
+    struct llm_model *m;
+    int               step;   /* 0: open; else the enum llm_open_step that refused it */
+    struct llm_err    err;
 };
 
 static int make_model(const char *args, const char *name, char *path, size_t cap)
@@ -39,21 +35,13 @@ static int make_model(const char *args, const char *name, char *path, size_t cap
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Open buf as far as it goes; L->stage says how far. patch runs before parsing. */
+/* Open buf; L->step says which layer refused it. patch runs before parsing. */
 static int load_buf(struct loaded *L, void (*patch)(uint8_t *, size_t))
 {
     if (patch)
         patch(L->buf, L->size);
-    if (gguf_open(&L->gf, L->buf, L->size, &L->err))
-        return -1;
-    L->stage = 1;
-    if (model_load(&L->m, &L->gf, &L->err))
-        return -1;
-    L->stage = 2;
-    if (tokenizer_init(&L->tok, &L->gf, &L->err))
-        return -1;
-    L->stage = 3;
-    return 0;
+    L->step = llm_open_model(&L->m, L->buf, L->size, NULL, &L->err);
+    return L->step ? -1 : 0;
 }
 
 static int load(struct loaded *L, const char *path, void (*patch)(uint8_t *, size_t))
@@ -69,15 +57,17 @@ static int load(struct loaded *L, const char *path, void (*patch)(uint8_t *, siz
 
 static void unload(struct loaded *L)
 {
-    if (L->stage >= 3)
-        tokenizer_free(&L->tok);
-    if (L->stage >= 2)
-        model_free(&L->m);
-    if (L->stage >= 1)
-        gguf_close(&L->gf);
+    llm_close_model(L->m);
     free(L->buf);
-    L->stage = 0;
+    L->m = NULL;
     L->buf = NULL;
+}
+
+static uint32_t n_vocab_of(const struct loaded *L)
+{
+    struct llm_model_info mi;
+    llm_get_model_info(L->m, &mi);
+    return mi.n_vocab;
 }
 
 /* ------------------------------------------------------------- a run */
@@ -85,54 +75,72 @@ static void unload(struct loaded *L)
 #define N_GEN 24
 #define PROMPT "the cat sat on a mat and the dog ran"
 
+#define RUN_STEPS 32   /* steps whose logits a run keeps */
+
 struct run {
     int32_t  ids[256];
     uint32_t n;
-    float    step0[1024];
-    uint32_t n_vocab;
+    uint32_t stop_after;               /* on_token cancels after this many (0: never) */
+    float    logits[RUN_STEPS][1024];  /* logits[0]: the prompt's last position */
+    uint32_t n_vocab, n_steps;
 };
 
 static void on_logits(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab)
 {
     struct run *r = ctx;
-    if (step == 0 && n_vocab <= 1024) {
-        memcpy(r->step0, logits, n_vocab * sizeof *logits);
+    if (step < RUN_STEPS && n_vocab <= 1024) {
+        memcpy(r->logits[step], logits, n_vocab * sizeof *logits);
         r->n_vocab = n_vocab;
+        r->n_steps = step + 1;
     }
 }
 
-static void on_token(void *ctx, int32_t id, const char *text, uint32_t len)
+static bool on_token(void *ctx, int32_t id, const char *text, uint32_t len)
 {
     (void)text, (void)len;
     struct run *r = ctx;
     if (r->n < 256)
         r->ids[r->n++] = id;
+    return r->n != r->stop_after;
 }
 
-static int run_gen_shift(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t n_predict,
-                         const char *prompt, bool no_shift, int32_t n_keep, struct run *out,
-                         struct gen_stats *st, struct llm_err *err)
+/* Greedy, EOS ignored, in a session opened for this run (no_shift, n_keep:
+ * llm_request's); counts runs whose arena outgrew what llm_plan_session
+ * promised. */
+static int run_opts(struct loaded *L, const struct llm_session_opts *so, int32_t n_predict, const char *prompt,
+                    bool no_shift, int32_t n_keep, struct run *out, struct llm_stats *st, struct llm_err *err)
 {
-    struct session_config cfg = { .n_ctx = n_ctx, .kv_type = kv };
-    struct session s;
+    struct llm_session *s;
+    struct llm_session_info plan, got;
+    uint32_t stop_after = out->stop_after;
     memset(out, 0, sizeof *out);
-    if (session_init(&s, &L->m, &L->tok, &cfg, err))
+    out->stop_after = stop_after;
+    if (llm_open_session(&s, L->m, so, err))
         return -1;
-    struct gen_request r = { .prompt = prompt, .prompt_len = strlen(prompt), .n_predict = n_predict,
+    struct llm_request r = { .prompt = prompt, .prompt_len = strlen(prompt), .n_predict = n_predict,
                              .ignore_eos = true, .no_ctx_shift = no_shift, .n_keep = n_keep };
-    sampler_params_default(&r.sp);
+    llm_default_sampling(&r.sp);
     r.sp.temp = 0.0f;
-    struct gen_callbacks cb = { .ctx = out, .on_logits = on_logits, .on_token = on_token };
-    int rc = generate(&s, &r, &cb, st, err);
-    if (rc == 0 && (st->arena_peak > st->arena_size || s.mem_bytes != generate_mem_needed(&L->m, &cfg)))
+    struct llm_callbacks cb = { .ctx = out, .on_logits = on_logits, .on_token = on_token };
+    int rc = llm_generate(s, &r, &cb, st, err);
+    llm_get_session_info(s, &got);
+    if (rc == 0 && (st->arena_peak > st->arena_size || got.mem_bytes != llm_plan_session(L->m, so, &plan)))
         n_preflight_bad++;
     n_runs++;
-    session_free(&s);
+    llm_close_session(s);
     return rc;
 }
 
-static int run_gen(struct loaded *L, enum ggml_type kv, uint32_t n_ctx, int32_t n_predict,
-                   const char *prompt, struct run *out, struct gen_stats *st, struct llm_err *err)
+static int run_gen_shift(struct loaded *L, enum llm_kv_type kv, uint32_t n_ctx, int32_t n_predict,
+                         const char *prompt, bool no_shift, int32_t n_keep, struct run *out,
+                         struct llm_stats *st, struct llm_err *err)
+{
+    const struct llm_session_opts so = { .n_ctx = n_ctx, .kv_type = kv };
+    return run_opts(L, &so, n_predict, prompt, no_shift, n_keep, out, st, err);
+}
+
+static int run_gen(struct loaded *L, enum llm_kv_type kv, uint32_t n_ctx, int32_t n_predict,
+                   const char *prompt, struct run *out, struct llm_stats *st, struct llm_err *err)
 {
     return run_gen_shift(L, kv, n_ctx, n_predict, prompt, false, 0, out, st, err);
 }
@@ -168,7 +176,7 @@ static const char *const types[] = { "f32", "f16", "bf16", "q8_0", "q5_1", "q5_0
 static void test_types(void)
 {
     struct run ref, a, b;
-    struct gen_stats st;
+    struct llm_stats st;
     double diff[N_TYPES] = {0};
     char path[600], name[128];
     for (size_t i = 0; i < N_TYPES; i++) {
@@ -188,17 +196,17 @@ static void test_types(void)
         }
         struct llm_err err = {{0}};
         snprintf(name, sizeof name, "model/%s/generate", types[i]);
-        rc = run_gen(&L, GGML_TYPE_F16, 0, N_GEN, PROMPT, &a, &st, &err);
-        tu_check(rc == 0 && a.n == N_GEN && st.stop == GEN_STOP_N_PREDICT && a.n_vocab == L.m.hp.n_vocab,
-                 name, "rc %d, %u tokens, stop %s: %s", rc, a.n, gen_stop_name(st.stop), err.msg);
+        rc = run_gen(&L, LLM_KV_F16, 0, N_GEN, PROMPT, &a, &st, &err);
+        tu_check(rc == 0 && a.n == N_GEN && st.stop == LLM_STOP_N_PREDICT && a.n_vocab == n_vocab_of(&L),
+                 name, "rc %d, %u tokens, stop %s: %s", rc, a.n, llm_stop_name(st.stop), err.msg);
         snprintf(name, sizeof name, "model/%s/deterministic", types[i]);
-        rc = run_gen(&L, GGML_TYPE_F16, 0, N_GEN, PROMPT, &b, &st, &err);
+        rc = run_gen(&L, LLM_KV_F16, 0, N_GEN, PROMPT, &b, &st, &err);
         tu_check(rc == 0 && a.n == b.n && !memcmp(a.ids, b.ids, sizeof a.ids) &&
-                 !memcmp(a.step0, b.step0, sizeof a.step0), name, "second run differs");
+                 !memcmp(a.logits, b.logits, sizeof a.logits), name, "second run differs");
         if (i == 0)
             ref = a;
         else
-            diff[i] = max_diff(a.step0, ref.step0, ref.n_vocab) / spread(ref.step0, ref.n_vocab);
+            diff[i] = max_diff(a.logits[0], ref.logits[0], ref.n_vocab) / spread(ref.logits[0], ref.n_vocab);
         unload(&L);
     }
     /* Relative to the F32 logits' range: half precision is close, 8-bit
@@ -210,86 +218,112 @@ static void test_types(void)
              diff[1], diff[3], diff[4], diff[5], diff[6], diff[7]);
 }
 
-/* Same prompt as one batch and token by token (F32 everything): the paths
- * differ only in summation order, so the logits agree to float rounding. */
+/* The prompt as one batch and token by token (n_batch 1), F32 everything:
+ * the paths differ only in summation order, so every step's logits agree to
+ * float rounding and the greedy ids are the same. (forward()'s refusals are
+ * llm/model/forward_test.c's.) */
 static void test_batch_equals_sequential(struct loaded *L)
 {
-    struct arena a;
-    struct kv_cache kv;
-    struct fwd_state fs;
-    int32_t ids[64];
-    int n = tokenizer_encode(&L->tok, PROMPT, strlen(PROMPT), true, ids, 64);
-    uint32_t n_ctx = 64;
-    size_t bytes = kv_cache_arena_bytes(L->m.hp.n_layer, n_ctx, model_kv_dim(&L->m.hp), GGML_TYPE_F32) +
-                   forward_mem_needed(&L->m, n_ctx, n_ctx, true) + 256;
-    void *mem = malloc(bytes);
-    arena_init(&a, mem, bytes);
-    bool ok = n > 2 && !kv_cache_init(&kv, L->m.hp.n_layer, n_ctx, model_kv_dim(&L->m.hp), GGML_TYPE_F32, &a) &&
-              !forward_init(&fs, &L->m, n_ctx, n_ctx, true, &a) && !forward(&L->m, &fs, &kv, ids, (uint32_t)n, true);
-    uint32_t nv = L->m.hp.n_vocab;
-    float *batch = malloc((size_t)n * nv * sizeof *batch);
+    static struct run batch, seq;
+    struct llm_stats st;
+    struct llm_err err = {{0}};
+    const struct llm_session_opts one = { .n_ctx = 64, .n_batch = 1, .kv_type = LLM_KV_F32 };
+    const struct llm_session_opts all = { .n_ctx = 64, .kv_type = LLM_KV_F32 };
+    int rb = run_opts(L, &all, N_GEN, PROMPT, false, 0, &batch, &st, &err);
+    int rs = run_opts(L, &one, N_GEN, PROMPT, false, 0, &seq, &st, &err);
     double d = 0;
-    if (ok) {
-        memcpy(batch, fs.logits, (size_t)n * nv * sizeof *batch);
-        kv_cache_clear(&kv);
-        for (int t = 0; t < n && ok; t++) {
-            ok = !forward(&L->m, &fs, &kv, ids + t, 1, false);
-            d = max_of(d, max_diff(fs.logits, batch + (size_t)t * nv, nv));
-        }
+    for (uint32_t k = 0; k < batch.n_steps; k++)
+        d = max_of(d, max_diff(batch.logits[k], seq.logits[k], batch.n_vocab));
+    tu_check(rb == 0 && rs == 0 && batch.n_steps == N_GEN && seq.n_steps == N_GEN && d < 1e-4 &&
+             !memcmp(batch.ids, seq.ids, sizeof batch.ids), "model/batch_equals_sequential",
+             "rc %d/%d, %u/%u steps, max diff %.3g: %s", rb, rs, batch.n_steps, seq.n_steps, d, err.msg);
+}
+
+/* on_token returning false ends the run there, and the session runs again. */
+static void test_cancel(struct loaded *L)
+{
+    static struct run r;
+    struct llm_stats st;
+    struct llm_err err = {{0}};
+    r.stop_after = 3;
+    int rc = run_gen(L, LLM_KV_F16, 0, N_GEN, PROMPT, &r, &st, &err);
+    tu_check(rc == 0 && st.stop == LLM_STOP_CANCELLED && r.n == 3 && st.n_gen == 3 &&
+             !strcmp(llm_stop_name(st.stop), "cancelled"), "model/on_token_cancels",
+             "rc %d, stop %s, %u tokens: %s", rc, llm_stop_name(st.stop), r.n, err.msg);
+}
+
+/* A vocabulary without weights: it tokenizes as the whole model does, and
+ * refuses a session with a message. */
+static void test_vocab_only(const char *path)
+{
+    struct loaded L;
+    int32_t a[64], b[64];
+    int na = -1, nb = -2;
+    if (load(&L, path, NULL) == 0)
+        na = llm_tokenize(L.m, PROMPT, strlen(PROMPT), true, a, 64);
+    unload(&L);
+    memset(&L, 0, sizeof L);
+    const struct llm_model_opts vo = { .vocab_only = true };
+    L.buf = tu_read_file(path, &L.size);
+    int step = L.buf ? llm_open_model(&L.m, L.buf, L.size, &vo, &L.err) : -1;
+    struct llm_session *s = NULL;
+    struct llm_err err = {{0}};
+    if (step == 0) {
+        nb = llm_tokenize(L.m, PROMPT, strlen(PROMPT), true, b, 64);
+        tu_check(llm_open_session(&s, L.m, &(struct llm_session_opts){ 0 }, &err) == -1 && !s &&
+                 strstr(err.msg, "vocabulary"), "model/vocab_only_no_session", "%s", err.msg);
     }
-    tu_check(ok && d < 1e-4, "model/batch_equals_sequential", "ok %d, max diff %.3g over %d positions", ok, d, n);
-    tu_check(forward(&L->m, &fs, &kv, ids, n_ctx, false) == -1, "model/forward_rejects_overflow",
-             "a batch past the context was accepted");
-    int32_t bad = (int32_t)nv;
-    kv_cache_clear(&kv);
-    tu_check(forward(&L->m, &fs, &kv, &bad, 1, false) == -1 && kv.n_used == 0, "model/forward_rejects_bad_id",
-             "token id %d accepted", bad);
-    free(batch);
-    free(mem);
+    tu_check(step == 0 && na > 2 && na == nb && !memcmp(a, b, (size_t)na * sizeof *a), "model/vocab_only_tokenizes",
+             "step %d, %d vs %d ids: %s", step, na, nb, L.err.msg);
+    unload(&L);
 }
 
 static void test_kv_and_limits(struct loaded *L)
 {
-    struct run a, b;
-    struct gen_stats st;
+    static struct run a, b, c;   /* zeroed: stop_after 0 */
+    struct llm_stats st;
     struct llm_err err = {{0}};
-    int ra = run_gen(L, GGML_TYPE_F16, 0, N_GEN, PROMPT, &a, &st, &err);
-    int rb = run_gen(L, GGML_TYPE_F32, 0, N_GEN, PROMPT, &b, &st, &err);
-    double d = max_diff(a.step0, b.step0, a.n_vocab) / spread(b.step0, b.n_vocab);
+    int ra = run_gen(L, LLM_KV_F16, 0, N_GEN, PROMPT, &a, &st, &err);
+    int rb = run_gen(L, LLM_KV_F32, 0, N_GEN, PROMPT, &b, &st, &err);
+    double d = max_diff(a.logits[0], b.logits[0], a.n_vocab) / spread(b.logits[0], b.n_vocab);
     tu_check(ra == 0 && rb == 0 && d < 0.005 && d > 0, "model/kv_f16_vs_f32", "relative step-0 diff %.3g", d);
 
     int32_t ids[64];
-    int n_prompt = tokenizer_encode(&L->tok, PROMPT, strlen(PROMPT), true, ids, 64);
+    int n_prompt = llm_tokenize(L->m, PROMPT, strlen(PROMPT), true, ids, 64);
     uint32_t n_ctx = (uint32_t)n_prompt + 5;
-    int rc = run_gen_shift(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, true, 0, &a, &st, &err);
-    tu_check(rc == 0 && st.stop == GEN_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
-             "model/context_full_stops", "rc %d, stop %s, %u tokens, kv %u/%u", rc, gen_stop_name(st.stop),
+    int rc = run_gen_shift(L, LLM_KV_F16, n_ctx, 100, PROMPT, true, 0, &a, &st, &err);
+    tu_check(rc == 0 && st.stop == LLM_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
+             "model/context_full_stops", "rc %d, stop %s, %u tokens, kv %u/%u", rc, llm_stop_name(st.stop),
              a.n, st.kv_used, n_ctx);
     /* Shifting (the default) goes on past the context: the tokens before the
      * first shift are the stopped run's, and a second run repeats the first. */
-    int rs = run_gen(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, &b, &st, &err);
-    tu_check(rs == 0 && st.stop == GEN_STOP_N_PREDICT && b.n == 100 && st.n_shifts >= 7 &&
+    int rs = run_gen(L, LLM_KV_F16, n_ctx, 100, PROMPT, &b, &st, &err);
+    tu_check(rs == 0 && st.stop == LLM_STOP_N_PREDICT && b.n == 100 && st.n_shifts >= 7 &&
              st.kv_used < n_ctx && !memcmp(a.ids, b.ids, 5 * sizeof *a.ids),
              "model/context_shift_goes_on", "rc %d, stop %s, %u tokens, %u shifts, kv %u/%u", rs,
-             gen_stop_name(st.stop), b.n, st.n_shifts, st.kv_used, n_ctx);
-    struct run c;
-    rs = run_gen(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, &c, &st, &err);
+             llm_stop_name(st.stop), b.n, st.n_shifts, st.kv_used, n_ctx);
+    rs = run_gen(L, LLM_KV_F16, n_ctx, 100, PROMPT, &c, &st, &err);
     tu_check(rs == 0 && c.n == b.n && !memcmp(b.ids, c.ids, b.n * sizeof *b.ids), "model/context_shift_repeats",
              "rc %d, %u vs %u tokens", rs, c.n, b.n);
     /* --keep -1 keeps the whole prompt: each shift drops (n_ctx - 1 - n_prompt) / 2 = 2
      * positions, so one comes every 2 tokens after the first 5 (7 with the BOS only). */
-    rs = run_gen_shift(L, GGML_TYPE_F16, n_ctx, 100, PROMPT, false, -1, &c, &st, &err);
+    rs = run_gen_shift(L, LLM_KV_F16, n_ctx, 100, PROMPT, false, -1, &c, &st, &err);
     tu_check(rs == 0 && c.n == 100 && st.n_shifts == 48 && st.kv_used == n_ctx - 2, "model/context_shift_keeps_prompt",
              "rc %d, %u tokens, %u shifts, kv %u/%u", rs, c.n, st.n_shifts, st.kv_used, n_ctx);
-    rc = run_gen(L, GGML_TYPE_F16, (uint32_t)n_prompt, 10, PROMPT, &a, &st, &err);
+    rc = run_gen(L, LLM_KV_F16, (uint32_t)n_prompt, 10, PROMPT, &a, &st, &err);
     tu_check(rc == -1 && strstr(err.msg, "context"), "model/prompt_too_long", "rc %d: %s", rc, err.msg);
 }
 
-static void poison_output_norm(struct loaded *L)
+/* The buffer is ours (not a read-only mapping), and the model reads its
+ * weights in place: make one norm weight NaN. */
+static bool poison_output_norm(struct loaded *L)
 {
-    /* The buffer is ours (not a read-only mapping): make one norm weight NaN. */
+    struct llm_tensor_info ti;
     float nan = NAN;
-    memcpy((void *)L->m.output_norm->data, &nan, sizeof nan);
+    if (llm_find_tensor(L->m, "output_norm.weight", &ti) || strcmp(ti.type_name, "f32") != 0)
+        return false;
+    memcpy(L->buf + ti.offset, &nan, sizeof nan);
+    return true;
 }
 
 static void rename_arch(uint8_t *buf, size_t size)
@@ -308,18 +342,19 @@ static void test_bad_inputs(const char *f32_path)
 {
     struct loaded L;
     struct run r;
-    struct gen_stats st;
+    struct llm_stats st;
     struct llm_err err = {{0}};
     if (load(&L, f32_path, NULL) == 0) {
-        poison_output_norm(&L);
-        int rc = run_gen(&L, GGML_TYPE_F16, 0, 8, PROMPT, &r, &st, &err);
-        tu_check(rc == 0 && st.stop == GEN_STOP_NONFINITE && r.n == 0 && strstr(err.msg, "non-finite"),
-                 "model/nan_logits_stop", "rc %d, stop %s, %u tokens: %s", rc, gen_stop_name(st.stop), r.n, err.msg);
+        bool poisoned = poison_output_norm(&L);
+        int rc = run_gen(&L, LLM_KV_F16, 0, 8, PROMPT, &r, &st, &err);
+        tu_check(poisoned && rc == 0 && st.stop == LLM_STOP_NONFINITE && r.n == 0 && strstr(err.msg, "non-finite"),
+                 "model/nan_logits_stop", "poisoned %d, rc %d, stop %s, %u tokens: %s", poisoned, rc,
+                 llm_stop_name(st.stop), r.n, err.msg);
     }
     unload(&L);
     int rc = load(&L, f32_path, rename_arch);
-    tu_check(rc == -1 && L.stage == 1 && strstr(L.err.msg, "qwen2"), "model/unknown_arch",
-             "stage %d: %s", L.stage, L.err.msg);
+    tu_check(rc == -1 && L.step == LLM_OPEN_MODEL && strstr(L.err.msg, "qwen2"), "model/unknown_arch",
+             "step %d: %s", L.step, L.err.msg);
     unload(&L);
 }
 
@@ -336,9 +371,9 @@ static void test_one_broken(void *ctx, const char *kind, const char *layer, cons
     }
     struct loaded L;
     int rc = load(&L, path, NULL);
-    int want_stage = strcmp(layer, "gguf") == 0 ? 0 : 1;
-    tu_check(rc == -1 && L.stage == want_stage && strstr(L.err.msg, expect), name,
-             "rc %d at stage %d (want %d), message \"%s\" lacks \"%s\"", rc, L.stage, want_stage,
+    int want_step = strcmp(layer, "gguf") == 0 ? LLM_OPEN_GGUF : LLM_OPEN_MODEL;
+    tu_check(rc == -1 && L.step == want_step && strstr(L.err.msg, expect), name,
+             "rc %d at step %d (want %d), message \"%s\" lacks \"%s\"", rc, L.step, want_step,
              L.err.msg, expect);
     unload(&L);
 }
@@ -368,14 +403,16 @@ int main(int argc, char **argv)
     if (make_model("--type f32", "f32", f32, sizeof f32) == 0 && load(&L, f32, NULL) == 0) {
         test_batch_equals_sequential(&L);
         test_kv_and_limits(&L);
+        test_cancel(&L);
     } else {
         tu_check(false, "model/f32_for_checks", "%s", L.err.msg);
     }
     unload(&L);
     test_bad_inputs(f32);
+    test_vocab_only(f32);
     test_broken();
     tu_check(n_runs > 20 && n_preflight_bad == 0, "model/arena_preflight",
-             "%d of %d runs used more than generate_mem_needed() promised", n_preflight_bad, n_runs);
+             "%d of %d runs used more than llm_plan_session() promised", n_preflight_bad, n_runs);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

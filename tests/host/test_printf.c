@@ -10,16 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/printf.h"
+#include "lib/rand.h"
 
 typedef int (*vsnprintf_fn)(char *, size_t, const char *, va_list);
 static vsnprintf_fn glibc_vsnprintf;
 
 static uint64_t state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-    return state;
-}
+static uint64_t rnd(void) { return rand_u64(&state); }
 
 static int failures, checks;
 
@@ -42,6 +39,33 @@ static void compare(const char *what, size_t cap, const char *fmt, ...)
             printf("FAIL printf_vs_glibc_%s: fmt \"%s\" cap %zu: ours '%.*s' (%d), glibc '%.*s' (%d)\n", what,
                    fmt, cap, (int)(cap ? cap - 1 : 0), ours, n1, (int)(cap ? cap - 1 : 0), theirs, n2);
     }
+}
+
+static int glibc_snprintf(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list a;
+    va_start(a, fmt);
+    int n = glibc_vsnprintf(buf, cap, fmt, a);
+    va_end(a);
+    return n;
+}
+
+/* glibc 2.36 drops a digit from %#g when rounding carries into a new power of
+ * ten: "%#.2g" prints 99.5 as "1.e+02" but 100 as "1.0e+02" (C11 7.21.6.1 wants
+ * "1.0e+02" for both; lib/printf_test.c checks ours). For those formats both
+ * get d already rounded to the P significant digits %g shows, which glibc
+ * prints right. f is the spec make_spec built, p the '*' precision if star_p. */
+static double round_for_alt_g(const char *f, int star_p, int p, double d)
+{
+    const char *dot = strchr(f, '.');
+    char conv = f[strlen(f) - 1];
+    if (!strchr(f, '#') || (conv != 'g' && conv != 'G'))
+        return d;
+    int prec = star_p ? p : dot ? atoi(dot + 1) : 6;
+    prec = prec < 0 ? 6 : prec == 0 ? 1 : prec;
+    char buf[512];
+    glibc_snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+    return strtod(buf, NULL);
 }
 
 static double random_double(void)
@@ -96,6 +120,7 @@ int main(void)
         size_t cap = rnd() % 8 == 0 ? rnd() % 12 : 2048;
         double d = random_double();
         make_spec(f, "feEgG", "", &sw, &sp);
+        d = round_for_alt_g(f, sp, p, d);
         if (sw && sp) compare("float", cap, f, w, p, d);
         else if (sw) compare("float", cap, f, w, d);
         else if (sp) compare("float", cap, f, p, d);

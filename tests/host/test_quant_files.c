@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "llm/gguf/gguf.h"
 #include "llm/quant/quant.h"
-#include "tests/host/testutil.h"
+#include "tests/host/testutil_gguf.h"
 
 #define MODELS "../shared/models"
 
@@ -98,15 +99,16 @@ int main(void)
         const char *base = strrchr(files[i][1], '/') + 1;
         snprintf(name, sizeof name, "requant_%.*s", (int)(strlen(base) - 5), base);
         struct tu_gguf ref, q;
+        /* an absent file is a SKIP; one that is there but does not load, a FAIL */
         snprintf(path, sizeof path, MODELS "/%s", files[i][0]);
         if (!tu_gguf_load(&ref, path)) {
-            report("SKIP", name, "%s", ref.err.msg);
+            report(access(path, F_OK) ? "SKIP" : "FAIL", name, "%s", ref.err.msg);
             tu_gguf_free(&ref);
             continue;
         }
         snprintf(path, sizeof path, MODELS "/%s", files[i][1]);
         if (!tu_gguf_load(&q, path)) {
-            report("SKIP", name, "%s", q.err.msg);
+            report(access(path, F_OK) ? "SKIP" : "FAIL", name, "%s", q.err.msg);
             tu_gguf_free(&q);
             tu_gguf_free(&ref);
             continue;

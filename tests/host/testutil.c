@@ -1,9 +1,9 @@
-/* tests/host/testutil.c: helpers shared by the host test programs (see testutil.h). */
+/* tests/host/testutil.c: helpers shared by the host test programs (see testutil.h and testutil_gguf.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tests/host/testutil.h"
+#include "tests/host/testutil_gguf.h"
 
 uint8_t *tu_read_file(const char *path, size_t *size)
 {

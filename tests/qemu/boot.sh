@@ -41,9 +41,23 @@ check uefi_cmdline 0 'cmdline "selftest=mmu_"' '^PASS mmu_text_is_read_only' 'se
 run uefi_smp_gicv3 '' --uefi --smp 4 --gic 3 --mem 2G --append 'selftest=smp' --timeout 60
 check uefi_smp_gicv3 0 'booting via UEFI' '4 cpus' 'GICv3' 'PASS smp_parallel_for_all_cpus' ', 0 failed'
 
+# Every test the kernel links must pass: the SELFTEST(name)s in its sources
+# (arch/ kernel/ lib/ llm/, all linked), each with a PASS line of its own.
 run selftest '' --smp 2 --append selftest --timeout 60
-n=$(grep -c '^PASS ' "$tmp/selftest.out")
-if [ "$n" -lt 10 ]; then fail selftest "only $n tests passed"; else check selftest 0 'selftest: [0-9]+ passed, 0 failed'; fi
+grep -rhoE '^SELFTEST\([A-Za-z0-9_]+\)' arch kernel lib llm | sed 's/^SELFTEST(\(.*\))$/\1/' | sort >"$tmp/want"
+tr -d '\r' <"$tmp/selftest.out" | sed -n 's/^PASS \([A-Za-z0-9_]*\)$/\1/p' | sort >"$tmp/got"
+missing=$(comm -23 "$tmp/want" "$tmp/got" | tr '\n' ' ')
+if [ ! -s "$tmp/want" ]; then fail selftest "no SELFTEST() found in the sources"
+elif [ -n "$missing" ]; then fail selftest "$(wc -l <"$tmp/got") of $(wc -l <"$tmp/want") registered tests passed; not: $missing"
+elif ! cmp -s "$tmp/want" "$tmp/got"; then fail selftest "PASS lines for unknown or repeated tests: $(comm -13 "$tmp/want" "$tmp/got" | tr '\n' ' ')"
+else check selftest 0 "selftest: $(wc -l <"$tmp/want") passed, 0 failed"; fi
+
+# A model larger than the machine's RAM: the firmware cannot read it into
+# memory; /boot still lists it, and loading it says why, not "not found".
+truncate -s 300M "$tmp/big.gguf"
+run uefi_model_too_big 'llm load /boot/big.gguf\nls /boot\npoweroff\n' --uefi --mem 256M --model "$tmp/big.gguf" --timeout 60
+check uefi_model_too_big 0 '^vfs: /boot/big.gguf: 300 MiB does not fit in this machine.s [0-9]+ MiB of RAM' \
+    '^llm: load failed: /boot/big.gguf: does not fit in memory' '314572800 +big.gguf'
 
 run smp4 'info\npoweroff\n' --smp 4 --timeout 30
 check smp4 0 '^cores: +4 online'

@@ -21,10 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sanitizer/common_interface_defs.h>
-#include "llm/generate.h"
-#include "llm/gguf/gguf.h"
-#include "llm/model/model.h"
-#include "llm/text/tokenizer.h"
+#include "lib/rand.h"
+#include "llm/llm.h"
 #include "llm/platform.h"
 #include "tests/host/testutil.h"
 
@@ -47,51 +45,46 @@ struct result {
     struct llm_err err;
 };
 
-static void on_token(void *ctx, int32_t id, const char *text, uint32_t len)
+static bool on_token(void *ctx, int32_t id, const char *text, uint32_t len)
 {
     (void)id, (void)text, (void)len;
     ((struct result *)ctx)->n_tokens++;
+    return true;
 }
 
-static void run_session(const struct model *m, const struct tokenizer *tok, struct result *res)
+static void run_session(struct llm_model *m, struct result *res)
 {
-    struct session_config cfg = { .n_ctx = N_CTX, .kv_type = GGML_TYPE_F16 };
-    struct session s;
+    const struct llm_session_opts so = { .n_ctx = N_CTX, .kv_type = LLM_KV_F16 };
+    struct llm_session *s;
     res->o = O_SESSION;
-    if (session_init(&s, m, tok, &cfg, &res->err))
+    if (llm_open_session(&s, m, &so, &res->err))
         return;
-    struct gen_request r = { .prompt = PROMPT, .prompt_len = sizeof PROMPT - 1,
+    struct llm_request r = { .prompt = PROMPT, .prompt_len = sizeof PROMPT - 1,
                              .n_predict = N_PREDICT, .ignore_eos = true };
-    sampler_params_default(&r.sp);
+    llm_default_sampling(&r.sp);
     r.sp.temp = 0.0f;
-    struct gen_callbacks cb = { .ctx = res, .on_token = on_token };
-    struct gen_stats st;
+    struct llm_callbacks cb = { .ctx = res, .on_token = on_token };
+    struct llm_stats st;
     res->o = O_GENERATE;
-    if (generate(&s, &r, &cb, &st, &res->err) == 0)
-        res->o = st.stop == GEN_STOP_NONFINITE ? O_NONFINITE : O_LOADED;
-    session_free(&s);
+    if (llm_generate(s, &r, &cb, &st, &res->err) == 0)
+        res->o = st.stop == LLM_STOP_NONFINITE ? O_NONFINITE : O_LOADED;
+    llm_close_session(s);
 }
 
 /* The whole load path on buf[0..len): as far as it goes. */
 static void run_variant(const uint8_t *buf, size_t len, struct result *res)
 {
-    struct gguf_file f;
-    struct model m;
-    struct tokenizer tok;
+    struct llm_model *m;
     memset(res, 0, sizeof *res);
-    res->o = O_GGUF;
-    if (gguf_open(&f, buf, len, &res->err))
+    switch (llm_open_model(&m, buf, len, NULL, &res->err)) {
+    case 0:
+        run_session(m, res);
+        llm_close_model(m);
         return;
-    res->o = O_MODEL;
-    if (model_load(&m, &f, &res->err) == 0) {
-        res->o = O_TOKENIZER;
-        if (tokenizer_init(&tok, &f, &res->err) == 0) {
-            run_session(&m, &tok, res);
-            tokenizer_free(&tok);
-        }
-        model_free(&m);
+    case LLM_OPEN_GGUF:      res->o = O_GGUF; return;
+    case LLM_OPEN_MODEL:     res->o = O_MODEL; return;
+    default:                 res->o = O_TOKENIZER; return;
     }
-    gguf_close(&f);
 }
 
 /* ------------------------------------------------------------- crash reports */
@@ -185,6 +178,7 @@ static int scalar_size(uint64_t t)
 }
 
 /* A reader over the good file, independent of llm/gguf/gguf.c; pos = UINT64_MAX once lost. */
+enum { GGUF_STRING = 8, GGUF_ARRAY = 9 };   /* the value types it steps into */
 struct walk {
     const uint8_t *b;
     uint64_t       n, pos;
@@ -212,10 +206,10 @@ static void walk_value(struct walk *w, struct fields *fs, uint64_t type, enum ki
     if (sz > 0) {
         add_field(fs, w->pos, (unsigned)sz, scalar_kind);
         skip(w, (uint64_t)sz);
-    } else if (type == GGUF_TYPE_STRING) {
+    } else if (type == GGUF_STRING) {
         add_field(fs, w->pos, 8, K_LEN);
         skip(w, take(w, 8));
-    } else if (type == GGUF_TYPE_ARRAY && depth < 4) {
+    } else if (type == GGUF_ARRAY && depth < 4) {
         add_field(fs, w->pos, 4, K_TYPE);
         uint64_t et = take(w, 4);
         add_field(fs, w->pos, 8, K_COUNT);
@@ -276,13 +270,7 @@ static uint64_t walk_file(const uint8_t *b, size_t n, struct fields *fs)
 
 static uint64_t rng;
 
-static uint64_t rnd(void)   /* splitmix64 */
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return rand_u64(&rng); }
 
 struct mutation {
     uint64_t off, value;
@@ -420,22 +408,20 @@ static void mutation_sweep(const char *name, const uint8_t *good, size_t len, ui
 }
 
 /* Where a tensor's data lies in the good file, and its type and size. */
-struct tensor_loc {
-    uint64_t off, nbytes;
-    uint32_t type;
-};
-
-static bool locate_tensor(const uint8_t *good, size_t len, const char *name, struct tensor_loc *loc)
+static bool locate_tensor(const uint8_t *good, size_t len, const char *name, struct llm_tensor_info *loc)
 {
-    struct gguf_file f;
+    struct llm_model *m;
     struct llm_err err;
-    if (gguf_open(&f, good, len, &err))
+    if (llm_open_model(&m, good, len, NULL, &err))
         return false;
-    const struct gguf_tensor *t = gguf_find_tensor(&f, name);
-    if (t)
-        *loc = (struct tensor_loc){ (uint64_t)((const uint8_t *)t->data - good), t->nbytes, t->type };
-    gguf_close(&f);
-    return t != NULL;
+    bool found = llm_find_tensor(m, name, loc) == 0;
+    llm_close_model(m);
+    return found;
+}
+
+static bool type_is(const struct llm_tensor_info *t, const char *name)
+{
+    return strcmp(t->type_name, name) == 0;
 }
 
 /* Every weight of an F32 tensor (a norm) set to one extreme but finite value:
@@ -445,10 +431,10 @@ static bool locate_tensor(const uint8_t *good, size_t len, const char *name, str
 static void extreme_test(const char *name, const uint8_t *good, size_t len, const char *tensor,
                          uint32_t bits, const char *label)
 {
-    struct tensor_loc loc;
+    struct llm_tensor_info loc;
     struct mutation m = { .width = 4, .value = bits };
-    if (locate_tensor(good, len, tensor, &loc) && loc.type == GGML_TYPE_F32)
-        m.off = loc.off, m.repeat = loc.nbytes / 4;
+    if (locate_tensor(good, len, tensor, &loc) && type_is(&loc, "f32"))
+        m.off = loc.offset, m.repeat = loc.nbytes / 4;
     if (!m.repeat) {
         printf("SKIP extreme %s %s: no F32 tensor of that name\n", name, tensor);
         return;
@@ -468,16 +454,17 @@ static void extreme_test(const char *name, const uint8_t *good, size_t len, cons
 /* Poison the first weight (or block scale) of a tensor with NaN or Inf. */
 static void nonfinite_test(const char *name, const uint8_t *good, size_t len, const char *tensor, bool inf)
 {
-    struct tensor_loc loc;
+    struct llm_tensor_info loc;
     struct mutation m = { .width = 0 };
     if (locate_tensor(good, len, tensor, &loc)) {
-        m.off = loc.off;
-        if (loc.type == GGML_TYPE_F32)
+        m.off = loc.offset;
+        if (type_is(&loc, "f32"))
             m.width = 4, m.value = inf ? 0x7f800000u : 0x7fc00000u;
-        else if (loc.type == GGML_TYPE_BF16)
+        else if (type_is(&loc, "bf16"))
             m.width = 2, m.value = inf ? 0x7f80u : 0x7fc0u;
-        else if (loc.type <= GGML_TYPE_Q8_0)   /* F16 and the legacy blocks start with an F16 */
-            m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;
+        else if (type_is(&loc, "f16") || type_is(&loc, "q4_0") || type_is(&loc, "q4_1") ||
+                 type_is(&loc, "q5_0") || type_is(&loc, "q5_1") || type_is(&loc, "q8_0"))
+            m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;   /* F16 and the legacy blocks start with an F16 */
     }
     if (!m.width) {
         printf("SKIP nonfinite %s %s: no such tensor of a simple type\n", name, tensor);
@@ -526,7 +513,7 @@ static void sweep_file(const char *path, uint32_t n_mut)
     nonfinite_test(name, good, len, "output_norm.weight", true);
     nonfinite_test(name, good, len, "blk.0.attn_q.weight", false);
     /* row 0 of the output matrix: the logit of token 0 (token_embd when tied) */
-    struct tensor_loc out;
+    struct llm_tensor_info out;
     nonfinite_test(name, good, len, locate_tensor(good, len, "output.weight", &out) ? "output.weight"
                                                                                    : "token_embd.weight", false);
     static const struct { uint32_t bits; const char *label; } extremes[] = {

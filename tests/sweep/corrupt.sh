@@ -30,7 +30,9 @@ sweep() {   # log name, then sweep_corrupt arguments
         echo "FAIL sweep $(basename $log .log): exit status $rc (log: $log)"
         grep -m1 -E 'SUMMARY|runtime error' $log
     fi
-    [ $rc -eq 0 ] || status=1
+    # Also the function's status: run in the background (a subshell), its
+    # status=1 is lost, and `wait` sees only this.
+    [ $rc -eq 0 ] || { status=1; return 1; }
 }
 S=../shared/models/stories260K
 start=$(date +%s)

@@ -11,17 +11,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "llm/bench.h"
-#include "llm/cli.h"
-#include "llm/chat_session.h"
-#include "llm/generate.h"
-#include "llm/gguf/gguf.h"
-#include "llm/model/model.h"
-#include "llm/quant/repack.h"
-#include "llm/text/tokenizer.h"
-#include "tools/host/host.h"
+#include "lib/parse.h"
+#include "llm/llm.h"
 #include "llm/platform.h"
-#include "llm/quant/cpu_ops.h"
+#include "tools/host/host.h"
 
 #define TOP_N 10
 
@@ -29,7 +22,7 @@ struct options {
     const char         *model, *prompt, *ppl_file, *system, *chat_tmpl;
     int                 threads;
     bool                json, tokenize, info, scalar, repack, chat;
-    struct cli_gen_opts g;   /* -n -c -b --kv-type --ignore-eos --keep
+    struct llm_gen_opts g;   /* -n -c -b --kv-type --ignore-eos --keep
                                 --no-context-shift and the sampler's */
 };
 
@@ -54,6 +47,7 @@ static void usage(FILE *out)
         "                          (faster, same results; memory for a copy instead of zero-copy)\n"
         "  --json                  print one JSON object (ids, pieces, top logits)\n"
         "  --tokenize              print the prompt's token ids and exit\n"
+        "  --tokenize-cases FILE   ids of each case of a llama.cpp .inp file (-m may be vocab-only)\n"
         "  --info                  print the model summary and exit\n"
         "  --perplexity FILE       perplexity of FILE in chunks of ctx tokens\n"
         "  -cnv, --chat            conversation: each stdin line is a user turn (/reset, /exit);\n"
@@ -83,11 +77,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
     o->prompt = "";
-    cli_gen_opts_default(&o->g, -1);
+    llm_default_gen_opts(&o->g, -1);
     for (int i = 1; i < argc;) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         struct llm_err err = {{0}};
-        int r = cli_parse_gen_flag(argc, argv, &i, &o->g, &err);
+        int r = llm_parse_gen_flag(argc, argv, &i, &o->g, &err);
         if (r < 0)
             return die("%s", err.msg);
         if (r > 0)
@@ -106,7 +100,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (is_flag(a, "--chat-template", "--template")) o->chat_tmpl = v;
         else if (is_flag(a, "-cnv", "--chat")) o->chat = true;
         else if (is_flag(a, "-t", "--threads")) {
-            if (!cli_parse_int(v, 1, 1024, &n))
+            if (!parse_int(v, 1, 1024, &n))
                 return die("bad value for -t: '%s'", v);
             o->threads = (int)n;
         }
@@ -171,7 +165,7 @@ static void json_str(FILE *o, const char *s, size_t n)
 }
 
 struct json_run {
-    const struct tokenizer *tok;
+    const struct llm_model *m;
     int32_t  *prompt_ids;  uint32_t n_prompt;
     int32_t  *gen_ids;     uint32_t n_gen, cap;
     char     *text;        size_t text_len, text_cap;
@@ -236,7 +230,7 @@ static void json_on_logits(void *ctx, uint32_t step, const float *logits, uint32
     j->n_top = step + 1;
 }
 
-static void json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len)
+static bool json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len)
 {
     struct json_run *j = ctx;
     if (j->n_gen == j->cap) {
@@ -252,6 +246,7 @@ static void json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len
     j->text_len += len;
     j->gen_ids[j->n_gen] = tid;
     j->piece_end[j->n_gen++] = j->text_len;
+    return true;
 }
 
 static void json_ids(FILE *o, const int32_t *ids, uint32_t n)
@@ -263,20 +258,20 @@ static void json_ids(FILE *o, const int32_t *ids, uint32_t n)
 }
 
 static void json_print(FILE *o, const struct json_run *j, const struct options *opt,
-                       const struct gen_stats *st)
+                       const struct llm_stats *st)
 {
     const char *base = strrchr(opt->model, '/');
     fputs("{\"model\": ", o);
     json_str(o, base ? base + 1 : opt->model, strlen(base ? base + 1 : opt->model));
     fprintf(o, ", \"kv_cache_type\": \"%s\", \"n_predict\": %d, \"prompt\": ",
-            opt->g.kv_type == GGML_TYPE_F32 ? "f32" : "f16", opt->g.n_predict);
+            opt->g.kv_type == LLM_KV_F32 ? "f32" : "f16", opt->g.n_predict);
     json_str(o, opt->prompt, strlen(opt->prompt));
     fputs(", \"prompt_ids\": ", o);
     json_ids(o, j->prompt_ids, j->n_prompt);
     fputs(", \"prompt_pieces\": [", o);
     for (uint32_t i = 0; i < j->n_prompt; i++) {
         char buf[512];
-        int n = tokenizer_decode(j->tok, i ? j->prompt_ids[i - 1] : -2, j->prompt_ids[i], buf, sizeof buf);
+        int n = llm_detokenize(j->m, i ? j->prompt_ids[i - 1] : -2, j->prompt_ids[i], buf, sizeof buf);
         fputs(i ? ", " : "", o);
         json_str(o, buf, (size_t)n);
     }
@@ -290,7 +285,7 @@ static void json_print(FILE *o, const struct json_run *j, const struct options *
     }
     fputs("], \"gen_text\": ", o);
     json_str(o, j->text ? j->text : "", j->text_len);
-    fprintf(o, ", \"stop\": \"%s\", \"n_gen\": %u, \"top_logits\": [", gen_stop_name(st->stop), j->n_gen);
+    fprintf(o, ", \"stop\": \"%s\", \"n_gen\": %u, \"top_logits\": [", llm_stop_name(st->stop), j->n_gen);
     for (uint32_t s = 0; s < j->n_top; s++) {
         fputs(s ? ", [" : "[", o);
         for (uint32_t k = 0; k < TOP_N && k < j->n_vocab; k++)
@@ -306,11 +301,13 @@ static void json_print(FILE *o, const struct json_run *j, const struct options *
 
 /* ------------------------------------------------------------- modes */
 
-static int run_tokenize(const struct tokenizer *tok, const char *prompt)
+static int run_tokenize(const struct llm_model *m, const char *prompt)
 {
     size_t len = strlen(prompt), cap = len + 2;
     int32_t *ids = grow(NULL, cap * sizeof *ids);
-    int n = tokenizer_encode(tok, prompt, len, tok->add_bos, ids, (int)cap);
+    struct llm_model_info mi;
+    llm_get_model_info(m, &mi);
+    int n = llm_tokenize(m, prompt, len, mi.add_bos, ids, (int)cap);
     if (n < 0) {
         free(ids);
         return die("%s", "tokenizing failed");
@@ -322,7 +319,7 @@ static int run_tokenize(const struct tokenizer *tok, const char *prompt)
     return 0;
 }
 
-static int run_perplexity(struct session *s, const char *path)
+static int run_perplexity(struct llm_session *s, const char *path)
 {
     struct mapped f;
     struct llm_err err = {{0}};
@@ -330,28 +327,27 @@ static int run_perplexity(struct session *s, const char *path)
         fprintf(stderr, "llm: cannot read %s: %s\n", path, strerror(errno));
         return 1;
     }
-    double ppl;
-    uint32_t n;
-    if (perplexity(s, f.p, f.n, &ppl, &n, &err))
+    struct llm_perplexity p;
+    if (llm_compute_perplexity(s, f.p, f.n, &p, &err))
         return die("%s", err.msg);
-    printf("ppl = %.4f\n", ppl);
-    fprintf(stderr, "llm: %u predictions in chunks of %u tokens\n", n, s->cfg.n_ctx);
+    printf("ppl = %.4f\n", p.ppl);
+    fprintf(stderr, "llm: %u predictions in chunks of %u tokens\n", p.n_scored, p.n_ctx);
     return 0;
 }
 
-static int run_generate(struct session *s, const struct options *o, const struct tokenizer *tok)
+static int run_generate(struct llm_session *s, const struct options *o, const struct llm_model *m)
 {
-    struct gen_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
+    struct llm_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
                              .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
                              .no_ctx_shift = o->g.no_ctx_shift, .n_keep = o->g.n_keep };
-    struct json_run j = { .tok = tok };
-    struct gen_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
+    struct json_run j = { .m = m };
+    struct llm_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
                                 .on_token = json_on_token };
-    struct gen_stats st;
+    struct llm_stats st;
     struct llm_err err = {{0}};
     if (!o->json)
         fputs(o->prompt, stdout);
-    int rc = generate(s, &r, o->json ? &cb : NULL, &st, &err);
+    int rc = llm_generate(s, &r, o->json ? &cb : NULL, &st, &err);
     if (!rc && o->json)
         json_print(stdout, &j, o, &st);
     json_run_free(&j);
@@ -360,66 +356,59 @@ static int run_generate(struct session *s, const struct options *o, const struct
     if (!o->json)
         printf("\n");
     char line[512];
-    cli_stats_line(&st, line, sizeof line);
-    fprintf(stderr, "llm: %s | stop %s\n", line, gen_stop_name(st.stop));
-    if (st.stop == GEN_STOP_CTX_FULL)
+    llm_format_stats(&st, line, sizeof line);
+    fprintf(stderr, "llm: %s | stop %s\n", line, llm_stop_name(st.stop));
+    if (st.stop == LLM_STOP_CTX_FULL)
         fprintf(stderr, "llm: %s; -c enlarges it\n", err.msg);
-    if (st.stop == GEN_STOP_NONFINITE)
+    if (st.stop == LLM_STOP_NONFINITE)
         return die("%s", err.msg);
     return 0;
 }
 
 /* -cnv: stdin lines are user turns; replies on stdout, a stats line per turn on stderr. */
-static int run_chat(struct session *s, const struct options *o, const struct gguf_file *gf)
+static int run_chat(struct llm_session *s, const struct options *o)
 {
     struct llm_err err = {{0}};
-    struct gguf_str file_tmpl = { 0 };
-    enum chat_tmpl t;
-    struct chat_session c;
-    if (gguf_find_key(gf, "tokenizer.chat_template") && gguf_get_str(gf, "tokenizer.chat_template", &file_tmpl, &err))
+    struct llm_chat *c;
+    if (llm_chat_open(&c, s, o->chat_tmpl, o->system, &err))
         return die("%s", err.msg);
-    if (chat_pick_template(o->chat_tmpl, file_tmpl.ptr, (size_t)file_tmpl.len, &t, &err) ||
-        chat_open(&c, s, t, o->system, &err))
-        return die("%s", err.msg);
-    fprintf(stderr, "llm: chat template %s\n", chat_name(t));
-    struct gen_request r = { .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
+    fprintf(stderr, "llm: chat template %s\n", llm_chat_template_name(c));
+    struct llm_request r = { .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
                              .no_ctx_shift = o->g.no_ctx_shift };
-    static char line[CHAT_TEXT_CAP];
+    static char line[64 * 1024];
     while (fgets(line, sizeof line, stdin)) {
         line[strcspn(line, "\r\n")] = 0;
         if (strcmp(line, "/exit") == 0)
             break;
         if (strcmp(line, "/reset") == 0) {
-            chat_reset(&c);
+            llm_chat_reset(c);
             fprintf(stderr, "llm: conversation reset\n");
             continue;
         }
-        struct gen_stats st;
+        struct llm_stats st;
         if (!line[0])
             continue;
-        if (chat_turn(&c, line, &r, NULL, &st, &err)) {
+        if (llm_chat_turn(c, line, &r, NULL, &st, &err)) {
             fprintf(stderr, "llm: %s\n", err.msg);
             continue;
         }
         printf("\n");
         fflush(stdout);
         char stats[512];
-        cli_stats_line(&st, stats, sizeof stats);
-        fprintf(stderr, "llm: %s | stop %s\n", stats, gen_stop_name(st.stop));
+        llm_format_stats(&st, stats, sizeof stats);
+        fprintf(stderr, "llm: %s | stop %s\n", stats, llm_stop_name(st.stop));
     }
-    chat_close(&c);
+    llm_chat_close(c);
     return 0;
 }
 
-/* The model file mapped and parsed, with its tokenizer. */
+/* The model file mapped and opened. */
 struct loaded {
-    struct mapped    f;
-    struct gguf_file gf;
-    struct model     m;
-    struct tokenizer tok;
+    struct mapped     f;
+    struct llm_model *m;
 };
 
-/* With repack, Q4_0 weights are copied into the 4-row layout (llm/quant/repack.h). */
+/* With repack, Q4_0 weights are copied into the 4-row layout. */
 static int load(const char *path, bool repack, struct loaded *l)
 {
     struct llm_err err = {{0}};
@@ -427,25 +416,21 @@ static int load(const char *path, bool repack, struct loaded *l)
         fprintf(stderr, "llm: cannot map model file %s: %s\n", path, strerror(errno));
         return 1;
     }
-    if (gguf_open(&l->gf, l->f.p, l->f.n, &err))
-        return die("%s", err.msg);
-    if (model_load(&l->m, &l->gf, &err) || tokenizer_init(&l->tok, &l->gf, &err))
+    const struct llm_model_opts opts = { .repack = repack };
+    if (llm_open_model(&l->m, l->f.p, l->f.n, &opts, &err))
         return die("%s", err.msg);
     if (repack) {
-        int64_t bytes = model_repack(&l->m, &l->gf, &err);
-        if (bytes < 0)
-            return die("%s", err.msg);
-        fprintf(stderr, "llm: --repack: %lld KiB of Q4_0 weights copied%s\n", (long long)bytes / 1024,
-                bytes ? "" : " (none: no repackable Q4_0 matmul weight, or kernels without the layout)");
+        struct llm_model_info mi;
+        llm_get_model_info(l->m, &mi);
+        fprintf(stderr, "llm: --repack: %lld KiB of Q4_0 weights copied%s\n", (long long)mi.packed_bytes / 1024,
+                mi.packed_bytes ? "" : " (none: no repackable Q4_0 matmul weight, or kernels without the layout)");
     }
     return 0;
 }
 
 static void unload(struct loaded *l)
 {
-    tokenizer_free(&l->tok);
-    model_free(&l->m);
-    gguf_close(&l->gf);
+    llm_close_model(l->m);
     munmap(l->f.p, l->f.n);
 }
 
@@ -460,7 +445,7 @@ static int run_bench(int argc, char **argv)
         if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
             model = argv[++i];
         else if (strcmp(argv[i], "--scalar") == 0)
-            cpu_ops_force_scalar(true);
+            llm_force_scalar(true);
         else if (strcmp(argv[i], "--repack") == 0)
             repack = true;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || n_rest == 32)
@@ -470,31 +455,69 @@ static int run_bench(int argc, char **argv)
     }
     if (!model)
         return die("%s", "no model given (-m FILE)");
-    struct bench_opts o;
+    struct llm_bench_opts o;
     struct llm_err err = {{0}};
-    if (bench_parse_args(n_rest, (char **)rest, 0, &o, &err))
+    if (llm_parse_bench_args(n_rest, (char **)rest, 0, &o, &err))
         return die("%s", err.msg);
     struct loaded l;
     if (load(model, repack, &l))
         return 1;
     const char *name = strrchr(model, '/');
     o.model = name ? name + 1 : model;
-    struct session_config cfg = { .kv_type = GGML_TYPE_F16 };
-    struct session s;
-    if (session_init(&s, &l.m, &l.tok, &cfg, &err))
+    const struct llm_session_opts so = { .kv_type = LLM_KV_F16 };
+    struct llm_session *s;
+    if (llm_open_session(&s, l.m, &so, &err))
         return die("%s", err.msg);
     printf("llm bench: %s, %d online cpus, kernels %s\n", model, (int)sysconf(_SC_NPROCESSORS_ONLN),
-           cpu_ops()->name);
-    int rc = bench_run(&s, &o, &err);
-    session_free(&s);
+           llm_cpu_ops_name());
+    int rc = llm_run_bench(s, &o, &err);
+    llm_close_session(s);
     unload(&l);
     return rc ? die("%s", err.msg) : 0;
+}
+
+static void write_stdout(void *ctx, const char *s, size_t n)
+{
+    fwrite(s, 1, n, ctx);
+}
+
+/* llm -m VOCAB.gguf --tokenize-cases FILE.inp: llama.cpp's tokenizer test
+ * cases, one line of ids per case as its .out files have them. The file need
+ * hold only a vocabulary (no tensors are read). */
+static int run_tokenize_cases(int argc, char **argv)
+{
+    const char *model = NULL, *cases = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (is_flag(argv[i], "-m", "--model"))
+            model = argv[++i];
+        else if (is_flag(argv[i], "--tokenize-cases", NULL))
+            cases = argv[++i];
+    }
+    if (!model || !cases)
+        return die("%s", "usage: llm -m VOCAB.gguf --tokenize-cases FILE.inp");
+    struct mapped f, in;
+    struct llm_model *m;
+    struct llm_model_opts mo = { .vocab_only = true };
+    struct llm_err err = {{0}};
+    const char *bad = map_file(model, &f) ? model : map_file(cases, &in) ? cases : NULL;
+    if (bad) {
+        fprintf(stderr, "llm: cannot map %s: %s\n", bad, strerror(errno));
+        return 1;
+    }
+    if (llm_open_model(&m, f.p, f.n, &mo, &err))
+        return die("%s", err.msg);
+    int n = llm_tokenize_cases(m, in.p, in.n, write_stdout, stdout);
+    llm_close_model(m);
+    return n < 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "bench") == 0)
         return run_bench(argc, argv);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--tokenize-cases") == 0)
+            return run_tokenize_cases(argc, argv);
     struct options o;
     int rc = parse_args(argc, argv, &o);
     if (rc)
@@ -502,32 +525,32 @@ int main(int argc, char **argv)
     host_setup_sigint();
     if (o.threads)
         llm_set_threads(o.threads);
-    cpu_ops_force_scalar(o.scalar);
+    llm_force_scalar(o.scalar);
 
     struct loaded l;
     if (load(o.model, o.repack, &l))
         return 1;
     struct llm_err err = {{0}};
-    struct session_config cfg = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,
-                                  .all_logits = o.ppl_file != NULL };
-    size_t need = generate_mem_needed(&l.m, &cfg);
+    const struct llm_session_opts so = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,
+                                         .all_logits = o.ppl_file != NULL };
     if (o.info) {
+        struct llm_session_info si;
         char buf[2048];
-        model_summary(&l.m, buf, sizeof buf);
+        size_t need = llm_plan_session(l.m, &so, &si);
+        llm_describe_model(l.m, buf, sizeof buf);
         fputs(buf, stdout);
-        printf("session: ctx %u, batch %u, kv %s: %zu bytes (kv cache %zu)\n", cfg.n_ctx, cfg.n_batch,
-               cfg.kv_type == GGML_TYPE_F32 ? "f32" : "f16", need,
-               kv_cache_bytes(l.m.hp.n_layer, cfg.n_ctx, model_kv_dim(&l.m.hp), cfg.kv_type));
+        printf("session: ctx %u, batch %u, kv %s: %zu bytes (kv cache %zu)\n", si.opts.n_ctx, si.opts.n_batch,
+               si.opts.kv_type == LLM_KV_F32 ? "f32" : "f16", need, si.kv_bytes);
         return 0;
     }
     if (o.tokenize)
-        return run_tokenize(&l.tok, o.prompt);
+        return run_tokenize(l.m, o.prompt);
 
-    struct session s;
-    if (session_init(&s, &l.m, &l.tok, &cfg, &err))
+    struct llm_session *s;
+    if (llm_open_session(&s, l.m, &so, &err))
         return die("%s", err.msg);
-    rc = o.ppl_file ? run_perplexity(&s, o.ppl_file) : o.chat ? run_chat(&s, &o, &l.gf) : run_generate(&s, &o, &l.tok);
-    session_free(&s);
+    rc = o.ppl_file ? run_perplexity(s, o.ppl_file) : o.chat ? run_chat(s, &o) : run_generate(s, &o, l.m);
+    llm_close_session(s);
     unload(&l);
     return rc;
 }

@@ -104,7 +104,7 @@ $(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HOST_CORE_OBJS)
 $(B)/host/test_%: $(HO)/tests/host/test_%.o $(HO)/tests/host/testutil.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 # The golden forward pass: a generated model and the logits and ids the host
-# build computes for it, as C data linked into every selftest build.
+# build computes for it, as C data linked into the kernel and aarch64 selftests.
 $(B)/host/gen_golden: $(HO)/scripts/gen_golden.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 $(B)/gen/golden_test.c: $(B)/host/gen_gguf $(B)/host/gen_golden
@@ -220,7 +220,7 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/fuzz.sh --long
 
 # ---------------------------------------------------------------- host-arm64 (NEON, speed)
-# build/host-arm64/: the host programs (llm, selftest, test_*) as static
+# build/host-arm64/: the host programs (llm, selftest: static; test_*) as
 # aarch64-linux binaries, run under qemu-aarch64 (-cpu max, and -cpu cortex-a72
 # for the no-DotProd fallback): the NEON kernels' tests and the benchmarks.
 # Baseline stays armv8-a; DotProd code carries its own target attribute.

@@ -14,6 +14,15 @@ log=build/test-logs
 mkdir -p "$log"
 passed=0 failed=0 skipped=0
 filter="${1:-}"
+# timeout runs each suite in a process group of its own (and so do the
+# timeouts inside it), which a Ctrl-C at the terminal does not reach: on one,
+# end the running suite's whole process tree, and stop.
+suite=""
+kill_tree() {
+    for c in $(ps -o pid= --ppid "$1"); do kill_tree "$c"; done
+    kill -TERM "$1" 2>/dev/null
+}
+trap '[ -n "$suite" ] && kill_tree "$suite"; echo "tests/run.sh: interrupted"; exit 130' INT TERM
 
 run_suite() {   # name, time limit in seconds, command...
     name=$1 limit=$2; shift 2
@@ -21,8 +30,11 @@ run_suite() {   # name, time limit in seconds, command...
     out="$log/$(echo "$name" | tr '/' '_').log"
     echo "== $name"
     start=$(date +%s)
-    timeout -k 10 "$limit" "$@" >"$out" 2>&1 </dev/null
+    timeout -k 10 "$limit" "$@" >"$out" 2>&1 </dev/null &
+    suite=$!
+    wait "$suite"
     rc=$?
+    suite=""
     grep -E '^(PASS|FAIL|SKIP) ' "$out"
     p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out"); s=$(grep -c '^SKIP ' "$out")
     if { [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; } && [ $(($(date +%s) - start)) -ge "$limit" ]; then

@@ -20,6 +20,7 @@ set -- selftest
 for src in tests/host/test_*.c; do set -- "$@" "$(basename "$src" .c)"; done
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 ln -s "$PWD/build/host/gen_gguf" "$tmp/gen_gguf"
 export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
 fails=0

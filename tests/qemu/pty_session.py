@@ -2,7 +2,7 @@
 """tests/qemu/pty_session.py: drive `make run` (or any command) in a pseudo-terminal,
 as a user at a real terminal would, and print PASS/FAIL lines.
 
-    pty_session.py NAME BOOT_SECONDS COMMAND...
+    pty_session.py NAME BOOT_SECONDS [--expect REGEX] COMMAND...
 
 The command is started as the session leader of a new pty (its controlling
 terminal, foreground process group): exactly a shell's `make run`. Pipes hide
@@ -11,8 +11,8 @@ stopped (SIGTTOU) the first time it sets the terminal to raw mode, and hangs.
 Steps, each with its own deadline: the shell prompt after boot; a greedy
 `llm infer -n 8` up to its stats line; a long generation stopped by Ctrl-C
 (0x03 typed, as the terminal sends it in raw mode) and the prompt after it;
-`poweroff`, then the command's exit status must be 0. The transcript goes to
-build/test-pty/NAME.log."""
+`poweroff`, then the command's exit status must be 0. --expect: the boot
+output must also match REGEX. The transcript goes to build/test-pty/NAME.log."""
 import os
 import pty
 import re
@@ -22,6 +22,9 @@ import sys
 import time
 
 name, boot_s, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+expect = None
+if cmd[:1] == ["--expect"]:
+    expect, cmd = cmd[1], cmd[2:]
 os.makedirs("build/test-pty", exist_ok=True)
 log_path = f"build/test-pty/{name}.log"
 log = open(log_path, "wb")
@@ -116,6 +119,8 @@ if pid == 0:
 status = None
 try:
     pos = read_until(fd, rb"load time [^\n]*\r*\n> ", boot_s, 0)
+    if expect and pos is not None:
+        check("boot", re.search(expect.encode(), out[:pos]) is not None, f"boot output lacks /{expect}/")
     if check("prompt", pos is not None, f"no '> ' prompt after the model load within {boot_s:.0f} s"):
         typed(fd, 'llm infer -n 8 --temp 0 "Once upon a time"\r')
         end = read_until(fd, rb"\[llm\] prompt \d+ tok [^\n]*\r*\n> ", 60, pos)

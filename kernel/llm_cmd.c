@@ -17,6 +17,7 @@
 #include "arch/aarch64/arch.h"
 #include "lib/parse.h"
 #include "lib/string.h"
+#include "kernel/line_edit.h"
 #include "llm/llm.h"
 
 struct loaded {
@@ -298,7 +299,11 @@ static int infer_run(const struct llm_request *req, bool want_ids)
     struct llm_session_info si;
     llm_get_session_info(cur->s, &si);
     uint32_t n_ctx = si.opts.n_ctx;
-    run.cap = req->n_predict >= 0 && (uint32_t)req->n_predict < n_ctx ? (uint32_t)req->n_predict : n_ctx;
+    /* A context shift lets generation run past n_ctx: room for n_predict ids
+     * (up to 64 Ki; without -n, a context's worth; the list stops there). */
+    run.cap = req->n_predict >= 0 ? (uint32_t)req->n_predict : n_ctx;
+    if (run.cap > 65536)
+        run.cap = 65536;
     if (want_ids && !(run.ids = kmalloc((size_t)run.cap * sizeof(int32_t)))) {
         kprintf("llm: out of memory for %u ids\n", run.cap);
         return 1;
@@ -372,10 +377,93 @@ static int cmd_infer(int argc, char **argv)
         return 1;
     }
     struct llm_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict,
-                               .ignore_eos = o.ignore_eos, .sp = o.sp };
+                               .ignore_eos = o.ignore_eos, .sp = o.sp,
+                               .no_ctx_shift = o.no_ctx_shift, .n_keep = o.n_keep };
     int rc = infer_run(&req, want_ids);
     kfree(prompt);
     return rc;
+}
+
+/* llm chat [--system TEXT] [--template NAME] [flags of infer]: each line read
+ * is a user turn; the reply streams, then the stats line, whose prompt count
+ * is the turn's new tokens only (llm/chat_session.h). /reset, /exit. */
+static struct line_edit chat_editor;   /* ~10 KB with its history: off the stack */
+
+static const char *chat_read_line(void)
+{
+    for (;;) {
+        int ch = console_getc();
+        if (ch < 0)
+            continue;
+        enum line_edit_event ev = line_edit_feed(&chat_editor, (uint8_t)ch);
+        console_write(chat_editor.out, chat_editor.out_len);
+        if (ev == LINE_EDIT_DONE)
+            return chat_editor.buf;
+        if (ev != LINE_EDIT_NONE)
+            return "";   /* Ctrl-C, too long, bad UTF-8: nothing to say */
+    }
+}
+
+static void chat_loop(struct llm_chat *c, const struct llm_request *req)
+{
+    for (;;) {
+        console_write("you> ", 5);
+        const char *line = chat_read_line();
+        if (strcmp(line, "/exit") == 0)
+            return;
+        if (strcmp(line, "/reset") == 0) {
+            llm_chat_reset(c);
+            kprintf("[llm] conversation reset\n");
+            continue;
+        }
+        if (!line[0])
+            continue;
+        struct llm_stats st;
+        struct llm_err err = {{0}};
+        int rc = llm_chat_turn(c, line, req, NULL, &st, &err);
+        kprintf("\n");
+        char stats[256];
+        if (rc)
+            kprintf("llm chat: %s\n", err.msg);
+        else if (llm_format_stats(&st, stats, sizeof stats) > 0)
+            kprintf("[llm] %s%s\n", stats, st.stop == LLM_STOP_INTERRUPTED ? " | interrupted (Ctrl-C)" : "");
+    }
+}
+
+static int cmd_chat(int argc, char **argv)
+{
+    struct llm_gen_opts o;
+    struct llm_err err = {{0}};
+    const char *system = NULL, *tmpl_name = NULL;
+    llm_default_gen_opts(&o, 128);
+    for (int i = 2; i < argc;) {
+        const bool sys = strcmp(argv[i], "--system") == 0;
+        if ((sys || strcmp(argv[i], "--template") == 0) && i + 1 < argc) {
+            *(sys ? &system : &tmpl_name) = argv[i + 1];
+            i += 2;
+            continue;
+        }
+        int r = llm_parse_gen_flag(argc, argv, &i, &o, &err);
+        if (r <= 0) {
+            kprintf("llm chat: %s\n", r < 0 ? err.msg : "unknown option (see llm help)");
+            return 1;
+        }
+    }
+    if (!need_model())
+        return 1;
+    const struct llm_session_opts so = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
+    struct llm_chat *c;
+    if (session_prepare(cur, &so, &err) || llm_chat_open(&c, cur->s, tmpl_name, system, &err)) {
+        kprintf("llm chat: %s\n", err.msg);
+        return 1;
+    }
+    kprintf("llm chat: template %s; a line is a turn, /reset forgets, /exit leaves\n", llm_chat_template_name(c));
+    struct llm_request req = { .n_predict = o.n_predict, .ignore_eos = o.ignore_eos, .sp = o.sp,
+                               .no_ctx_shift = o.no_ctx_shift };
+    line_edit_init(&chat_editor);
+    chat_loop(c, &req);
+    llm_chat_close(c);
+    return 0;
 }
 
 /* llm bench [-p N] [-n N] [-r N] [-t N[,N]]: llama-bench's pp and tg tests
@@ -571,7 +659,13 @@ static const char usage_text[] =
     "  llm unload             free it\n"
     "  llm infer [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
     "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
-    "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops\n"
+    "            [--keep N] [--no-context-shift]\n"
+    "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops;\n"
+    "                         a full context is shifted as llama-cli does (--keep N prompt\n"
+    "                         tokens kept besides BOS) unless --no-context-shift\n"
+    "  llm chat [--system TEXT] [--template NAME] [-n N] [flags of infer]\n"
+    "                         a conversation: each line a user turn, the KV cache kept\n"
+    "                         between turns (chatml unless the file or NAME says); /reset, /exit\n"
     "  llm tokenize TEXT...   ids and pieces\n"
     "  llm tokenize-cases VOCAB.gguf FILE.inp\n"
     "                         llama.cpp's tokenizer test cases (vocab-only files work)\n"
@@ -594,6 +688,8 @@ static int cmd_llm(int argc, char **argv)
         return cmd_unload();
     if (strcmp(sub, "infer") == 0)
         return cmd_infer(argc, argv);
+    if (strcmp(sub, "chat") == 0)
+        return cmd_chat(argc, argv);
     if (strcmp(sub, "tokenize-cases") == 0)
         return cmd_tokenize_cases(argc, argv);
     if (strcmp(sub, "tokenize") == 0)

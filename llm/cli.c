@@ -84,8 +84,10 @@ int llm_parse_gen_flag(int argc, char **argv, int *i, struct llm_gen_opts *o, st
         ok = v && parse_int(v, 0, 1000000, &n) && ((o->sp.repeat_last_n = (int32_t)n), true);
     else if (is_flag(a, "--seed", "-s"))
         ok = v && parse_u64(v, &u) && ((o->sp.seed = u), true);
-    else if (is_flag(a, "--ignore-eos", NULL)) {
-        o->ignore_eos = true;
+    else if (is_flag(a, "--keep", NULL))
+        ok = v && parse_int(v, -1, MODEL_MAX_CTX, &n) && ((o->n_keep = (int32_t)n), true);
+    else if (is_flag(a, "--ignore-eos", NULL) || is_flag(a, "--no-context-shift", NULL)) {
+        *(strcmp(a, "--ignore-eos") == 0 ? &o->ignore_eos : &o->no_ctx_shift) = true;
         *i += 1;
         return 1;
     } else if (is_flag(a, "--kv-type", "-ctk")) {
@@ -109,12 +111,15 @@ static double per_second(uint32_t n, uint64_t ns)
 
 int llm_format_stats(const struct llm_stats *st, char *buf, size_t cap)
 {
-    return snprintf(buf, cap,
-                    "prompt %u tok %.1f ms (%.1f tok/s) | gen %u tok %.1f ms (%.1f tok/s) | "
-                    "kv %u/%u | arena peak %zu KiB",
-                    st->n_prompt, (double)st->prompt_ns / 1e6, per_second(st->n_prompt, st->prompt_ns),
-                    st->n_gen, (double)st->gen_ns / 1e6, per_second(st->n_gen, st->gen_ns),
-                    st->kv_used, st->kv_capacity, (st->arena_peak + 1023) / 1024);
+    int n = snprintf(buf, cap,
+                     "prompt %u tok %.1f ms (%.1f tok/s) | gen %u tok %.1f ms (%.1f tok/s) | "
+                     "kv %u/%u | arena peak %zu KiB",
+                     st->n_prompt, (double)st->prompt_ns / 1e6, per_second(st->n_prompt, st->prompt_ns),
+                     st->n_gen, (double)st->gen_ns / 1e6, per_second(st->n_gen, st->gen_ns),
+                     st->kv_used, st->kv_capacity, (st->arena_peak + 1023) / 1024);
+    if (st->n_shifts && n >= 0 && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, " | ctx shifts %u", st->n_shifts);
+    return n;
 }
 
 int llm_format_perplexity(const struct llm_perplexity *p, char *buf, size_t cap)

@@ -41,6 +41,12 @@ SELFTEST(cli_gen_flags)
     char *bad[] = { "infer", "--kv-type", "q4" };
     i = 1;
     ST_CHECK(llm_parse_gen_flag(3, bad, &i, &o, &err) == -1 && strstr(err.msg, "'q4'"), "bad kv type");
+    char *shift[] = { "infer", "--keep", "-1", "--no-context-shift", "--keep", "-2" };
+    ST_CHECK(o.n_keep == 0 && !o.no_ctx_shift, "shift defaults: keep %d, no shift %d", o.n_keep, o.no_ctx_shift);
+    for (i = 1; i < 4;)
+        ST_CHECK(llm_parse_gen_flag(6, shift, &i, &o, &err) == 1, "flag %s: %s", shift[i], err.msg);
+    ST_CHECK(o.n_keep == -1 && o.no_ctx_shift, "keep %d, no shift %d", o.n_keep, o.no_ctx_shift);
+    ST_CHECK(llm_parse_gen_flag(6, shift, &i, &o, &err) == -1 && strstr(err.msg, "'-2'"), "--keep -2 accepted");
 }
 
 SELFTEST(llm_format_stats_format)
@@ -51,4 +57,7 @@ SELFTEST(llm_format_stats_format)
     llm_format_stats(&st, buf, sizeof buf);
     ST_CHECK(strcmp(buf, "prompt 5 tok 12.3 ms (406.5 tok/s) | gen 64 tok 210.0 ms (304.8 tok/s) | "
                          "kv 69/512 | arena peak 312 KiB") == 0, "got '%s'", buf);
+    st.n_shifts = 3;
+    llm_format_stats(&st, buf, sizeof buf);
+    ST_CHECK(strstr(buf, "arena peak 312 KiB | ctx shifts 3") != NULL, "got '%s'", buf);
 }

@@ -1,8 +1,10 @@
 /* llm/generate.c: sessions and the generation loop (see llm/generate.h).
  * The order of one step follows llama.cpp's examples: the logits of the last
  * position are sampled, the token is streamed, and only then is it decoded,
- * so n tokens cost the prompt batch plus n - 1 single-token forward passes. */
+ * so n tokens cost the prompt batch plus n - 1 single-token forward passes.
+ * A full context is shifted as llama-cli (examples/main/main.cpp) does. */
 #include "llm/generate.h"
+#include "llm/model/arch.h"
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/string.h"
@@ -25,9 +27,10 @@ size_t generate_mem_needed(const struct model *m, struct session_config *c)
         c->n_batch = c->n_ctx < 512 ? c->n_ctx : 512;
     if (c->kv_type != GGML_TYPE_F32)
         c->kv_type = GGML_TYPE_F16;
-    return kv_cache_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type) + 128 +
+    return kv_cache_arena_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type) +
            forward_mem_needed(m, c->n_ctx, c->n_batch, c->all_logits) +
-           (size_t)c->n_ctx * sizeof(int32_t) + sampler_mem(m->hp.n_vocab, c->n_ctx) + SESSION_SLACK;
+           (size_t)c->n_ctx * sizeof(int32_t) + sampler_mem(m->hp.n_vocab, c->n_ctx) +
+           KV_ROPE_SCRATCH(m->hp.n_rot) * sizeof(float) + SESSION_SLACK;
 }
 
 int session_init(struct session *s, const struct model *m, const struct tokenizer *tok,
@@ -76,30 +79,87 @@ const char *llm_stop_name(enum llm_stop stop)
     return "?";
 }
 
-/* Tokenize into s->ids and run the prompt through in batches of n_batch. */
-static int prefill(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
-                   struct llm_stats *st, struct llm_err *err)
+/* Tokenize after the cache's positions (a chat turn: the token left pending
+ * by the last reply first; BOS only into an empty cache) into s->ids. */
+static int tokenize_turn(struct session *s, const struct llm_request *r, int32_t *ids, uint32_t room)
 {
-    int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos, s->ids,
-                             (int)s->cfg.n_ctx);
+    const uint32_t n_pend = s->pending >= 0;
+    if (room <= n_pend)
+        return -1;
+    if (n_pend)
+        ids[0] = s->pending;
+    int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos && s->kv.n_used == 0, ids + n_pend,
+                             (int)(room - n_pend));
+    return n < 0 ? -1 : n + (int)n_pend;
+}
+
+static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch, struct llm_err *err);
+
+/* Tokenize and run the prompt through in batches of n_batch. A turn that
+ * does not fit after the conversation first shifts it once (llama-cli does
+ * the same for its input batch). */
+static int prefill(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
+                   struct llm_stats *st, float *rope_scratch, struct llm_err *err)
+{
+    int n = tokenize_turn(s, r, s->ids + s->kv.n_used, s->cfg.n_ctx - s->kv.n_used);
+    if (n < 0 && r->append && !r->no_ctx_shift && context_shift(s, s->n_keep, rope_scratch, err) == 0) {
+        st->n_shifts++;
+        n = tokenize_turn(s, r, s->ids + s->kv.n_used, s->cfg.n_ctx - s->kv.n_used);
+    }
     if (n < 0)
         return llm_errf(err, "prompt does not fit in the context of %u tokens", s->cfg.n_ctx);
     if (n == 0)
         return llm_errf(err, "empty prompt");
-    if ((uint32_t)n >= s->cfg.n_ctx)
+    const uint32_t p0 = s->kv.n_used;
+    if (p0 + (uint32_t)n >= s->cfg.n_ctx)
         return llm_errf(err, "prompt of %d tokens leaves no room in the context of %u", n,
                         s->cfg.n_ctx);
     st->n_prompt = (uint32_t)n;
     if (cb && cb->on_prompt)
-        cb->on_prompt(cb->ctx, s->ids, (uint32_t)n);
+        cb->on_prompt(cb->ctx, s->ids + p0, (uint32_t)n);
     uint64_t t0 = llm_now_ns();
-    for (uint32_t done = 0; done < (uint32_t)n;) {
-        uint32_t step = (uint32_t)n - done < s->cfg.n_batch ? (uint32_t)n - done : s->cfg.n_batch;
-        if (forward(s->m, &s->fwd, &s->kv, s->ids + done, step, false))
-            return llm_errf(err, "forward pass rejected the prompt batch at token %u", done);
+    /* After a shift the free cells may be in pieces no batch fits in (where
+     * llama.cpp's decode fails): smaller batches then, down to one token. */
+    for (uint32_t done = 0, most = s->cfg.n_batch; done < (uint32_t)n;) {
+        uint32_t step = (uint32_t)n - done < most ? (uint32_t)n - done : most;
+        if (forward(s->m, &s->fwd, &s->kv, s->ids + p0 + done, step, false)) {
+            if (step == 1 || s->kv.n_used != p0 + done)
+                return llm_errf(err, "forward pass rejected the prompt batch at token %u", done);
+            most = step / 2;
+            continue;
+        }
         done += step;
     }
+    s->pending = -1;
     st->prompt_ns = llm_now_ns() - t0;
+    return 0;
+}
+
+/* llama-cli's n_keep: --keep N keeps N prompt tokens besides the BOS; a
+ * negative N or one past the prompt keeps the whole prompt. */
+static uint32_t keep_of(const struct session *s, const struct llm_request *r, uint32_t n_prompt)
+{
+    if (r->n_keep < 0 || (uint32_t)r->n_keep > n_prompt)
+        return n_prompt;
+    return (uint32_t)r->n_keep + (s->tok->add_bos ? 1 : 0);
+}
+
+/* main.cpp's context shift: with n_past positions in the cache, keep n_keep,
+ * discard half of the rest; the token ids follow their cells' positions. */
+static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch, struct llm_err *err)
+{
+    const struct model_hparams *hp = &s->m->hp;
+    const uint32_t n_past = s->kv.n_used;
+    const uint32_t n_discard = n_past > n_keep ? (n_past - n_keep) / 2 : 0;
+    if (hp->n_rot == 0)   /* learned positions (GPT-2) are in the keys themselves: nothing re-rotates them */
+        return llm_errf(err, "context full (%u tokens): %s has no RoPE to shift its keys with: stopped",
+                        s->kv.n_ctx, s->m->arch->name);
+    const struct kv_rope rope = { .n_rot = hp->n_rot, .head_dim = hp->head_dim, .base = hp->rope_base,
+                                  .scratch = rope_scratch };
+    if (kv_cache_shift(&s->kv, n_keep, n_discard, &rope))
+        return llm_errf(err, "context full (%u tokens) and --keep %u leaves nothing to discard: stopped",
+                        s->kv.n_ctx, n_keep);
+    memmove(s->ids + n_keep, s->ids + n_keep + n_discard, (n_past - n_keep - n_discard) * sizeof(int32_t));
     return 0;
 }
 
@@ -122,21 +182,28 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
     const uint32_t n_vocab = s->m->hp.n_vocab;
     memset(st, 0, sizeof *st);
     arena_reset(&s->arena, s->loop_mark);
-    kv_cache_clear(&s->kv);
+    if (!r->append || s->kv.n_used == 0) {
+        kv_cache_clear(&s->kv);
+        s->pending = -1;
+    }
     struct sampler smp;
     struct llm_sampling sp = r->sp;
     if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
         sp.repeat_last_n = (int32_t)s->cfg.n_ctx;
-    if (sampler_init(&smp, &sp, n_vocab, &s->arena))
-        return llm_errf(err, "sampler scratch does not fit in the session arena");
-    if (prefill(s, r, cb, st, err))
+    float *rope_scratch = arena_alloc(&s->arena, KV_ROPE_SCRATCH(s->m->hp.n_rot) * sizeof(float) + 1, 16);
+    if (sampler_init(&smp, &sp, n_vocab, &s->arena) || !rope_scratch)
+        return llm_errf(err, "sampler and shift scratch do not fit in the session arena (bug)");
+    const bool first = s->kv.n_used == 0;
+    if (prefill(s, r, cb, st, rope_scratch, err))
         return -1;
-    for (uint32_t i = 0; i < st->n_prompt; i++)
+    if (first)   /* a conversation keeps its first prompt's n_keep */
+        s->n_keep = keep_of(s, r, st->n_prompt);
+    for (uint32_t i = s->kv.n_used - st->n_prompt; i < s->kv.n_used; i++)
         sampler_accept(&smp, s->ids[i]);
 
     char piece[256];
     struct llm_utf8_stream us = { .n_held = 0 };
-    int32_t prev = s->ids[st->n_prompt - 1];
+    int32_t prev = s->ids[s->kv.n_used - 1];
     const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
     uint64_t t0 = llm_now_ns();
     for (uint32_t step = 0;; step++) {
@@ -153,6 +220,7 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
             logits[s->tok->eos_id] = -INFINITY;
         int32_t id = sampler_greedy(&smp) ? scan.argmax : sampler_sample(&smp, logits);
         sampler_accept(&smp, id);
+        s->pending = id;   /* until it is decoded: a next chat turn starts with it */
         if (id == s->tok->eos_id) {
             st->stop = LLM_STOP_EOG;
             break;
@@ -173,7 +241,13 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
             st->stop = LLM_STOP_INTERRUPTED;
             break;
         }
-        if (kv_cache_full(&s->kv)) {
+        if (!r->no_ctx_shift && s->kv.n_used + 1 >= s->kv.n_ctx) {   /* main.cpp's test */
+            if (context_shift(s, s->n_keep, rope_scratch, err)) {
+                st->stop = LLM_STOP_CTX_FULL;
+                break;
+            }
+            st->n_shifts++;
+        } else if (kv_cache_full(&s->kv)) {
             st->stop = LLM_STOP_CTX_FULL;
             llm_errf(err, "context full (%u tokens): generation stopped", s->kv.n_ctx);
             break;
@@ -181,6 +255,7 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
         s->ids[s->kv.n_used] = id;
         if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
             return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
+        s->pending = -1;
     }
     if (!(cb && cb->on_token))
         llm_write(piece, llm_utf8_stream_flush(&us, piece));

@@ -33,6 +33,8 @@ struct session {
     struct kv_cache         kv;
     struct fwd_state        fwd;
     int32_t                *ids;        /* n_ctx: prompt and generated tokens */
+    int32_t                 pending;    /* the last sampled token, not decoded yet (-1: none) */
+    uint32_t                n_keep;     /* positions a context shift keeps (set by a first turn) */
     size_t                  loop_mark;  /* arena mark where per-run scratch starts */
 };
 
@@ -43,9 +45,12 @@ int    session_init(struct session *s, const struct model *m, const struct token
                     const struct session_config *c, struct llm_err *err);
 void   session_free(struct session *s);
 
-/* Run one prompt from an empty context. Returns 0 (see st->stop for why it
- * ended; a non-finite or full-context stop also leaves its message in err)
- * or -1 with err. */
+/* Run one prompt from an empty context (with r->append, after the cached
+ * conversation: the prompt's tokens only are processed). When the context
+ * fills up it is shifted as llama-cli does (the first n_keep positions kept,
+ * half of the rest dropped, the keys of the others re-rotated), unless
+ * r->no_ctx_shift. Returns 0 (see st->stop for why it ended; a non-finite or
+ * full-context stop also leaves its message in err) or -1 with err. */
 int  generate(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
               struct llm_stats *st, struct llm_err *err);
 

@@ -5,6 +5,7 @@
  * their modules, so the token loop is the same with or without this layer. */
 #include "llm/llm.h"
 #include "llm/bench.h"
+#include "llm/chat_session.h"
 #include "llm/generate.h"
 #include "llm/platform.h"
 #include "llm/quant/cpu_ops.h"
@@ -25,7 +26,12 @@ struct llm_model {
 };
 
 struct llm_session {
-    struct session s;
+    struct session          s;
+    const struct llm_model *lm;   /* its file's chat template */
+};
+
+struct llm_chat {
+    struct chat_session c;
 };
 
 /* ------------------------------------------------------------- models */
@@ -213,6 +219,7 @@ int llm_open_session(struct llm_session **out, struct llm_model *lm, const struc
         llm_free(ls, sizeof *ls);
         return -1;
     }
+    ls->lm = lm;
     *out = ls;
     return 0;
 }
@@ -236,6 +243,54 @@ int llm_generate(struct llm_session *ls, const struct llm_request *r, const stru
                  struct llm_stats *st, struct llm_err *err)
 {
     return generate(&ls->s, r, cb, st, err);
+}
+
+/* ------------------------------------------------------------- chat */
+
+int llm_chat_open(struct llm_chat **out, struct llm_session *ls, const char *template_name,
+                  const char *system, struct llm_err *err)
+{
+    const struct gguf_file *gf = &ls->lm->gf;
+    struct gguf_str file_tmpl = { 0 };
+    enum chat_tmpl t;
+    *out = NULL;
+    if (gguf_find_key(gf, "tokenizer.chat_template") && gguf_get_str(gf, "tokenizer.chat_template", &file_tmpl, err))
+        return -1;
+    if (chat_pick_template(template_name, file_tmpl.ptr, (size_t)file_tmpl.len, &t, err))
+        return -1;
+    struct llm_chat *lc = llm_alloc(sizeof *lc, 64);
+    if (!lc)
+        return llm_errf(err, "out of memory for the chat's handle");
+    if (chat_open(&lc->c, &ls->s, t, system, err)) {
+        llm_free(lc, sizeof *lc);
+        return -1;
+    }
+    *out = lc;
+    return 0;
+}
+
+void llm_chat_close(struct llm_chat *lc)
+{
+    if (!lc)
+        return;
+    chat_close(&lc->c);
+    llm_free(lc, sizeof *lc);
+}
+
+const char *llm_chat_template_name(const struct llm_chat *lc)
+{
+    return chat_name(lc->c.tmpl);
+}
+
+void llm_chat_reset(struct llm_chat *lc)
+{
+    chat_reset(&lc->c);
+}
+
+int llm_chat_turn(struct llm_chat *lc, const char *user, const struct llm_request *r,
+                  const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err)
+{
+    return chat_turn(&lc->c, user, r, cb, st, err);
 }
 
 int llm_compute_perplexity(struct llm_session *ls, const char *text, size_t len, struct llm_perplexity *out,

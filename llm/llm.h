@@ -169,6 +169,11 @@ struct llm_request {
     size_t              prompt_len;
     int32_t             n_predict;    /* < 0: until EOG or a full context */
     bool                ignore_eos;   /* as llama.cpp: EOS gets logit -inf */
+    bool                no_ctx_shift; /* stop at a full context instead of shifting it */
+    bool                append;       /* continue the cached conversation (after the
+                                         last reply's pending token) instead of clearing it */
+    int32_t             n_keep;       /* llama-cli's --keep: prompt tokens a shift keeps
+                                         besides the BOS; < 0 the whole prompt */
     struct llm_sampling sp;
 };
 
@@ -188,7 +193,7 @@ enum llm_stop {
     LLM_STOP_N_PREDICT,     /* "n_predict": produced the tokens asked for */
     LLM_STOP_EOG,           /* "eog": end-of-generation token */
     LLM_STOP_INTERRUPTED,   /* "interrupted": Ctrl-C (llm_interrupted) */
-    LLM_STOP_CTX_FULL,      /* "ctx_full": no room for another position */
+    LLM_STOP_CTX_FULL,      /* "ctx_full": no room for another position (or nothing to shift out) */
     LLM_STOP_NONFINITE,     /* "nonfinite": NaN/inf logits */
     LLM_STOP_CANCELLED,     /* "cancelled": on_token returned false */
 };
@@ -199,14 +204,44 @@ struct llm_stats {
     uint32_t      n_prompt, n_gen;
     uint64_t      prompt_ns, gen_ns;
     uint32_t      kv_used, kv_capacity;
+    uint32_t      n_shifts;     /* context shifts made */
     size_t        kv_bytes, arena_peak, arena_size;
 };
 
-/* Run one prompt from an empty context. Returns 0 (st->stop says why it
- * ended; a non-finite or full-context stop also leaves its message in err)
- * or -1 with err. */
+/* Run one prompt from an empty context (with r->append, after the cached
+ * conversation: only the prompt's tokens are processed). A full context is
+ * shifted as llama-cli does (the first n_keep positions kept, half of the
+ * rest dropped, the others' keys re-rotated) unless r->no_ctx_shift. Returns
+ * 0 (st->stop says why it ended; a non-finite or full-context stop also
+ * leaves its message in err) or -1 with err. */
 int  llm_generate(struct llm_session *s, const struct llm_request *r, const struct llm_callbacks *cb,
                   struct llm_stats *st, struct llm_err *err);
+
+/* ------------------------------------------------------------- chat */
+
+/* A conversation over a session, as llama-cli's conversation mode runs it:
+ * each user message becomes the text it adds to the chat template's
+ * rendering, and only that is processed (the KV cache keeps the rest between
+ * turns). The system message is the context shift's n_keep. */
+struct llm_chat;
+
+/* template_name: "chatml", "llama3", "mistral-v7", ...; NULL: the file's
+ * tokenizer.chat_template, chatml when it has none. system: NULL or "" for
+ * none. -1 with err for a template not rendered here or out of memory. The
+ * chat keeps its conversation in s's KV cache until llm_chat_close: after an
+ * llm_generate on s, llm_chat_reset before the next turn. */
+int  llm_chat_open(struct llm_chat **out, struct llm_session *s, const char *template_name,
+                   const char *system, struct llm_err *err);
+void llm_chat_close(struct llm_chat *c);   /* NULL is fine */
+const char *llm_chat_template_name(const struct llm_chat *c);
+/* Forget the conversation; the system message stays. */
+void llm_chat_reset(struct llm_chat *c);
+/* One user turn; the reply streams through cb (NULL: llm_write) as in
+ * llm_generate. r gives n_predict, ignore_eos, no_ctx_shift and the sampling
+ * (its prompt, append and n_keep are the chat's); st->n_prompt counts the
+ * turn's new tokens only. A failed turn resets the conversation. */
+int  llm_chat_turn(struct llm_chat *c, const char *user, const struct llm_request *r,
+                   const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
 
 /* llama.cpp's perplexity over a text: chunks of n_ctx tokens, each from an
  * empty cache with BOS first, the second half of each scored. Needs a session
@@ -261,6 +296,8 @@ struct llm_gen_opts {
     uint32_t            n_batch;     /* -b: 0 = min(ctx, 512) */
     enum llm_kv_type    kv_type;     /* --kv-type f16|f32 */
     bool                ignore_eos;  /* --ignore-eos: EOS never chosen */
+    bool                no_ctx_shift; /* --no-context-shift: stop at a full context */
+    int32_t             n_keep;      /* --keep N: prompt tokens a shift keeps besides BOS */
     struct llm_sampling sp;          /* --temp --top-k --top-p --min-p --repeat-penalty
                                         --repeat-last-n --seed */
 };
@@ -272,7 +309,8 @@ void llm_default_gen_opts(struct llm_gen_opts *o, int32_t n_predict);
 int  llm_parse_gen_flag(int argc, char **argv, int *i, struct llm_gen_opts *o, struct llm_err *err);
 
 /* "prompt 5 tok 12.3 ms (406.5 tok/s) | gen 64 tok 210.0 ms (304.8 tok/s) |
- * kv 69/512 | arena peak 312 KiB" (one line, no newline). */
+ * kv 69/512 | arena peak 312 KiB", then " | ctx shifts N" if any (one line,
+ * no newline). */
 int  llm_format_stats(const struct llm_stats *st, char *buf, size_t cap);
 /* "ppl 4.8894 over 693 predictions, ctx 128, 1.2 s" (no newline). */
 int  llm_format_perplexity(const struct llm_perplexity *p, char *buf, size_t cap);

@@ -34,7 +34,7 @@ struct arch_ops {
      * last_only, only the last row's result is wanted (the rows may be cut
      * to it once attention has stored every K/V). Returns the rows still live. */
     uint32_t (*layer)(const struct model *m, struct fwd_state *s, struct kv_cache *kv, uint32_t il,
-                      uint32_t n, uint32_t p0, bool last_only);
+                      uint32_t n, uint32_t p0, uint32_t c0, bool last_only);
     /* s->xb = the final norm of rows 0..n-1 of x, after the pending residual */
     void (*output_norm)(const struct model *m, struct fwd_state *s, uint32_t n);
 };
@@ -66,11 +66,12 @@ const struct gguf_tensor *model_find_layer_weight(const struct gguf_file *f, uin
                                                   uint64_t *bytes, struct llm_err *err);
 
 /* ---- the forward pass (forward.c) */
-/* Causal attention of rows 0..n-1 of s->q/k/v (at positions p0..) in layer
+/* Causal attention of rows 0..n-1 of s->q/k/v (at positions p0.., stored in
+ * the cache cells c0.. that kv_cache_advance gave them) in layer
  * il: RoPE (when hp->n_rot), K/V into the cache, per head softmax(K q) V into
  * s->xb. */
 void forward_attend(const struct model_hparams *hp, struct fwd_state *s, struct kv_cache *kv,
-                    uint32_t il, uint32_t n, uint32_t p0);
+                    uint32_t il, uint32_t n, uint32_t p0, uint32_t c0);
 /* Keep only the last of n rows of s->x and s->xb2 (moved to row 0). */
 void forward_keep_last(const struct model_hparams *hp, struct fwd_state *s, uint32_t n);
 

@@ -129,7 +129,7 @@ static void up_row(int t, void *arg)
 }
 
 static uint32_t gpt2_layer(const struct model *m, struct fwd_state *s, struct kv_cache *kv, uint32_t il,
-                           uint32_t n, uint32_t p0, bool last_only)
+                           uint32_t n, uint32_t p0, uint32_t c0, bool last_only)
 {
     const struct model_hparams *hp = &m->hp;
     const struct layer_weights *l = &m->layers[il];
@@ -138,7 +138,7 @@ static uint32_t gpt2_layer(const struct model *m, struct fwd_state *s, struct kv
     ops_matmul(l->wqkv, s->xb, n, s->qkv, s->mm_scratch);
     struct row_job j = { .m = m, .s = s, .b = l->bqkv };
     llm_parallel_for((int)n, split_qkv_row, &j);
-    forward_attend(hp, s, kv, il, n, p0);
+    forward_attend(hp, s, kv, il, n, p0, c0);
     ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
     if (last_only && n > 1) {
         forward_keep_last(hp, s, n);

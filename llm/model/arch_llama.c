@@ -100,7 +100,7 @@ static void llama_embed(const struct model *m, struct fwd_state *s, const int32_
  * the FFN then runs on one row, which also decides its kernels. Returns the
  * rows still live. */
 static uint32_t llama_layer(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
-                            uint32_t il, uint32_t n, uint32_t p0, bool last_only)
+                            uint32_t il, uint32_t n, uint32_t p0, uint32_t c0, bool last_only)
 {
     const struct model_hparams *hp = &m->hp;
     const struct layer_weights *l = &m->layers[il];
@@ -109,7 +109,7 @@ static uint32_t llama_layer(const struct model *m, struct fwd_state *s, struct k
     const struct gguf_tensor *qkv[] = { l->wq, l->wk, l->wv };
     float *const qkv_out[] = { s->q, s->k, s->v };
     ops_matmul_n(qkv, qkv_out, 3, s->xb, n, s->mm_scratch);
-    forward_attend(hp, s, kv, il, n, p0);
+    forward_attend(hp, s, kv, il, n, p0, c0);
     ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
     if (last_only && n > 1) {
         forward_keep_last(hp, s, n);

@@ -115,7 +115,7 @@ struct att_job {
     const struct model_hparams *hp;
     struct fwd_state           *s;
     struct kv_cache            *kv;
-    uint32_t                    il, n, p0, n_kv;
+    uint32_t                    il, n, p0, c0, n_kv;   /* positions p0.., in cells c0.. */
 };
 
 static void attend_head(const struct att_job *j, uint32_t h, uint32_t off)
@@ -140,10 +140,12 @@ static void attend_head(const struct att_job *j, uint32_t h, uint32_t off)
         for (uint32_t t = 0; f16 && t < g; t++)
             cpu_ops()->quantize(GGML_TYPE_F16, q + (size_t)t * hp->n_embd, q16 + (size_t)t * hd, hd);
         ops_dot_rows(OPS_VEC_DOT, kv->type, hd, kv_cache_k(kv, j->il, 0, off), (size_t)kv->kv_dim * kv->elt,
-                     j->p0 + t0 + g, f16 ? (const void *)q16 : (const void *)q,
+                     kv_cache_cells_seen(kv, j->p0 + t0 + g - 1), f16 ? (const void *)q16 : (const void *)q,
                      f16 ? hd * sizeof(uint16_t) : hp->n_embd * sizeof(float), g, att, as);
         for (uint32_t t = 0; t < g; t++) {
-            ops_softmax(att + t * as, j->n_kv, j->p0 + t0 + t + 1, scale);
+            const uint32_t pos = j->p0 + t0 + t, seen = kv_cache_cells_seen(kv, pos);
+            kv_cache_mask(kv, att + t * as, seen, pos);
+            ops_softmax(att + t * as, j->n_kv, seen, scale);
             if (att_f16)
                 cpu_ops()->quantize(GGML_TYPE_F16, att + t * as, att16 + t * as, j->n_kv);
         }
@@ -166,7 +168,7 @@ static void attend_kv_head(int gi, void *arg)
         float *k = s->k + (size_t)t * kvd;
         if (hp->n_rot)
             ops_rope(k + off, rc, 1, hd, hp->n_rot);
-        kv_cache_store(j->kv, j->il, j->p0 + t, off, hd, k, s->v + (size_t)t * kvd);
+        kv_cache_store(j->kv, j->il, j->c0 + t, off, hd, k, s->v + (size_t)t * kvd);
         if (hp->n_rot)
             ops_rope(s->q + (size_t)t * hp->n_embd + (size_t)h0 * hd, rc, group, hd, hp->n_rot);   /* the group's */
     }
@@ -175,9 +177,10 @@ static void attend_kv_head(int gi, void *arg)
 }
 
 void forward_attend(const struct model_hparams *hp, struct fwd_state *s, struct kv_cache *kv,
-                    uint32_t il, uint32_t n, uint32_t p0)
+                    uint32_t il, uint32_t n, uint32_t p0, uint32_t c0)
 {
-    struct att_job j = { .hp = hp, .s = s, .kv = kv, .il = il, .n = n, .p0 = p0, .n_kv = kv_cache_n_kv(kv) };
+    struct att_job j = { .hp = hp, .s = s, .kv = kv, .il = il, .n = n, .p0 = p0, .c0 = c0,
+                         .n_kv = kv_cache_n_kv(kv) };
     llm_parallel_for((int)hp->n_head_kv, attend_kv_head, &j);
 }
 
@@ -192,18 +195,21 @@ int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
             const int32_t *tokens, uint32_t n, bool all_logits)
 {
     const struct model_hparams *hp = &m->hp;
-    if (n == 0 || n > s->n_batch || n > kv->n_ctx - kv->n_used || (all_logits && n > s->n_logit_rows))
+    if (n == 0 || n > s->n_batch || (all_logits && n > s->n_logit_rows))
         return -1;
     for (uint32_t t = 0; t < n; t++)
         if (tokens[t] < 0 || (uint32_t)tokens[t] >= hp->n_vocab)
             return -1;
     if (hp->n_pos && (kv->n_used > hp->n_pos || n > hp->n_pos - kv->n_used))
         return -1;
-    const uint32_t p0 = kv_cache_advance(kv, n);
+    const uint32_t p0 = kv->n_used;
+    uint32_t c0;
+    if (kv_cache_advance(kv, n, &c0))
+        return -1;
     m->arch->embed(m, s, tokens, n, p0);
     uint32_t live = n;
     for (uint32_t il = 0; il < hp->n_layer; il++)
-        live = m->arch->layer(m, s, kv, il, live, p0, il + 1 == hp->n_layer && !all_logits);
+        live = m->arch->layer(m, s, kv, il, live, p0, c0, il + 1 == hp->n_layer && !all_logits);
     m->arch->output_norm(m, s, live);
     ops_matmul(m->output, s->xb, live, s->logits, s->mm_scratch);
     return 0;

@@ -36,11 +36,11 @@ size_t forward_mem_needed(const struct model *m, uint32_t n_ctx, uint32_t n_batc
 int    forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, uint32_t n_batch,
                     bool all_logits, struct arena *a);
 
-/* Run tokens[0..n) at positions kv->n_used.. and store their K/V. Logits of
- * the last token go to s->logits (all n rows, in order, when all_logits and the
- * state was made for it). Returns -1 when n is 0 or > n_batch, the context
- * (or the model's positions, hp.n_pos) cannot take n more, or a token id is
- * out of range. */
+/* Run tokens[0..n) at positions kv->n_used.. and store their K/V (in the
+ * cells kv_cache_advance gives them). Logits of the last token go to
+ * s->logits (all n rows, in order, when all_logits and the state was made for
+ * it). Returns -1 when n is 0 or > n_batch, the context has no n free cells
+ * in a row, or a token id is out of range. */
 int    forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
                const int32_t *tokens, uint32_t n, bool all_logits);
 

@@ -1,7 +1,14 @@
 /* llm/model/kv_cache.h: the attention keys and values of every past position, per
  * layer, in F16 (llama.cpp's default) or F32. Laid out as llama.cpp's non-flash
- * path: K as rows per position, V transposed (a row per dimension, positions
- * along it) so that the weighted sum over positions is a dot product. */
+ * path: K as rows per cell, V transposed (a row per dimension, cells along it)
+ * so that the weighted sum over cells is a dot product.
+ *
+ * A cell holds one position. Until the first context shift cell i holds
+ * position i; the shift (kv_cache_shift) leaves holes that later positions
+ * fill, found as llama.cpp's llama_kv_cache_find_slot finds them, and from
+ * 2048 cells on its defragmentation (common's defrag_thold 0.1) moves the
+ * last cells into the holes. Keeping its placement keeps its summation order
+ * over cells, hence its bits. */
 #ifndef LLM_KV_CACHE_H
 #define LLM_KV_CACHE_H
 #include <stddef.h>
@@ -16,17 +23,25 @@ struct kv_cache {
     uint32_t       n_ctx;       /* capacity in positions */
     uint32_t       n_cells;     /* n_ctx rounded up to 32: the V row length */
     uint32_t       kv_dim;      /* n_head_kv * head_dim */
-    uint32_t       n_used;      /* positions 0 .. n_used-1 hold data */
+    uint32_t       n_used;      /* positions 0 .. n_used-1 hold data (one cell each) */
+    uint32_t       head;        /* where the search for free cells starts */
+    uint32_t       cell_end;    /* 1 + the last cell in use (llama_kv_cache_cell_max) */
+    bool           shifted;     /* cells no longer hold their own positions */
+    bool           defrag_next; /* the next placement compacts the cells first */
+    int32_t       *cell_pos;    /* [n_ctx] position held by each cell, -1: free */
+    uint32_t      *move_to;     /* [n_ctx] defrag scratch: where each cell goes */
     size_t         elt;         /* bytes per element */
     uint8_t       *k;           /* [n_layer][n_ctx][kv_dim] */
     uint8_t       *v;           /* [n_layer][kv_dim][n_ctx] */
 };
 
-/* Positions attention reads for n_used filled ones: like llama.cpp, a multiple
- * of 32 (the empty, zeroed tail gets weight 0), which fixes the summation order. */
+/* Cells attention reads: like llama.cpp, 1 + the last cell in use rounded up to
+ * a multiple of 32 (free cells get weight 0), which fixes the summation order. */
 uint32_t kv_cache_n_kv(const struct kv_cache *c);
-/* Bytes kv_cache_init takes from an arena (both K and V, all layers). */
+/* Bytes of K and V data (all layers). */
 size_t kv_cache_bytes(uint32_t n_layer, uint32_t n_ctx, uint32_t kv_dim, enum ggml_type type);
+/* Bytes kv_cache_init takes from an arena: the data, the cell table, alignment. */
+size_t kv_cache_arena_bytes(uint32_t n_layer, uint32_t n_ctx, uint32_t kv_dim, enum ggml_type type);
 /* -1 when type is not F16/F32 or the arena is too small. */
 int    kv_cache_init(struct kv_cache *c, uint32_t n_layer, uint32_t n_ctx, uint32_t kv_dim,
                      enum ggml_type type, struct arena *a);
@@ -35,16 +50,48 @@ int    kv_cache_init(struct kv_cache *c, uint32_t n_layer, uint32_t n_ctx, uint3
 void   kv_cache_clear(struct kv_cache *c);
 bool   kv_cache_full(const struct kv_cache *c);
 
-/* Take the next n positions (the caller checked they fit): returns the first.
- * They count as used at once, so attention over them sees the right n_kv. */
-uint32_t kv_cache_advance(struct kv_cache *c, uint32_t n);
+/* Give positions n_used .. n_used+n-1 n consecutive free cells, as llama.cpp's
+ * llama_decode places a batch (after the defragmentation the previous batch
+ * asked for); *cell is the first. They count as used at once,
+ * so attention over them sees the right n_kv. -1 when no n free cells in a row
+ * are left (nothing changes then). */
+int    kv_cache_advance(struct kv_cache *c, uint32_t n, uint32_t *cell);
+/* Cells a query at position pos must look at: every cell it may see is below.
+ * (Inline, as kv_cache_mask's test: attention asks per head and token.) */
+static inline uint32_t kv_cache_cells_seen(const struct kv_cache *c, uint32_t pos)
+{
+    return c->shifted ? c->cell_end : pos + 1;   /* unshifted, cell i holds position i */
+}
+void kv_cache_mask_cells(const struct kv_cache *c, float *row, uint32_t n, uint32_t pos);
+/* Set row[i] = -INF for the cells i < n that a query at position pos does not
+ * see (free, or a later position), as llama.cpp's KQ mask does. */
+static inline void kv_cache_mask(const struct kv_cache *c, float *row, uint32_t n, uint32_t pos)
+{
+    if (c->shifted)   /* else cells 0..pos hold positions 0..pos: nothing to hide */
+        kv_cache_mask_cells(c, row, n, pos);
+}
 /* Store elements d0 .. d0+nd-1 of the K and V rows k, v (kv_dim floats each)
- * at position pos of layer il. Disjoint ranges may be stored concurrently. */
-void   kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t pos, uint32_t d0, uint32_t nd,
+ * in cell `cell` of layer il. Disjoint ranges may be stored concurrently. */
+void   kv_cache_store(struct kv_cache *c, uint32_t il, uint32_t cell, uint32_t d0, uint32_t nd,
                       const float *k, const float *v);
-/* The K row of position pos from element offset on (a kv head starts at g*head_dim). */
-const void *kv_cache_k(const struct kv_cache *c, uint32_t il, uint32_t pos, uint32_t offset);
-/* The V row of dimension d (n_cells elements, one per position). */
+/* The K row of cell `cell` from element offset on (a kv head starts at g*head_dim). */
+const void *kv_cache_k(const struct kv_cache *c, uint32_t il, uint32_t cell, uint32_t offset);
+/* The V row of dimension d (n_cells elements, one per cell). */
 const void *kv_cache_v(const struct kv_cache *c, uint32_t il, uint32_t d);
+
+/* RoPE of the keys, for the shift's re-rotation (n_rot 0: keys carry no position). */
+struct kv_rope {
+    uint32_t n_rot, head_dim;   /* rotated dims of each kv head, and its size */
+    float    base;              /* rope.freq_base */
+    float   *scratch;           /* KV_ROPE_SCRATCH(n_rot) floats */
+};
+#define KV_ROPE_SCRATCH(n_rot) (3 * (size_t)(n_rot))
+/* llama-cli's context shift: forget positions n_keep .. n_keep+n_discard-1
+ * (llama_kv_cache_seq_rm), move the later ones n_discard back
+ * (llama_kv_cache_seq_add) and rotate their keys by -n_discard as ggml's
+ * K-shift does: every cell of every layer roped by its delta (0 for the
+ * others), in float from the cache's type and stored back in it. The cells
+ * stay where they are. -1 when n_keep + n_discard > n_used or n_discard is 0. */
+int    kv_cache_shift(struct kv_cache *c, uint32_t n_keep, uint32_t n_discard, const struct kv_rope *rope);
 
 #endif

@@ -29,7 +29,7 @@ void ops_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps
 /* ggml_rope_cache_init (ext_factor 0, freq_scale 1, mscale 1): theta starts at
  * the position and is multiplied by base^(-2/n_rot) in float at each pair, so
  * rounding compounds exactly as in ggml. */
-void ops_rope_cache(float *cache, uint32_t n_rot, uint32_t pos, float base)
+void ops_rope_cache(float *cache, uint32_t n_rot, int32_t pos, float base)
 {
     const float theta_scale = powf(base, -2.0f / (float)n_rot);
     float theta = (float)pos;

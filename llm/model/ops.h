@@ -14,8 +14,8 @@
 /* y = x / rms(x) * w over n values (y may equal x). */
 void ops_rmsnorm(float *y, const float *x, const float *w, uint32_t n, float eps);
 
-/* cos/sin pairs for one position: cache[2i] = cos(theta_i), cache[2i+1] = sin. */
-void ops_rope_cache(float *cache, uint32_t n_rot, uint32_t pos, float base);
+/* cos/sin pairs for one position (negative: the K-shift's delta): cache[2i] = cos(theta_i), cache[2i+1] = sin. */
+void ops_rope_cache(float *cache, uint32_t n_rot, int32_t pos, float base);
 /* Rotate the adjacent pairs (x[2i], x[2i+1]), i < n_rot/2, of each of n_heads heads. */
 void ops_rope(float *x, const float *cache, uint32_t n_heads, uint32_t head_dim, uint32_t n_rot);
 

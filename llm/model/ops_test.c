@@ -292,7 +292,8 @@ SELFTEST(kv_cache_store_and_limits)
     fill(k, 12, -3.0f, 5.0f);
     fill(v, 12, -70000.0f, 70000.0f);   /* beyond f16 range: becomes inf, as in ggml */
     for (uint32_t p = 0; p < 40; p++) {
-        ST_CHECK(kv_cache_advance(&c, 1) == p, "advance did not return the next position");
+        uint32_t cell;
+        ST_CHECK(kv_cache_advance(&c, 1, &cell) == 0 && cell == p, "advance did not give the next cell");
         kv_cache_store(&c, 1, p, 0, 5, k, v);   /* two ranges, as two heads would */
         kv_cache_store(&c, 1, p, 5, 7, k, v);
     }
@@ -304,7 +305,8 @@ SELFTEST(kv_cache_store_and_limits)
     kv_cache_clear(&c);
     ST_CHECK(c.n_used == 0 && vr[39] == 0 && !kv_cache_full(&c), "clear left data");
     ST_CHECK(kv_cache_init(&c, 2, 40, 12, GGML_TYPE_F32, &a) == 0, "f32 cache refused");
-    kv_cache_advance(&c, 4);
+    uint32_t cell;
+    ST_CHECK(kv_cache_advance(&c, 4, &cell) == 0 && cell == 0, "advance refused 4 cells");
     kv_cache_store(&c, 0, 3, 0, 12, k, v);
     const float *kf = kv_cache_k(&c, 0, 3, 0), *vf = kv_cache_v(&c, 0, 11);
     ST_CHECK(!memcmp(kf, k, sizeof k) && vf[3] == v[11] && c.n_used == 4, "f32 store not exact");

@@ -104,10 +104,11 @@ static bool on_token(void *ctx, int32_t id, const char *text, uint32_t len)
     return r->n != r->stop_after;
 }
 
-/* Greedy, EOS ignored, in a session opened for this run; counts runs whose
- * arena outgrew what llm_plan_session promised. */
+/* Greedy, EOS ignored, in a session opened for this run (no_shift, n_keep:
+ * llm_request's); counts runs whose arena outgrew what llm_plan_session
+ * promised. */
 static int run_opts(struct loaded *L, const struct llm_session_opts *so, int32_t n_predict, const char *prompt,
-                    struct run *out, struct llm_stats *st, struct llm_err *err)
+                    bool no_shift, int32_t n_keep, struct run *out, struct llm_stats *st, struct llm_err *err)
 {
     struct llm_session *s;
     struct llm_session_info plan, got;
@@ -117,7 +118,7 @@ static int run_opts(struct loaded *L, const struct llm_session_opts *so, int32_t
     if (llm_open_session(&s, L->m, so, err))
         return -1;
     struct llm_request r = { .prompt = prompt, .prompt_len = strlen(prompt), .n_predict = n_predict,
-                             .ignore_eos = true };
+                             .ignore_eos = true, .no_ctx_shift = no_shift, .n_keep = n_keep };
     llm_default_sampling(&r.sp);
     r.sp.temp = 0.0f;
     struct llm_callbacks cb = { .ctx = out, .on_logits = on_logits, .on_token = on_token };
@@ -130,11 +131,18 @@ static int run_opts(struct loaded *L, const struct llm_session_opts *so, int32_t
     return rc;
 }
 
+static int run_gen_shift(struct loaded *L, enum llm_kv_type kv, uint32_t n_ctx, int32_t n_predict,
+                         const char *prompt, bool no_shift, int32_t n_keep, struct run *out,
+                         struct llm_stats *st, struct llm_err *err)
+{
+    const struct llm_session_opts so = { .n_ctx = n_ctx, .kv_type = kv };
+    return run_opts(L, &so, n_predict, prompt, no_shift, n_keep, out, st, err);
+}
+
 static int run_gen(struct loaded *L, enum llm_kv_type kv, uint32_t n_ctx, int32_t n_predict,
                    const char *prompt, struct run *out, struct llm_stats *st, struct llm_err *err)
 {
-    const struct llm_session_opts so = { .n_ctx = n_ctx, .kv_type = kv };
-    return run_opts(L, &so, n_predict, prompt, out, st, err);
+    return run_gen_shift(L, kv, n_ctx, n_predict, prompt, false, 0, out, st, err);
 }
 
 static double max_of(double a, double b)   /* no libm in host tests */
@@ -221,8 +229,8 @@ static void test_batch_equals_sequential(struct loaded *L)
     struct llm_err err = {{0}};
     const struct llm_session_opts one = { .n_ctx = 64, .n_batch = 1, .kv_type = LLM_KV_F32 };
     const struct llm_session_opts all = { .n_ctx = 64, .kv_type = LLM_KV_F32 };
-    int rb = run_opts(L, &all, N_GEN, PROMPT, &batch, &st, &err);
-    int rs = run_opts(L, &one, N_GEN, PROMPT, &seq, &st, &err);
+    int rb = run_opts(L, &all, N_GEN, PROMPT, false, 0, &batch, &st, &err);
+    int rs = run_opts(L, &one, N_GEN, PROMPT, false, 0, &seq, &st, &err);
     double d = 0;
     for (uint32_t k = 0; k < batch.n_steps; k++)
         d = max_of(d, max_diff(batch.logits[k], seq.logits[k], batch.n_vocab));
@@ -272,7 +280,7 @@ static void test_vocab_only(const char *path)
 
 static void test_kv_and_limits(struct loaded *L)
 {
-    struct run a, b;
+    static struct run a, b, c;   /* zeroed: stop_after 0 */
     struct llm_stats st;
     struct llm_err err = {{0}};
     int ra = run_gen(L, LLM_KV_F16, 0, N_GEN, PROMPT, &a, &st, &err);
@@ -283,10 +291,25 @@ static void test_kv_and_limits(struct loaded *L)
     int32_t ids[64];
     int n_prompt = llm_tokenize(L->m, PROMPT, strlen(PROMPT), true, ids, 64);
     uint32_t n_ctx = (uint32_t)n_prompt + 5;
-    int rc = run_gen(L, LLM_KV_F16, n_ctx, 100, PROMPT, &a, &st, &err);
+    int rc = run_gen_shift(L, LLM_KV_F16, n_ctx, 100, PROMPT, true, 0, &a, &st, &err);
     tu_check(rc == 0 && st.stop == LLM_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
              "model/context_full_stops", "rc %d, stop %s, %u tokens, kv %u/%u", rc, llm_stop_name(st.stop),
              a.n, st.kv_used, n_ctx);
+    /* Shifting (the default) goes on past the context: the tokens before the
+     * first shift are the stopped run's, and a second run repeats the first. */
+    int rs = run_gen(L, LLM_KV_F16, n_ctx, 100, PROMPT, &b, &st, &err);
+    tu_check(rs == 0 && st.stop == LLM_STOP_N_PREDICT && b.n == 100 && st.n_shifts >= 7 &&
+             st.kv_used < n_ctx && !memcmp(a.ids, b.ids, 5 * sizeof *a.ids),
+             "model/context_shift_goes_on", "rc %d, stop %s, %u tokens, %u shifts, kv %u/%u", rs,
+             llm_stop_name(st.stop), b.n, st.n_shifts, st.kv_used, n_ctx);
+    rs = run_gen(L, LLM_KV_F16, n_ctx, 100, PROMPT, &c, &st, &err);
+    tu_check(rs == 0 && c.n == b.n && !memcmp(b.ids, c.ids, b.n * sizeof *b.ids), "model/context_shift_repeats",
+             "rc %d, %u vs %u tokens", rs, c.n, b.n);
+    /* --keep -1 keeps the whole prompt: each shift drops (n_ctx - 1 - n_prompt) / 2 = 2
+     * positions, so one comes every 2 tokens after the first 5 (7 with the BOS only). */
+    rs = run_gen_shift(L, LLM_KV_F16, n_ctx, 100, PROMPT, false, -1, &c, &st, &err);
+    tu_check(rs == 0 && c.n == 100 && st.n_shifts == 48 && st.kv_used == n_ctx - 2, "model/context_shift_keeps_prompt",
+             "rc %d, %u tokens, %u shifts, kv %u/%u", rs, c.n, st.n_shifts, st.kv_used, n_ctx);
     rc = run_gen(L, LLM_KV_F16, (uint32_t)n_prompt, 10, PROMPT, &a, &st, &err);
     tu_check(rc == -1 && strstr(err.msg, "context"), "model/prompt_too_long", "rc %d: %s", rc, err.msg);
 }

@@ -19,10 +19,11 @@
 #define TOP_N 10
 
 struct options {
-    const char         *model, *prompt, *ppl_file;
+    const char         *model, *prompt, *ppl_file, *system, *chat_tmpl;
     int                 threads;
-    bool                json, tokenize, info, scalar, repack;
-    struct llm_gen_opts g;   /* -n -c -b --kv-type --ignore-eos and the sampler's */
+    bool                json, tokenize, info, scalar, repack, chat;
+    struct llm_gen_opts g;   /* -n -c -b --kv-type --ignore-eos --keep
+                                --no-context-shift and the sampler's */
 };
 
 static void usage(FILE *out)
@@ -31,7 +32,7 @@ static void usage(FILE *out)
         "usage: llm -m MODEL.gguf [options]\n"
         "       llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
         "  -p, --prompt TEXT       prompt (default \"\")\n"
-        "  -n, --n-predict N       tokens to generate (default -1: until EOS or full context)\n"
+        "  -n, --n-predict N       tokens to generate (default -1: until EOS)\n"
         "  -c, --ctx-size N        context size (default: the model's)\n"
         "  -b, --batch-size N      prompt tokens per forward pass (default min(ctx, 512))\n"
         "  -t, --threads N         threads (default: all CPUs)\n"
@@ -39,6 +40,8 @@ static void usage(FILE *out)
         "  --top-k K  --top-p P  --min-p P  --repeat-penalty R  --repeat-last-n N  --seed S\n"
         "  --kv-type f16|f32       KV cache type (default f16)\n"
         "  --ignore-eos            never stop at end-of-sequence\n"
+        "  --keep N                prompt tokens a context shift keeps besides BOS (-1: all; default 0)\n"
+        "  --no-context-shift      stop at a full context instead of shifting it as llama-cli does\n"
         "  --scalar                scalar kernels only (no NEON: same results, slower)\n"
         "  --repack                copy Q4_0 weights into the NEON kernels' 4-row layout at load\n"
         "                          (faster, same results; memory for a copy instead of zero-copy)\n"
@@ -47,6 +50,11 @@ static void usage(FILE *out)
         "  --tokenize-cases FILE   ids of each case of a llama.cpp .inp file (-m may be vocab-only)\n"
         "  --info                  print the model summary and exit\n"
         "  --perplexity FILE       perplexity of FILE in chunks of ctx tokens\n"
+        "  -cnv, --chat            conversation: each stdin line is a user turn (/reset, /exit);\n"
+        "                          the KV cache keeps the conversation between turns\n"
+        "  --system TEXT           the system message (chat)\n"
+        "  --chat-template NAME    chatml, llama2, llama3, mistral-v7, phi3, gemma, ... (default:\n"
+        "                          the file's tokenizer.chat_template, else chatml)\n"
         "  -h, --help              this text\n");
 }
 
@@ -79,7 +87,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (r > 0)
             continue;
         bool takes_value = is_flag(a, "-m", "--model") || is_flag(a, "-p", "--prompt") ||
-                           is_flag(a, "-t", "--threads") || is_flag(a, "--perplexity", NULL);
+                           is_flag(a, "-t", "--threads") || is_flag(a, "--perplexity", NULL) ||
+                           is_flag(a, "--system", "-sys") || is_flag(a, "--chat-template", "--template");
         if (takes_value && !v)
             return die("%s needs a value", a);
         int64_t n;
@@ -87,6 +96,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (is_flag(a, "-m", "--model")) o->model = v;
         else if (is_flag(a, "-p", "--prompt")) o->prompt = v;
         else if (is_flag(a, "--perplexity", NULL)) o->ppl_file = v;
+        else if (is_flag(a, "--system", "-sys")) o->system = v;
+        else if (is_flag(a, "--chat-template", "--template")) o->chat_tmpl = v;
+        else if (is_flag(a, "-cnv", "--chat")) o->chat = true;
         else if (is_flag(a, "-t", "--threads")) {
             if (!parse_int(v, 1, 1024, &n))
                 return die("bad value for -t: '%s'", v);
@@ -326,7 +338,8 @@ static int run_perplexity(struct llm_session *s, const char *path)
 static int run_generate(struct llm_session *s, const struct options *o, const struct llm_model *m)
 {
     struct llm_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
-                             .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp };
+                             .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
+                             .no_ctx_shift = o->g.no_ctx_shift, .n_keep = o->g.n_keep };
     struct json_run j = { .m = m };
     struct llm_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
                                 .on_token = json_on_token };
@@ -349,6 +362,43 @@ static int run_generate(struct llm_session *s, const struct options *o, const st
         fprintf(stderr, "llm: %s; -c enlarges it\n", err.msg);
     if (st.stop == LLM_STOP_NONFINITE)
         return die("%s", err.msg);
+    return 0;
+}
+
+/* -cnv: stdin lines are user turns; replies on stdout, a stats line per turn on stderr. */
+static int run_chat(struct llm_session *s, const struct options *o)
+{
+    struct llm_err err = {{0}};
+    struct llm_chat *c;
+    if (llm_chat_open(&c, s, o->chat_tmpl, o->system, &err))
+        return die("%s", err.msg);
+    fprintf(stderr, "llm: chat template %s\n", llm_chat_template_name(c));
+    struct llm_request r = { .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
+                             .no_ctx_shift = o->g.no_ctx_shift };
+    static char line[64 * 1024];
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (strcmp(line, "/exit") == 0)
+            break;
+        if (strcmp(line, "/reset") == 0) {
+            llm_chat_reset(c);
+            fprintf(stderr, "llm: conversation reset\n");
+            continue;
+        }
+        struct llm_stats st;
+        if (!line[0])
+            continue;
+        if (llm_chat_turn(c, line, &r, NULL, &st, &err)) {
+            fprintf(stderr, "llm: %s\n", err.msg);
+            continue;
+        }
+        printf("\n");
+        fflush(stdout);
+        char stats[512];
+        llm_format_stats(&st, stats, sizeof stats);
+        fprintf(stderr, "llm: %s | stop %s\n", stats, llm_stop_name(st.stop));
+    }
+    llm_chat_close(c);
     return 0;
 }
 
@@ -504,7 +554,7 @@ int main(int argc, char **argv)
     struct llm_session *s;
     if (llm_open_session(&s, l.m, &so, &err))
         return die("%s", err.msg);
-    rc = o.ppl_file ? run_perplexity(s, o.ppl_file) : run_generate(s, &o, l.m);
+    rc = o.ppl_file ? run_perplexity(s, o.ppl_file) : o.chat ? run_chat(s, &o) : run_generate(s, &o, l.m);
     llm_close_session(s);
     unload(&l);
     return rc;

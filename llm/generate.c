@@ -95,6 +95,16 @@ static int tokenize_turn(struct session *s, const struct llm_request *r, int32_t
 
 static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch, struct llm_err *err);
 
+/* Hand the batch's rows of logits to on_prompt_logits, then leave the last
+ * one in row 0, where the generation loop reads a forward pass's logits. */
+static void pass_prompt_logits(struct session *s, const struct llm_callbacks *cb, uint32_t done, uint32_t n)
+{
+    const uint32_t n_vocab = s->m->hp.n_vocab;
+    for (uint32_t i = 0; i < n; i++)
+        cb->on_prompt_logits(cb->ctx, done + i, s->fwd.logits + (size_t)i * n_vocab, n_vocab);
+    memmove(s->fwd.logits, s->fwd.logits + (size_t)(n - 1) * n_vocab, n_vocab * sizeof(float));
+}
+
 /* Tokenize and run the prompt through in batches of n_batch. A turn that
  * does not fit after the conversation first shifts it once (llama-cli does
  * the same for its input batch). */
@@ -114,6 +124,9 @@ static int prefill(struct session *s, const struct llm_request *r, const struct 
     if (p0 + (uint32_t)n >= s->cfg.n_ctx)
         return llm_errf(err, "prompt of %d tokens leaves no room in the context of %u", n,
                         s->cfg.n_ctx);
+    const bool all = cb && cb->on_prompt_logits;
+    if (all && !s->cfg.all_logits)
+        return llm_errf(err, "logits at every prompt position need a session opened with all_logits");
     st->n_prompt = (uint32_t)n;
     if (cb && cb->on_prompt)
         cb->on_prompt(cb->ctx, s->ids + p0, (uint32_t)n);
@@ -122,12 +135,14 @@ static int prefill(struct session *s, const struct llm_request *r, const struct 
      * llama.cpp's decode fails): smaller batches then, down to one token. */
     for (uint32_t done = 0, most = s->cfg.n_batch; done < (uint32_t)n;) {
         uint32_t step = (uint32_t)n - done < most ? (uint32_t)n - done : most;
-        if (forward(s->m, &s->fwd, &s->kv, s->ids + p0 + done, step, false)) {
+        if (forward(s->m, &s->fwd, &s->kv, s->ids + p0 + done, step, all)) {
             if (step == 1 || s->kv.n_used != p0 + done)
                 return llm_errf(err, "forward pass rejected the prompt batch at token %u", done);
             most = step / 2;
             continue;
         }
+        if (all)
+            pass_prompt_logits(s, cb, done, step);
         done += step;
     }
     s->pending = -1;

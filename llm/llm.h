@@ -183,6 +183,10 @@ struct llm_callbacks {
     void (*on_prompt)(void *ctx, const int32_t *ids, uint32_t n);
     /* the raw logits of step `step`, before sampling changes anything */
     void (*on_logits)(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab);
+    /* NULL, or the logits at every prompt position (pos indexes on_prompt's
+     * ids; the last is step 0's): the prompt's batches then compute them all.
+     * Needs a session opened with all_logits (llm_generate refuses otherwise). */
+    void (*on_prompt_logits)(void *ctx, uint32_t pos, const float *logits, uint32_t n_vocab);
     /* each generated token and its own bytes (part of a character, maybe:
      * llm_utf8_stream); false stops (LLM_STOP_CANCELLED). NULL streams the
      * text via llm_write, whole characters at a time. */

@@ -2,7 +2,8 @@
  * flag names. The model file is mapped read-only and used in place. Text goes
  * to stdout as it is generated, statistics and errors to stderr. --json prints
  * one object in the schema of the llama.cpp reference files
- * (../shared/models/reference, one per line) instead. */
+ * (../shared/models/reference, one per line) instead; with --all-logits it
+ * also holds the logits at every prompt position. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@
 struct options {
     const char         *model, *prompt, *ppl_file, *system, *chat_tmpl;
     int                 threads;
-    bool                json, tokenize, info, scalar, repack, chat;
+    bool                json, all_logits, tokenize, info, scalar, repack, chat;
     struct llm_gen_opts g;   /* -n -c -b --kv-type --ignore-eos --keep
                                 --no-context-shift and the sampler's */
 };
@@ -46,6 +47,7 @@ static void usage(FILE *out)
         "  --repack                copy Q4_0 weights into the NEON kernels' 4-row layout at load\n"
         "                          (faster, same results; memory for a copy instead of zero-copy)\n"
         "  --json                  print one JSON object (ids, pieces, top logits)\n"
+        "  --all-logits            with --json: logits_all_positions, every prompt position's logits\n"
         "  --tokenize              print the prompt's token ids and exit\n"
         "  --tokenize-cases FILE   ids of each case of a llama.cpp .inp file (-m may be vocab-only)\n"
         "  --info                  print the model summary and exit\n"
@@ -107,6 +109,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (is_flag(a, "--scalar", NULL)) o->scalar = true;
         else if (is_flag(a, "--repack", NULL)) o->repack = true;
         else if (is_flag(a, "--json", NULL)) o->json = true;
+        else if (is_flag(a, "--all-logits", NULL)) o->all_logits = true;
         else if (is_flag(a, "--tokenize", NULL)) o->tokenize = true;
         else if (is_flag(a, "--info", NULL)) o->info = true;
         else return die("unknown argument %s (try --help)", a);
@@ -114,6 +117,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     if (!o->model)
         return die("%s", "no model given (-m FILE)");
+    if (o->all_logits && !o->json)   /* they are printed only in the JSON object */
+        return die("%s", "--all-logits needs --json (logits_all_positions is a field of its object)");
     return 0;
 }
 
@@ -174,6 +179,8 @@ struct json_run {
     int32_t  *top_ids;     /* [step][TOP_N] */
     uint32_t  n_top;
     float    *step0;       uint32_t n_vocab;
+    float    *all;         /* --all-logits: [n_prompt][n_vocab] */
+    uint32_t  n_all;       /* positions received */
 };
 
 static void *grow(void *p, size_t bytes)
@@ -195,6 +202,7 @@ static void json_run_free(struct json_run *j)
     free(j->top);
     free(j->top_ids);
     free(j->step0);
+    free(j->all);
 }
 
 static void json_on_prompt(void *ctx, const int32_t *ids, uint32_t n)
@@ -230,6 +238,16 @@ static void json_on_logits(void *ctx, uint32_t step, const float *logits, uint32
     j->n_top = step + 1;
 }
 
+static void json_on_prompt_logits(void *ctx, uint32_t pos, const float *logits, uint32_t n_vocab)
+{
+    struct json_run *j = ctx;
+    if (!j->all)
+        j->all = grow(NULL, (size_t)j->n_prompt * n_vocab * sizeof *logits);
+    j->n_vocab = n_vocab;   /* also when no step follows (non-finite logits) */
+    memcpy(j->all + (size_t)pos * n_vocab, logits, n_vocab * sizeof *logits);
+    j->n_all = pos + 1;
+}
+
 static bool json_on_token(void *ctx, int32_t tid, const char *text, uint32_t len)
 {
     struct json_run *j = ctx;
@@ -254,6 +272,15 @@ static void json_ids(FILE *o, const int32_t *ids, uint32_t n)
     fputc('[', o);
     for (uint32_t i = 0; i < n; i++)
         fprintf(o, "%s%d", i ? ", " : "", ids[i]);
+    fputc(']', o);
+}
+
+/* Floats with %.9g: they read back to the same float. */
+static void json_floats(FILE *o, const float *x, uint32_t n)
+{
+    fputc('[', o);
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(o, "%s%.9g", i ? ", " : "", (double)x[i]);
     fputc(']', o);
 }
 
@@ -293,10 +320,17 @@ static void json_print(FILE *o, const struct json_run *j, const struct options *
                     (double)j->top[s * TOP_N + k]);
         fputc(']', o);
     }
-    fputs("], \"logits_step0\": [", o);
-    for (uint32_t i = 0; j->step0 && i < j->n_vocab; i++)
-        fprintf(o, "%s%.9g", i ? ", " : "", (double)j->step0[i]);
-    fputs("]}\n", o);
+    fputs("], \"logits_step0\": ", o);
+    json_floats(o, j->step0, j->step0 ? j->n_vocab : 0);
+    if (j->all) {
+        fputs(", \"logits_all_positions\": [", o);
+        for (uint32_t p = 0; p < j->n_all; p++) {
+            fputs(p ? ", " : "", o);
+            json_floats(o, j->all + (size_t)p * j->n_vocab, j->n_vocab);
+        }
+        fputc(']', o);
+    }
+    fputs("}\n", o);
 }
 
 /* ------------------------------------------------------------- modes */
@@ -342,7 +376,8 @@ static int run_generate(struct llm_session *s, const struct options *o, const st
                              .no_ctx_shift = o->g.no_ctx_shift, .n_keep = o->g.n_keep };
     struct json_run j = { .m = m };
     struct llm_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
-                                .on_token = json_on_token };
+                                .on_token = json_on_token,
+                                .on_prompt_logits = o->all_logits ? json_on_prompt_logits : NULL };
     struct llm_stats st;
     struct llm_err err = {{0}};
     if (!o->json)
@@ -532,7 +567,7 @@ int main(int argc, char **argv)
         return 1;
     struct llm_err err = {{0}};
     const struct llm_session_opts so = { .n_ctx = o.g.n_ctx, .n_batch = o.g.n_batch, .kv_type = o.g.kv_type,
-                                         .all_logits = o.ppl_file != NULL };
+                                         .all_logits = o.ppl_file != NULL || o.all_logits };
     if (o.info) {
         struct llm_session_info si;
         char buf[2048];

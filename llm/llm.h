@@ -184,8 +184,11 @@ struct llm_callbacks {
     /* the raw logits of step `step`, before sampling changes anything */
     void (*on_logits)(void *ctx, uint32_t step, const float *logits, uint32_t n_vocab);
     /* NULL, or the logits at every prompt position (pos indexes on_prompt's
-     * ids; the last is step 0's): the prompt's batches then compute them all.
-     * Needs a session opened with all_logits (llm_generate refuses otherwise). */
+     * ids): the prompt's batches then compute them all, and step 0 samples
+     * from the last, as llama.cpp does with logits on for every position (its
+     * last bits may differ from a run without them: one-row matmuls sum in
+     * another order). Needs a session opened with all_logits (llm_generate
+     * refuses otherwise). */
     void (*on_prompt_logits)(void *ctx, uint32_t pos, const float *logits, uint32_t n_vocab);
     /* each generated token and its own bytes (part of a character, maybe:
      * llm_utf8_stream); false stops (LLM_STOP_CANCELLED). NULL streams the

@@ -123,8 +123,9 @@ int chat_turn(struct chat_session *c, const char *user, const struct llm_request
     }
     struct llm_request q = *r;
     q.prompt = c->buf, q.prompt_len = (size_t)n, q.append = !c->fresh, q.n_keep = n_keep;
-    struct llm_callbacks wrap = { .ctx = c, .on_prompt = cb ? cb->on_prompt : NULL,
-                                  .on_logits = cb ? cb->on_logits : NULL, .on_token = on_reply };
+    /* Only the reply is passed on (on_reply calls cb->on_token with cb->ctx):
+     * the other callbacks would get the chat as their context. */
+    struct llm_callbacks wrap = { .ctx = c, .on_token = on_reply };
     const size_t reply = c->text_len;
     c->user_cb = cb;
     c->us.n_held = 0;

@@ -243,7 +243,8 @@ void llm_chat_close(struct llm_chat *c);   /* NULL is fine */
 const char *llm_chat_template_name(const struct llm_chat *c);
 /* Forget the conversation; the system message stays. */
 void llm_chat_reset(struct llm_chat *c);
-/* One user turn; the reply streams through cb (NULL: llm_write) as in
+/* One user turn; the reply streams through cb->on_token (the only callback a
+ * turn uses; cb NULL: llm_write) as in
  * llm_generate. r gives n_predict, ignore_eos, no_ctx_shift and the sampling
  * (its prompt, append and n_keep are the chat's); st->n_prompt counts the
  * turn's new tokens only. A failed turn resets the conversation. */

@@ -94,7 +94,7 @@ run_pad() {   # type prompt
         return
     fi
     out=$tmp/out.json
-    if ! timeout 60 "$LLM" --json -m "$model" -p "$prompt" -n 64 --temp 0 >"$out" 2>"$tmp/err"; then
+    if ! timeout 180 "$LLM" --json -m "$model" -p "$prompt" -n 64 --temp 0 >"$out" 2>"$tmp/err"; then
         echo "FAIL $name: llm failed: $(tail -n 1 "$tmp/err")"
         fails=$((fails + 1))
         return

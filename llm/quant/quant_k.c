@@ -41,18 +41,26 @@ static int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi)
 
 /* quantize_row_q8_K_ref: the element of largest magnitude (first on ties)
  * maps to -127 exactly; d = 1/iscale kept in f32. An all-zero block is d = 0
- * with zero quants (ggml leaves its bsums as they were; we zero them). */
+ * with zero quants (ggml leaves its bsums as they were; we zero them). One
+ * deliberate difference: ggml's nearest_int turns a NaN into level 0 and
+ * goes on with finite results; here a NaN makes d NaN, so a damaged model's
+ * NaN reaches the logits and generation stops (as it does for Q8_0, whose
+ * NEON absmax propagates it) instead of printing tokens. */
 void quantize_q8_K(const float *x, struct block_q8_K *y, int64_t n)
 {
     for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
         float max = 0.0f, amax = 0.0f;
+        bool nan = false;
         for (int j = 0; j < QK_K; j++) {
+            nan = nan || isnan(x[j]);
             if (fabsf(x[j]) > amax) {
                 amax = fabsf(x[j]);
                 max = x[j];
             }
         }
         memset(&y[i], 0, sizeof y[i]);
+        if (nan)
+            y[i].d = NAN;
         if (amax == 0.0f)
             continue;
         const float iscale = -127.0f / max;
@@ -62,7 +70,7 @@ void quantize_q8_K(const float *x, struct block_q8_K *y, int64_t n)
         }
         for (int j = 0; j < QK_K; j++)
             y[i].bsums[j / 16] = (int16_t)(y[i].bsums[j / 16] + y[i].qs[j]);
-        y[i].d = 1.0f / iscale;
+        y[i].d = nan ? NAN : 1.0f / iscale;
     }
 }
 

@@ -77,6 +77,10 @@ SELFTEST(quant_k_q8_K)
     for (int i = 0; i < N; i++)
         ST_CHECK(fabsf(y[i] - x[i]) <= fabsf(b[i / QK_K].d) * 0.5001f, "[%d] %g vs %g", i,
                  (double)y[i], (double)x[i]);
+    x[300] = NAN;   /* not ggml's level 0 with finite d: the NaN must reach the dot */
+    quantize_q8_K(x, b, N);
+    ST_CHECK(isnan(b[1].d) && !isnan(b[0].d), "NaN in super-block 1: d %g / %g", (double)b[0].d,
+             (double)b[1].d);
     for (int s = 0; s < NSB; s++)
         for (int j = 0; j < QK_K / 16; j++) {
             int sum = 0;

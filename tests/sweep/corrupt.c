@@ -476,8 +476,10 @@ static void nonfinite_test(const char *name, const uint8_t *good, size_t len, co
             m.width = 4, m.value = inf ? 0x7f800000u : 0x7fc00000u;
         else if (loc.type == GGML_TYPE_BF16)
             m.width = 2, m.value = inf ? 0x7f80u : 0x7fc0u;
-        else if (loc.type <= GGML_TYPE_Q8_0)   /* F16 and the legacy blocks start with an F16 */
-            m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;
+        else if (loc.type <= GGML_TYPE_Q8_0 || loc.type == GGML_TYPE_Q4_K || loc.type == GGML_TYPE_Q5_K)
+            m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;   /* F16 and these blocks start with an F16 */
+        else if (loc.type == GGML_TYPE_Q6_K)
+            m.off += 208, m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;   /* its d is last */
     }
     if (!m.width) {
         printf("SKIP nonfinite %s %s: no such tensor of a simple type\n", name, tensor);

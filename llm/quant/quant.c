@@ -2,7 +2,7 @@
  * type_traits_cpu at llama.cpp c392e50), fp16/bf16 conversions with the
  * hardware's rounding, the float dot products (ggml-cpu.c ggml_vec_dot_f32/f16/
  * bf16, ARM_NEON branch without FP16 vector arithmetic) and the per-type
- * dispatch into quant_ref.c. */
+ * dispatch into quant_ref.c (legacy types) and quant_k.c (K-quants). */
 #include "llm/quant/quant_impl.h"
 #include "lib/math.h"
 

@@ -190,12 +190,13 @@ SELFTEST(k23_quantize_roundtrip_error)
         quantize_q2_K_ref(x, b2, n);
         dequantize_q2_K(b2, y, n);
         roundtrip_error(x, y, n, &rms, &mx);
-        /* 2 bits over a 16-value range, outliers included: measured ~0.21 / 0.2; Q3_K ~0.15 / 0.1 */
-        ST_CHECK(rms < 0.3 && mx < 0.3, "q2_K rep %d (%d blocks): rel rms %.3f, rel max %.3f", rep, nb, rms, mx);
+        /* over 2000 such rows: rms up to 0.355 (Q2_K), 0.214 (Q3_K), the largest
+         * error up to 0.367, 0.224 (a whole step where the far end is clamped) */
+        ST_CHECK(rms < 0.45 && mx < 0.5, "q2_K rep %d (%d blocks): rel rms %.3f, rel max %.3f", rep, nb, rms, mx);
         quantize_q3_K_ref(x, b3, n);
         dequantize_q3_K(b3, y, n);
         roundtrip_error(x, y, n, &rms, &mx);
-        ST_CHECK(rms < 0.2 && mx < 0.15, "q3_K rep %d (%d blocks): rel rms %.3f, rel max %.3f", rep, nb, rms, mx);
+        ST_CHECK(rms < 0.3 && mx < 0.35, "q3_K rep %d (%d blocks): rel rms %.3f, rel max %.3f", rep, nb, rms, mx);
     }
 }
 
@@ -300,43 +301,50 @@ SELFTEST(k23_dot_vs_dequantized)
 }
 
 #if defined(__aarch64__)
-typedef float (*row_dot_fn)(int64_t n, const void *w, const void *x);
+/* One NEON table's Q2_K / Q3_K kernels. */
+struct k23_neon {
+    const char *name;
+    float (*dot[2])(int64_t n, const void *w, const void *x);
+    void (*tile[2])(int64_t n, const void *w, const void *x, size_t x_stride, int nt, float *out);
+};
 
-/* The NEON variants this CPU can run: [k][0] = Q2_K, [k][1] = Q3_K. */
-static int neon_variants(row_dot_fn f[3][2], const char *name[3])
+#define K23_SET(label, suffix) \
+    { label, { dot_q2_K_q8_K_##suffix, dot_q3_K_q8_K_##suffix }, \
+      { tile_q2_K_q8_K_##suffix, tile_q3_K_q8_K_##suffix } }
+
+/* The sets this CPU can run. */
+static int neon_sets(struct k23_neon k[3])
 {
+    static const struct k23_neon all[3] = {
+        K23_SET("neon", neon), K23_SET("neon+dotprod", neon_dotprod), K23_SET("neon+dotprod+i8mm", neon_i8mm),
+    };
     const uint32_t feat = llm_cpu_features();
-    int k = 0;
-    name[k] = "neon";
-    f[k][0] = dot_q2_K_q8_K_neon;
-    f[k++][1] = dot_q3_K_q8_K_neon;
-    if (feat & LLM_CPU_DOTPROD) {
-        name[k] = "neon+dotprod";
-        f[k][0] = dot_q2_K_q8_K_neon_dotprod;
-        f[k++][1] = dot_q3_K_q8_K_neon_dotprod;
-    }
-    if ((feat & LLM_CPU_DOTPROD) && (feat & LLM_CPU_I8MM)) {
-        name[k] = "neon+dotprod+i8mm";
-        f[k][0] = dot_q2_K_q8_K_neon_i8mm;
-        f[k++][1] = dot_q3_K_q8_K_neon_i8mm;
-    }
-    return k;
+    int n = 0;
+    k[n++] = all[0];
+    if (feat & LLM_CPU_DOTPROD)
+        k[n++] = all[1];
+    if ((feat & LLM_CPU_DOTPROD) && (feat & LLM_CPU_I8MM))
+        k[n++] = all[2];
+    return n;
 }
 
+#define NT_MAX 5
+
 /* Quantized rows and raw random weight bytes (every level, scale and hmask
- * pattern; sane fp16 scales, some d = 0), activations with -128 included:
- * NEON results must be the scalar ones, bit for bit. */
+ * pattern; sane fp16 scales, some d = 0), activations with -128 included, and
+ * tiles of 1..5 activation rows: NEON results must be the scalar ones, bit for
+ * bit. */
 SELFTEST(k23_neon_matches_scalar)
 {
     static float x[N_MAX];
     static struct block_q2_K w2[NB_MAX];
     static struct block_q3_K w3[NB_MAX];
-    static struct block_q8_K a[NB_MAX];
-    row_dot_fn f[3][2];
-    const char *name[3];
-    const int nv = neon_variants(f, name);
+    static struct block_q8_K a[NT_MAX][NB_MAX + 1];   /* + 1: a gap between the tile's rows */
+    struct k23_neon k[3];
+    const int nk = neon_sets(k);
     for (int rep = 0; rep < 60; rep++) {
         const int nb = rep < 3 ? nb_odd[rep] : 1 + (int)(rng_next() % NB_MAX), n = nb * QK_K;
+        const int nt = 1 + rep % NT_MAX;
         fill_asym(x, n);
         if (rep % 2 == 0) {
             quantize_q2_K_ref(x, w2, n);
@@ -344,8 +352,8 @@ SELFTEST(k23_neon_matches_scalar)
         } else {
             for (int i = 0; i < nb; i++) {
                 uint8_t *p2 = (uint8_t *)&w2[i], *p3 = (uint8_t *)&w3[i];
-                for (size_t k = 0; k < sizeof w2[i]; k++) p2[k] = (uint8_t)rng_next();
-                for (size_t k = 0; k < sizeof w3[i]; k++) p3[k] = (uint8_t)rng_next();
+                for (size_t b = 0; b < sizeof w2[i]; b++) p2[b] = (uint8_t)rng_next();
+                for (size_t b = 0; b < sizeof w3[i]; b++) p3[b] = (uint8_t)rng_next();
                 w2[i].d = fp32_to_fp16(rng_float(-0.1f, 0.1f));
                 w2[i].dmin = fp32_to_fp16(rng_float(-0.1f, 0.1f));
                 w3[i].d = fp32_to_fp16(rng_float(-0.1f, 0.1f));
@@ -353,21 +361,31 @@ SELFTEST(k23_neon_matches_scalar)
                     w2[i].d = w2[i].dmin = w3[i].d = 0;
             }
         }
-        fill_asym(x, n);
-        test_q8_K(x, a, n);
-        if (rep % 3 == 1)   /* the extreme activation byte; bsums kept consistent */
-            for (int i = 0; i < nb; i++) {
-                a[i].bsums[3] = (int16_t)(a[i].bsums[3] - a[i].qs[50] - 128);
-                a[i].qs[50] = -128;
-            }
-        const float s2 = dot_q2_K_q8_K(n, w2, a), s3 = dot_q3_K_q8_K(n, w3, a);
-        for (int k = 0; k < nv; k++) {
-            const float t2 = f[k][0](n, w2, a), t3 = f[k][1](n, w3, a);
-            ST_CHECK(memcmp(&s2, &t2, 4) == 0, "%s q2_K rep %d (%d blocks): %.9g, scalar %.9g",
-                     name[k], rep, nb, (double)t2, (double)s2);
-            ST_CHECK(memcmp(&s3, &t3, 4) == 0, "%s q3_K rep %d (%d blocks): %.9g, scalar %.9g",
-                     name[k], rep, nb, (double)t3, (double)s3);
+        float want[2][NT_MAX];
+        for (int row = 0; row < nt; row++) {
+            fill_asym(x, n);
+            test_q8_K(x, a[row], n);
+            if ((rep + row) % 3 == 1)   /* the extreme activation byte; bsums kept consistent */
+                for (int i = 0; i < nb; i++) {
+                    a[row][i].bsums[3] = (int16_t)(a[row][i].bsums[3] - a[row][i].qs[50] - 128);
+                    a[row][i].qs[50] = -128;
+                }
+            want[0][row] = dot_q2_K_q8_K(n, w2, a[row]);
+            want[1][row] = dot_q3_K_q8_K(n, w3, a[row]);
         }
+        for (int j = 0; j < nk; j++)
+            for (int ty = 0; ty < 2; ty++) {
+                const void *w = ty ? (const void *)w3 : (const void *)w2;
+                const char *tn = ty ? "q3_K" : "q2_K";
+                float got = k[j].dot[ty](n, w, a[0]), tile[NT_MAX];
+                ST_CHECK(memcmp(&got, &want[ty][0], 4) == 0, "%s %s dot rep %d (%d blocks): %.9g, scalar %.9g",
+                         k[j].name, tn, rep, nb, (double)got, (double)want[ty][0]);
+                k[j].tile[ty](n, w, a[0], sizeof a[0], nt, tile);
+                for (int row = 0; row < nt; row++)
+                    ST_CHECK(memcmp(&tile[row], &want[ty][row], 4) == 0,
+                             "%s %s tile rep %d (%d blocks) row %d of %d: %.9g, scalar %.9g", k[j].name, tn,
+                             rep, nb, row, nt, (double)tile[row], (double)want[ty][row]);
+            }
     }
 }
 #endif

@@ -142,7 +142,7 @@ void quantize_q2_K_ref(const float *x, struct block_q2_K *y, int64_t n)
         if (max_min > 0) {
             float iscale = 15.0f / max_min;
             for (int j = 0; j < QK_K / 16; j++)
-                y[i].scales[j] |= (uint8_t)(nearest_prod(iscale, mins[j]) << 4);
+                y[i].scales[j] |= (uint8_t)((uint32_t)nearest_prod(iscale, mins[j]) << 4);
             y[i].dmin = fp32_to_fp16(max_min / 15.0f);
         }
         /* Requantize against the stored 4-bit scales and mins; a sub-block whose

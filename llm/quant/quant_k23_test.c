@@ -360,6 +360,15 @@ SELFTEST(k23_neon_matches_scalar)
                 if (rng_next() % 4 == 0)
                     w2[i].d = w2[i].dmin = w3[i].d = 0;
             }
+            /* the largest scaled Q3_K level: -4 (2 low bits 0, hmask bit
+             * clear) at elements 0 and 8 (one 16-bit pair without DotProd)
+             * with scale -32 (6-bit 0), against activations -128 below */
+            w3[0].scales[0] &= 0xf0;
+            w3[0].scales[8] &= 0xfc;
+            w3[0].qs[0] &= 0xfc;
+            w3[0].qs[8] &= 0xfc;
+            w3[0].hmask[0] &= 0xfe;
+            w3[0].hmask[8] &= 0xfe;
         }
         float want[2][NT_MAX];
         for (int row = 0; row < nt; row++) {
@@ -369,6 +378,8 @@ SELFTEST(k23_neon_matches_scalar)
                 for (int i = 0; i < nb; i++) {
                     a[row][i].bsums[3] = (int16_t)(a[row][i].bsums[3] - a[row][i].qs[50] - 128);
                     a[row][i].qs[50] = -128;
+                    a[row][i].bsums[0] = (int16_t)(a[row][i].bsums[0] - a[row][i].qs[0] - a[row][i].qs[8] - 256);
+                    a[row][i].qs[0] = a[row][i].qs[8] = -128;
                 }
             want[0][row] = dot_q2_K_q8_K(n, w2, a[row]);
             want[1][row] = dot_q3_K_q8_K(n, w3, a[row]);

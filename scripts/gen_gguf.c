@@ -162,9 +162,10 @@ static const uint32_t mix_cycle[] = {
     GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F32,
 };
 /* With a K-quant --type: Q/K/V, gate/up and down of one layer differ in type,
- * so every matmul set mixes activation types (Q8_K, Q8_0, F16). */
+ * so every matmul set mixes activation types (Q8_K, Q8_0, F16). Slot 0 takes
+ * the --type itself (Q4_K: Q4_K_M-like; Q3_K, Q2_K: Q3_K_M/Q2_K-like). */
 static const uint32_t kmix_cycle[] = {
-    GGML_TYPE_Q4_K, GGML_TYPE_Q6_K, GGML_TYPE_Q5_K, GGML_TYPE_Q8_0,
+    GGML_TYPE_COUNT, GGML_TYPE_Q6_K, GGML_TYPE_Q5_K, GGML_TYPE_Q8_0,
     GGML_TYPE_Q4_K, GGML_TYPE_Q4_0, GGML_TYPE_F16,
 };
 
@@ -210,6 +211,8 @@ static void add_matrix(struct gen *g, const char *name, uint64_t ne0, uint64_t n
     uint32_t type = g->type;
     if (g->mixed && is_k(g->type))
         type = kmix_cycle[g->n_matrix++ % (sizeof kmix_cycle / sizeof kmix_cycle[0])];
+    if (type == GGML_TYPE_COUNT)
+        type = g->type;
     else if (g->mixed)
         type = mix_cycle[g->n_matrix++ % (sizeof mix_cycle / sizeof mix_cycle[0])];
     if (g->broken == BR_UNSUPPORTED_TYPE && strstr(name, "ffn_down"))
@@ -238,6 +241,8 @@ static uint32_t file_type(uint32_t t)   /* llama_ftype for a uniform file of typ
     case GGML_TYPE_Q8_0: return 7;
     case GGML_TYPE_Q5_0: return 8;
     case GGML_TYPE_Q5_1: return 9;
+    case GGML_TYPE_Q2_K: return 10;
+    case GGML_TYPE_Q3_K: return 11;   /* Q3_K_S; mixed: 12, Q3_K_M */
     case GGML_TYPE_Q4_K: return 14;   /* Q4_K_S; mixed: 15, Q4_K_M */
     case GGML_TYPE_Q5_K: return 16;
     case GGML_TYPE_Q6_K: return 18;
@@ -317,7 +322,8 @@ static void write_keys(struct gen *g)
     gw_kv_u32(w, "llama.rope.dimension_count", hp->dim / hp->n_heads);
     gw_kv_f32(w, "llama.rope.freq_base", 10000.0f);
     gw_kv_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-    gw_kv_u32(w, "general.file_type", file_type(g->type) + (g->mixed && is_k(g->type)));
+    gw_kv_u32(w, "general.file_type", file_type(g->type) + (g->mixed && (g->type == GGML_TYPE_Q3_K || g->type == GGML_TYPE_Q4_K ||
+                                                                        g->type == GGML_TYPE_Q5_K)));
     if (g->type != GGML_TYPE_F32 || g->mixed)
         gw_kv_u32(w, "general.quantization_version", 2);
     if (g->broken == BR_BAD_ALIGNMENT)
@@ -374,11 +380,12 @@ static uint32_t parse_type(const char *s)
 {
     static const uint32_t ok[] = { GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0,
                                    GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0,
-                                   GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K };
+                                   GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K,
+                                   GGML_TYPE_Q6_K };
     for (unsigned i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (strcasecmp(type_traits(ok[i])->name, s) == 0)
             return ok[i];
-    fprintf(stderr, "gen_gguf: unknown type '%s' (f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q4_k q5_k q6_k)\n", s);
+    fprintf(stderr, "gen_gguf: unknown type '%s' (f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k)\n", s);
     exit(2);
 }
 
@@ -387,7 +394,7 @@ static void usage(void)
     fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--wide] [--arch llama|gpt2] [--tied]\n"
                     "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
                     "       gen_gguf --list-broken\n"
-                    "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q4_k q5_k q6_k (default q8_0)\n");
+                    "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k (default q8_0)\n");
     exit(2);
 }
 

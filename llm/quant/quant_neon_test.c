@@ -54,8 +54,9 @@ static void fill_weights(enum ggml_type ty, uint8_t *w, size_t bytes)
     }
     const struct type_traits *tt = type_traits(ty);
     const bool has_m = ty == GGML_TYPE_Q4_1 || ty == GGML_TYPE_Q5_1 || ty == GGML_TYPE_Q4_K ||
-                       ty == GGML_TYPE_Q5_K;
-    const size_t d_at = ty == GGML_TYPE_Q6_K ? 208 : 0, m_at = 2;
+                       ty == GGML_TYPE_Q5_K || ty == GGML_TYPE_Q2_K;
+    const size_t d_at = ty == GGML_TYPE_Q6_K ? 208 : ty == GGML_TYPE_Q2_K ? 80 : ty == GGML_TYPE_Q3_K ? 108 : 0;
+    const size_t m_at = ty == GGML_TYPE_Q2_K ? 82 : 2;
     for (size_t b = 0, i = 0; b + tt->size <= bytes; b += tt->size, i++) {
         uint16_t d = fp32_to_fp16(rnd_float(-0.05f, 0.08f)), m = fp32_to_fp16(rnd_float(-0.5f, 0.3f));
         if (tt->blck == QK_K && i % 3 == 1) {   /* an all-zero super-block: d = dmin = 0 */
@@ -239,9 +240,10 @@ SELFTEST(neon_matmul_quantized)
  * that fill tiles of 4 and leave 1 to 3 over. */
 SELFTEST(neon_matmul_k)
 {
-    static const enum ggml_type types[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K };
+    static const enum ggml_type types[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+                                            GGML_TYPE_Q2_K, GGML_TYPE_Q3_K };
     static const uint32_t ns[] = { QK_K, 3 * QK_K, 5 * QK_K };
-    static const uint32_t toks[] = { 1, 3, 4, 6, 9 };
+    static const uint32_t toks[] = { 1, 3, 4, 6, 9, 19 };   /* 19: Q2_K/Q3_K tiles of 16 + 3 */
     static const uint32_t row_counts[] = { 1, 3, 4, 5, 9 };
     const struct cpu_ops *k[3];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)

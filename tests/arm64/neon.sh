@@ -6,7 +6,7 @@
 #  - whole runs: build/host-arm64/llm --json (ids and logits) with the NEON
 #    kernels must be byte-identical to the same run with --scalar, and so
 #    must Q4_0 with its weights repacked at load (--repack), and the K-quant
-#    files (a generated mix, the stories260K-pad256 ones).
+#    files (generated mixes, the stories260K-pad256 ones).
 # (the scalar reference runs on 1 thread, the NEON runs on all: threads must
 # not change a bit either). Prints PASS/FAIL/SKIP lines.
 cd "$(dirname "$0")/../.." || exit 1
@@ -43,14 +43,18 @@ run() {   # cpu model kv out [--scalar]
         --kv-type "$3" $5 >"$4" 2>"$tmp/err"
 }
 # K-quant files (their own kernels; Q4_0 pad256 repacks beside a Q6_K output):
-# a generated Q4_K_M-like mix, and the pad256 files when ../shared has them.
-if build/host/gen_gguf --type q4_K --mixed -o "$tmp/kmix.gguf" >/dev/null 2>&1; then
-    kfiles="$tmp/kmix.gguf"
-else
-    echo "FAIL neon k-quant runs: build/host/gen_gguf --type q4_K --mixed failed"
-    fails=$((fails + 1))
-fi
-for t in q6_k q5_k_m q4_k_m q4_0; do
+# generated Q4_K_M-like and Q3_K_M-like mixes (Q3_K beside Q4_K..Q6_K, Q8_0,
+# Q4_0, F16), and the pad256 files when ../shared has them.
+kfiles=
+for t in q4_K q3_K; do
+    if build/host/gen_gguf --type $t --mixed -o "$tmp/kmix-$t.gguf" >/dev/null 2>&1; then
+        kfiles="$kfiles $tmp/kmix-$t.gguf"
+    else
+        echo "FAIL neon k-quant runs: build/host/gen_gguf --type $t --mixed failed"
+        fails=$((fails + 1))
+    fi
+done
+for t in q6_k q5_k_m q4_k_m q4_0 q3_k_m q2_k; do
     f=../shared/models/stories260K-pad256/stories260K-pad256-$t.gguf
     [ -f "$f" ] && kfiles="$kfiles $f"
 done

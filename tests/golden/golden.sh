@@ -83,7 +83,7 @@ done <"$REF/prompts.txt"
 # K-quantizes): the standard for these files is stricter than compare_ref.py,
 # every generated id equal and step-0 logits within 1e-4.
 PAD=$SHARED/models/stories260K-pad256
-PAD_TYPES="f32 q8_0 q6_k q5_k_m q4_k_m q4_0"
+PAD_TYPES="f32 q8_0 q6_k q5_k_m q4_k_m q4_0 q3_k_m q2_k"
 run_pad() {   # type prompt
     t=$1 prompt=$2
     model=$PAD/stories260K-pad256-$t.gguf

@@ -2,8 +2,8 @@
  * llama-quantize. Every Q2_K and Q3_K matrix of the stories260K-pad256 Q2_K and
  * Q3_K_M files under ../shared/models must come out byte for byte the same
  * when its F32 twin is quantized, and dequantize to finite values close to
- * that twin. (Once quant.c's quantize_row_ref takes the K types, these pairs
- * belong in test_quant_files.c.) */
+ * that twin. (test_quant_files.c requantizes these files too, through
+ * quant.c's quantize_row_ref; this adds the dequantization's error bound.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

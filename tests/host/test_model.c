@@ -218,20 +218,23 @@ static void test_types(void)
              diff[1], diff[3], diff[4], diff[5], diff[6], diff[7]);
 }
 
-/* K-quant models (gen_gguf --wide: dim and ffn 256) and a Q4_K_M-like mix
- * (K-quants, Q8_0, Q4_0 and F16 in one layer, Q6_K output): each loads,
- * generates, repeats itself, and stays near the wide F32 model's logits,
- * 6 bits nearer than 4. */
+/* K-quant models (gen_gguf --wide: dim and ffn 256) and mixes like
+ * llama-quantize's Q4_K_M and Q3_K_M (K-quants, Q8_0, Q4_0 and F16 in one
+ * layer, Q6_K output): each loads, generates, repeats itself, and stays near
+ * the wide F32 model's logits, more bits nearer than fewer. */
 static void test_k_types(void)
 {
     static const char *const k_args[] = { "--type f32 --wide", "--type q6_K", "--type q5_K", "--type q4_K",
-                                          "--type q4_K --mixed" };
-    static const char *const k_names[] = { "f32w", "q6_K", "q5_K", "q4_K", "q4_K_mixed" };
+                                          "--type q3_K", "--type q2_K", "--type q4_K --mixed",
+                                          "--type q3_K --mixed" };
+    static const char *const k_names[] = { "f32w", "q6_K", "q5_K", "q4_K", "q3_K", "q2_K", "q4_K_mixed",
+                                           "q3_K_mixed" };
+    enum { N_K = sizeof k_args / sizeof k_args[0] };
     static struct run ref, a, b;
     struct llm_stats st;
-    double diff[5] = { 0 };
+    double diff[N_K] = { 0 };
     char path[600], name[128];
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < N_K; i++) {
         struct loaded L = { 0 };
         struct llm_err err = {{0}};
         snprintf(name, sizeof name, "model/%s/generate", k_names[i]);
@@ -255,9 +258,10 @@ static void test_k_types(void)
             diff[i] = max_diff(a.logits[0], ref.logits[0], ref.n_vocab) / spread(ref.logits[0], ref.n_vocab);
         unload(&L);
     }
-    tu_check(diff[1] > 0 && diff[1] < diff[3] && diff[2] < diff[3] && diff[3] < 0.25 && diff[4] < 0.25,
-             "model/k_precision_order", "q6_K %.3g q5_K %.3g q4_K %.3g mixed %.3g", diff[1], diff[2], diff[3],
-             diff[4]);
+    tu_check(diff[1] > 0 && diff[1] < diff[3] && diff[2] < diff[3] && diff[3] < diff[4] && diff[4] < diff[5] &&
+             diff[5] < 0.5 && diff[6] < 0.25 && diff[7] < 0.35, "model/k_precision_order",
+             "q6_K %.3g q5_K %.3g q4_K %.3g q3_K %.3g q2_K %.3g mixed q4_K %.3g q3_K %.3g", diff[1], diff[2],
+             diff[3], diff[4], diff[5], diff[6], diff[7]);
 }
 
 /* The prompt as one batch and token by token (n_batch 1), F32 everything:

@@ -98,6 +98,8 @@ int main(void)
         { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q5_k_m.gguf" },
         { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q4_k_m.gguf" },
         { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q4_0.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q3_k_m.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q2_k.gguf" },
     };
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         char name[128], path[256];

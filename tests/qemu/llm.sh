@@ -5,7 +5,8 @@
 # llama.cpp's (../shared/models/reference: F32 exactly, Q4_0 up to a near tie);
 # a truncated or garbage file is refused and the shell goes on; Ctrl-C (0x03)
 # stops a long generation; --smp 2 gives the same ids; the pad256 Q4_K_M file
-# (K-quants) gives llama.cpp's ids exactly on both boots. Without ../shared the
+# (K-quants) gives llama.cpp's ids exactly on both boots, and so do Q3_K_M
+# (--smp 2) and Q2_K (-cpu cortex-a72). Without ../shared the
 # same paths run on a generated model, checked against the host build.
 # Every boot runs under scripts/run-qemu.sh --timeout.
 cd "$(dirname "$0")/../.." || exit 1
@@ -142,6 +143,20 @@ session_ids | boot k_q4km --model "$k4m"
 check_ids k_q4km kernel_q4_k_m_ids 1 "$k_ids_ref" exact
 session_ids | boot k_q4km_smp2 --smp 2 --model "$k4m"
 check_ids k_q4km_smp2 smp2_q4_k_m_ids 1 "$k_ids_ref" exact
+# Q2_K/Q3_K (with Q4_K..Q6_K beside them): pad256 Q3_K_M on 2 cpus, Q2_K on
+# -cpu cortex-a72 (no DotProd), both against llama.cpp exactly.
+for t in q3_k_m:--smp:2 q2_k:--cpu:cortex-a72; do
+    IFS=: read -r kt opt val <<EOF2
+$t
+EOF2
+    f=$models/stories260K-pad256/stories260K-pad256-$kt.gguf
+    if [ -f "$f" ] && [ -f "$ref/stories260K-pad256-$kt.arm64.jsonl" ]; then
+        session_ids | boot k_$kt "$opt" "$val" --model "$f"
+        check_ids k_$kt kernel_${kt}_ids 1 "$ref/stories260K-pad256-$kt.arm64.jsonl" exact
+    else
+        skip pad256_$kt "$f or its reference absent"
+    fi
+done
 session_ids | boot k_gen --model "$gen"
 expect k_gen kernel_gen_zero_copy "/initrd/gen-q4_0.gguf: $(wc -c <"$gen") bytes mapped, 0 bytes copied"
 check_ids k_gen kernel_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie

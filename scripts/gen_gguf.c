@@ -11,9 +11,10 @@
  * (implied by the K-quant types, whose rows are super-blocks of 256) makes
  * dim and ffn 256. --mixed cycles the layer matrices through the legacy
  * types, or with a K-quant type through a mix like llama-quantize's Q4_K_M
- * (K-quants, Q8_0, Q4_0, F16) with a Q6_K output.
+ * (K-quants, Q8_0, Q4_0, F16) with a Q6_K output. --dim N (a multiple of
+ * 256) makes dim and ffn N: longer rows for scripts/bench.sh's per-weight rows.
  *
- *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--wide] [--arch gpt2] [--tied]
+ *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--wide] [--dim N] [--arch gpt2] [--tied]
  *   gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]
  *   gen_gguf --list-broken      one line per kind: KIND, layer, expected text, what
  */
@@ -151,6 +152,7 @@ struct gen {
     uint32_t           type;       /* matrices (and token_embd) */
     int                mixed;      /* cycle layer matrices through every type */
     int                wide;       /* dim and ffn 256 */
+    uint32_t           dim;        /* --dim: dim and ffn this (0: 64 / 96, or 256 with --wide) */
     enum broken        broken;
     unsigned           n_matrix;   /* layer matrices written so far, for --mixed */
     int                gpt2;       /* --arch gpt2 */
@@ -209,12 +211,12 @@ static void add_tensor(struct gen *g, const char *name, uint64_t ne0, uint64_t n
 static void add_matrix(struct gen *g, const char *name, uint64_t ne0, uint64_t ne1)
 {
     uint32_t type = g->type;
-    if (g->mixed && is_k(g->type))
+    if (g->mixed && is_k(g->type)) {
         type = kmix_cycle[g->n_matrix++ % (sizeof kmix_cycle / sizeof kmix_cycle[0])];
-    if (type == GGML_TYPE_COUNT)
-        type = g->type;
-    else if (g->mixed)
+        type = type == GGML_TYPE_COUNT ? g->type : type;
+    } else if (g->mixed) {
         type = mix_cycle[g->n_matrix++ % (sizeof mix_cycle / sizeof mix_cycle[0])];
+    }
     if (g->broken == BR_UNSUPPORTED_TYPE && strstr(name, "ffn_down"))
         type = GGML_TYPE_IQ4_NL;
     if (g->broken == BR_MISSING_TENSOR && strcmp(name, "blk.1.ffn_up.weight") == 0)
@@ -391,7 +393,7 @@ static uint32_t parse_type(const char *s)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--wide] [--arch llama|gpt2] [--tied]\n"
+    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--wide] [--dim N] [--arch llama|gpt2] [--tied]\n"
                     "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
                     "       gen_gguf --list-broken\n"
                     "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k (default q8_0)\n");
@@ -426,6 +428,8 @@ int main(int argc, char **argv)
             g.gpt2 = strcmp(v, "gpt2") == 0, i++;
         } else if (strcmp(a, "-o") == 0) {
             out = v, i++;
+        } else if (strcmp(a, "--dim") == 0) {
+            g.dim = (uint32_t)strtoul(v, NULL, 0), i++;
         } else if (strcmp(a, "--seed") == 0) {
             seed = strtoull(v, NULL, 0), i++;
         } else if (strcmp(a, "--broken") == 0) {
@@ -451,6 +455,13 @@ int main(int argc, char **argv)
         g.hp.n_kv_heads = g.hp.n_heads;
     if (g.wide || is_k(g.type))
         g.hp.dim = g.hp.ffn = 256;   /* K-quant rows are whole super-blocks */
+    if (g.dim) {
+        if (g.dim % 256 != 0 || g.dim > 4096) {
+            fprintf(stderr, "gen_gguf: --dim %u: want a multiple of 256 up to 4096\n", g.dim);
+            return 2;
+        }
+        g.hp.dim = g.hp.ffn = g.dim;
+    }
     rng_state = seed;
     gw_init(&g.w);
     (g.gpt2 ? write_keys_gpt2 : write_keys)(&g);

@@ -262,7 +262,7 @@ $(B)/insncount.so: $(INSNCOUNT_SRC)
 
 .PHONY: host-arm64 bench
 host-arm64: $(A64_BINS)
-bench: host-arm64 kernel $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
+bench: host-arm64 kernel $(B)/host/gen_gguf $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
 	scripts/bench.sh --out docs/bench.md
 
 # ---------------------------------------------------------------- soak

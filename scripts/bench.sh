@@ -14,9 +14,13 @@
 #  - the kernel (build/kernel.bin, if built): `llm bench` under
 #    run-qemu.sh --icount (insn/tok from the guest clock) for the q4_0 models,
 #    and with --smp 2, `llm bench -t 1,2` (wall time, median speed-up of pairs).
-# Usage: scripts/bench.sh [--cpu NAME] [--quick] [--out FILE]
-#   --quick: stories260K q4_0 only; --out: also write the report to FILE
-#   (make bench: docs/bench.md) once every run has succeeded.
+#  - K-quants: the stories260K-pad256 rows above (no llama.cpp counts for
+#    them), and instructions per matmul weight on generated models with rows
+#    of 1024, or KDIM (kweights below).
+# Usage: scripts/bench.sh [--cpu NAME] [--quick | --kquant] [--out FILE]
+#   --quick: stories260K q4_0 only; --kquant: the K-quant rows and per-weight
+#   table only; --out: also write the report to FILE (make bench:
+#   docs/bench.md) once every run has succeeded.
 cd "$(dirname "$0")/.." || exit 1
 SHARED=../shared
 M=$SHARED/models
@@ -28,16 +32,22 @@ QUICK=
 MODELS="synth/synth15M-random-q4_0:56:10.36:1.33 synth/synth15M-random-q4_0:56:10.36:1.33:--repack
 stories260K/stories260K-f32:33:1.34:0.60 stories260K/stories260K-q8_0:33:1.40:0.55
 stories260K/stories260K-q4_0:33:1.20:0.49 stories260K/stories260K-q4_0:33:1.20:0.49:--repack"
+KMODELS="stories260K-pad256/stories260K-pad256-q6_k:33:-:- stories260K-pad256/stories260K-pad256-q4_k_m:33:-:-
+stories260K-pad256/stories260K-pad256-q3_k_m:33:-:- stories260K-pad256/stories260K-pad256-q2_k:33:-:-"
+MODELS="$MODELS
+$KMODELS"
+KQUANT=
 while [ $# -gt 0 ]; do
     case $1 in
     --cpu) CPU=$2; shift ;;
     --quick) MODELS="stories260K/stories260K-q4_0:33:1.20:0.49 stories260K/stories260K-q4_0:33:1.20:0.49:--repack" QUICK=1 ;;
+    --kquant) MODELS=$KMODELS KQUANT=1 QUICK=1 ;;
     --out) OUT=$2; shift ;;
-    *) echo "usage: $0 [--cpu NAME] [--quick] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--cpu NAME] [--quick | --kquant] [--out FILE]" >&2; exit 2 ;;
     esac
     shift
 done
-for f in "$LLM" "$PLUGIN" "$M/reference/ppl-text.txt"; do
+for f in "$LLM" "$PLUGIN" build/host/gen_gguf "$M/reference/ppl-text.txt"; do
     [ -e "$f" ] || { echo "bench: $f missing (make host-arm64 build/insncount.so; ../shared)" >&2; exit 1; }
 done
 tmp=$(mktemp -d) || exit 1
@@ -85,6 +95,7 @@ report() {
     echo "| model | decode insn/tok | llama.cpp | ratio | prompt insn/tok | llama.cpp | ratio | wall t=1 pp / tg tok/s | wall t=2 pp / tg tok/s |"
     echo "|---|---|---|---|---|---|---|---|---|"
     cat "$tmp/rows"
+    [ -s "$tmp/kw" ] && cat "$tmp/kw"
     [ -s "$tmp/threads" ] && cat "$tmp/threads"
     [ -s "$tmp/kernel" ] && cat "$tmp/kernel"
 }
@@ -192,8 +203,57 @@ kernel() {
     } >>"$tmp/kernel"
 }
 
+# Instructions per matmul weight: gen_gguf models with dim = ffn = KDIM
+# (default 1024; 2 layers, 4 heads / 2 KV heads, 302-token vocab: W = 2 x 6 x
+# dim^2 + dim x 302 weights multiplied per token, output included), one type
+# each (or a K mix); decode = (I(-n 24) - I(-n 8)) / 16 / W, prompt =
+# (I(20 words, -n 1) - I(SHORT, -n 1)) / token difference / W: whole tokens
+# (attention, norms, activation quantization, sampling) over the weights.
+kweights() {
+    dim=${KDIM:-1024}   # KDIM: another row length (a multiple of 256)
+    wts=$((2 * 6 * dim * dim + dim * 302))
+    long=$(tr -s ' \n' '  ' <"$M/reference/ppl-text.txt" | cut -d' ' -f1-20)
+    {
+        echo
+        echo "## K-quants: instructions per weight (generated models, rows of $dim)"
+        echo
+        echo "\`build/host/gen_gguf --dim $dim\` models (2 layers, dim = ffn = $dim, 4 heads / 2 KV heads,"
+        echo "302-token vocab): W = $wts matmul weights per token (output included). 1 thread,"
+        echo "-cpu $CPU, insncount plugin. decode = (I(-n 24) - I(-n 8)) / 16 / W after \"$SHORT\";"
+        echo "prompt = (I(first 20 words of ppl-text.txt, -n 1) - I(\"$SHORT\", -n 1)) / token"
+        echo "difference / W. Whole tokens (attention, norms, activation quantization, sampling)"
+        echo "over the weights, so a little above the matmul kernels alone. \"mix\": \`--mixed\`,"
+        echo "the layer matrices cycling through the type, Q6_K, Q5_K, Q8_0, Q4_K, Q4_0, F16,"
+        echo "output Q6_K (like llama-quantize's _M files)."
+        echo
+        echo "llama.cpp at TinyLlama-1.1B shape (issue 13; rows of 2048 and 5632, W = 1034420224):"
+        echo "Q4_K_M decode 657.71 M/tok = 0.636/weight, prompt 566.34 M = 0.547/weight; Q4_0"
+        echo "(Q6_K output) decode 333.69 M = 0.323, prompt 117.07 M = 0.113; its Q6_K output"
+        echo "costs 0.35/weight more than a Q8_0 one."
+        echo
+        echo "| model | decode insn/weight | prompt insn/weight |"
+        echo "|---|---|---|"
+    } >>"$tmp/kw"
+    for spec in q8_0 q4_0 q6_K q5_K q4_K q3_K q2_K q4_K:--mixed q3_K:--mixed q2_K:--mixed; do
+        ty=${spec%%:*} mix=
+        [ "$ty" = "$spec" ] || mix=--mixed
+        f=$tmp/gen-$ty$mix.gguf
+        build/host/gen_gguf --type "$ty" $mix --dim $dim -o "$f" >/dev/null ||
+            { echo "bench: gen_gguf --type $ty $mix --dim $dim failed" >&2; exit 1; }
+        i8=$(run "$f" "$SHORT" 8 1 1) || exit 1
+        i24=$(run "$f" "$SHORT" 24 1 1) || exit 1
+        is=$(run "$f" "$SHORT" 1 1 1) || exit 1
+        ns=$(prompt_tokens)
+        il=$(run "$f" "$long" 1 1 1) || exit 1
+        nl=$(prompt_tokens)
+        awk -v n="$ty${mix:+ mix}" -v d="$(( (i24 - i8) / 16 ))" -v p="$(( (il - is) / (nl - ns) ))" -v w="$wts" \
+            -v t="$((nl - ns))" 'BEGIN { printf "| %s | %.3f | %.3f (%d tok) |\n", n, d / w, p / w, t }' >>"$tmp/kw"
+    done
+}
+
 : >"$tmp/rows"
 : >"$tmp/kspeed"
+: >"$tmp/kw"
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 for spec in $MODELS; do
     IFS=: read -r name words ref_dec ref_pp FLAGS <<EOF
@@ -218,14 +278,17 @@ EOF
     run "$model" "$long" 64 2 0 >/dev/null || exit 1
     w2="$(rate prompt) / $(rate gen)"
     awk -v n="$(basename "$name")${FLAGS:+ $FLAGS}" -v d="$dec" -v rd="$ref_dec" -v p="$pp" -v rp="$ref_pp" \
-        -v w1="$w1" -v w2="$w2" -v t="$((nl - ns))" 'BEGIN {
-        printf "| %s | %.3fM | %.2fM | %.2fx | %.3fM (%d tok) | %.2fM | %.2fx | %s | %s |\n",
-            n, d / 1e6, rd, d / 1e6 / rd, p / 1e6, t, rp, p / 1e6 / rp, w1, w2 }' >>"$tmp/rows"
+        -v w1="$w1" -v w2="$w2" -v t="$((nl - ns))" 'BEGIN {   # rd, rp "-": no llama.cpp count
+        printf "| %s | %.3fM | %s | %s | %.3fM (%d tok) | %s | %s | %s | %s |\n", n, d / 1e6,
+            rd == "-" ? "-" : sprintf("%.2fM", rd), rd == "-" ? "-" : sprintf("%.2fx", d / 1e6 / rd),
+            p / 1e6, t, rp == "-" ? "-" : sprintf("%.2fM", rp), rp == "-" ? "-" : sprintf("%.2fx", p / 1e6 / rp),
+            w1, w2 }' >>"$tmp/rows"
 done
 FLAGS=
 if [ -z "$QUICK" ]; then
     threads
     kernel
 fi
+[ -z "$QUICK" ] || [ -n "$KQUANT" ] && kweights
 report
 [ -z "$OUT" ] || report >"$OUT"

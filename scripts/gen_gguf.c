@@ -7,9 +7,14 @@
  * llama.cpp's gpt2 loader wants it: position_embd, fused attn_qkv, LayerNorm
  * weights near 1 and every bias non-zero, so a forward pass that drops one
  * of them is caught), with 4 heads (no GQA) and the same vocab. --tied leaves
- * output.weight out (the output projection is then token_embd).
+ * output.weight out (the output projection is then token_embd). --wide
+ * (implied by the K-quant types, whose rows are super-blocks of 256) makes
+ * dim and ffn 256. --mixed cycles the layer matrices through the legacy
+ * types, or with a K-quant type through a mix like llama-quantize's Q4_K_M
+ * (K-quants, Q8_0, Q4_0, F16) with a Q6_K output. --dim N (a multiple of
+ * 256) makes dim and ffn N: longer rows for scripts/bench.sh's per-weight rows.
  *
- *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--arch gpt2] [--tied]
+ *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--wide] [--dim N] [--arch gpt2] [--tied]
  *   gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]
  *   gen_gguf --list-broken      one line per kind: KIND, layer, expected text, what
  */
@@ -17,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "lib/rand.h"
 #include "llm/gguf/gguf.h"
 #include "llm/gguf/gguf_write.h"
@@ -33,7 +39,7 @@ enum broken {
     BR_OK, BR_TRUNCATED, BR_TRUNCATED_HEADER, BR_BAD_MAGIC, BR_BAD_VERSION, BR_VERSION1,
     BR_BIG_ENDIAN, BR_HUGE_COUNT, BR_BAD_ALIGNMENT, BR_MISALIGNED, BR_TENSOR_OOB, BR_BAD_TYPE,
     BR_DUP_KEY, BR_DUP_TENSOR, BR_STRING_OOB, BR_SHAPE_MISMATCH, BR_VOCAB_MISMATCH,
-    BR_MISSING_TENSOR, BR_MISSING_KEY, BR_UNSUPPORTED_TYPE, BR_N_BROKEN
+    BR_MISSING_TENSOR, BR_MISSING_KEY, BR_UNSUPPORTED_TYPE, BR_K_ROW, BR_N_BROKEN
 };
 
 #define GGUF_ERR(kind, expect, what)  { kind, "gguf", expect, what }
@@ -60,7 +66,9 @@ static const struct {
     [BR_MISSING_TENSOR]   = MODEL_ERR("missing-tensor", "blk.1.ffn_up.weight", "blk.1.ffn_up.weight left out"),
     [BR_MISSING_KEY]      = MODEL_ERR("missing-key", "llama.embedding_length", "embedding_length left out"),
     [BR_UNSUPPORTED_TYPE] = MODEL_ERR("unsupported-type", "blk.0.ffn_down.weight",
-                                      "ffn 256, every ffn_down Q4_K (id 12, right size)"),
+                                      "every ffn_down IQ4_NL (id 20, right size)"),
+    [BR_K_ROW]            = GGUF_ERR("k-row", "q4_K block size 256",
+                                     "blk.0.ffn_down.weight declared Q4_K with rows of 96"),
 };
 
 /* ------------------------------------------------------------- weights */
@@ -89,7 +97,7 @@ static void encode(uint32_t type, const float *x, uint64_t n, uint8_t *out)
     }
     if (type == GGML_TYPE_F32)
         memcpy(out, x, n * sizeof *x);
-    else if (type == GGML_TYPE_Q4_K)        /* no quantizer: any bytes of the right size */
+    else if (type == GGML_TYPE_IQ4_NL)      /* no quantizer: any bytes of the right size */
         for (uint64_t i = 0; i < type_row_bytes(type, n); i++)
             out[i] = (uint8_t)rng_next();
     else if (type != GGML_TYPE_F16 && type != GGML_TYPE_BF16)
@@ -143,6 +151,8 @@ struct gen {
     struct hparams     hp;
     uint32_t           type;       /* matrices (and token_embd) */
     int                mixed;      /* cycle layer matrices through every type */
+    int                wide;       /* dim and ffn 256 */
+    uint32_t           dim;        /* --dim: dim and ffn this (0: 64 / 96, or 256 with --wide) */
     enum broken        broken;
     unsigned           n_matrix;   /* layer matrices written so far, for --mixed */
     int                gpt2;       /* --arch gpt2 */
@@ -153,6 +163,18 @@ static const uint32_t mix_cycle[] = {
     GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1,
     GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F32,
 };
+/* With a K-quant --type: Q/K/V, gate/up and down of one layer differ in type,
+ * so every matmul set mixes activation types (Q8_K, Q8_0, F16). Slot 0 takes
+ * the --type itself (Q4_K: Q4_K_M-like; Q3_K, Q2_K: Q3_K_M/Q2_K-like). */
+static const uint32_t kmix_cycle[] = {
+    GGML_TYPE_COUNT, GGML_TYPE_Q6_K, GGML_TYPE_Q5_K, GGML_TYPE_Q8_0,
+    GGML_TYPE_Q4_K, GGML_TYPE_Q4_0, GGML_TYPE_F16,
+};
+
+static int is_k(uint32_t type)
+{
+    return type_traits(type)->blck == 256;
+}
 
 static void add_tensor(struct gen *g, const char *name, uint64_t ne0, uint64_t ne1,
                        uint32_t type, float scale, float center)
@@ -171,6 +193,8 @@ static void add_tensor(struct gen *g, const char *name, uint64_t ne0, uint64_t n
     int last = g->broken == BR_TENSOR_OOB && strcmp(name, "blk.1.ffn_norm.weight") == 0;
     if (g->broken == BR_BAD_TYPE && strcmp(name, "blk.0.attn_norm.weight") == 0)
         type = 99;
+    if (g->broken == BR_K_ROW && strcmp(name, "blk.0.ffn_down.weight") == 0)
+        type = GGML_TYPE_Q4_K;
     if (g->broken == BR_MISALIGNED && strcmp(name, "blk.0.attn_norm.weight") == 0)
         gw_bytes(&g->w.data, q, 16);
     if (last) {
@@ -186,10 +210,15 @@ static void add_tensor(struct gen *g, const char *name, uint64_t ne0, uint64_t n
 
 static void add_matrix(struct gen *g, const char *name, uint64_t ne0, uint64_t ne1)
 {
-    uint32_t type = g->mixed ? mix_cycle[g->n_matrix++ % (sizeof mix_cycle / sizeof mix_cycle[0])]
-                             : g->type;
+    uint32_t type = g->type;
+    if (g->mixed && is_k(g->type)) {
+        type = kmix_cycle[g->n_matrix++ % (sizeof kmix_cycle / sizeof kmix_cycle[0])];
+        type = type == GGML_TYPE_COUNT ? g->type : type;
+    } else if (g->mixed) {
+        type = mix_cycle[g->n_matrix++ % (sizeof mix_cycle / sizeof mix_cycle[0])];
+    }
     if (g->broken == BR_UNSUPPORTED_TYPE && strstr(name, "ffn_down"))
-        type = GGML_TYPE_Q4_K;
+        type = GGML_TYPE_IQ4_NL;
     if (g->broken == BR_MISSING_TENSOR && strcmp(name, "blk.1.ffn_up.weight") == 0)
         return;
     add_tensor(g, name, ne0, ne1, type, 1.0f / sqrtf((float)ne0), 0.0f);
@@ -214,6 +243,11 @@ static uint32_t file_type(uint32_t t)   /* llama_ftype for a uniform file of typ
     case GGML_TYPE_Q8_0: return 7;
     case GGML_TYPE_Q5_0: return 8;
     case GGML_TYPE_Q5_1: return 9;
+    case GGML_TYPE_Q2_K: return 10;
+    case GGML_TYPE_Q3_K: return 11;   /* Q3_K_S; mixed: 12, Q3_K_M */
+    case GGML_TYPE_Q4_K: return 14;   /* Q4_K_S; mixed: 15, Q4_K_M */
+    case GGML_TYPE_Q5_K: return 16;
+    case GGML_TYPE_Q6_K: return 18;
     case GGML_TYPE_BF16: return 32;
     default:             return 0;
     }
@@ -290,7 +324,8 @@ static void write_keys(struct gen *g)
     gw_kv_u32(w, "llama.rope.dimension_count", hp->dim / hp->n_heads);
     gw_kv_f32(w, "llama.rope.freq_base", 10000.0f);
     gw_kv_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-    gw_kv_u32(w, "general.file_type", file_type(g->type));
+    gw_kv_u32(w, "general.file_type", file_type(g->type) + (g->mixed && (g->type == GGML_TYPE_Q3_K || g->type == GGML_TYPE_Q4_K ||
+                                                                        g->type == GGML_TYPE_Q5_K)));
     if (g->type != GGML_TYPE_F32 || g->mixed)
         gw_kv_u32(w, "general.quantization_version", 2);
     if (g->broken == BR_BAD_ALIGNMENT)
@@ -309,9 +344,9 @@ static void write_tensors(struct gen *g)
     char name[64];
     add_tensor(g, "token_embd.weight", hp->dim, vocab, g->type, 1.0f, 0.0f);
     add_norm(g, "output_norm.weight", hp->dim);
+    const uint32_t out_type = !g->mixed ? g->type : is_k(g->type) ? GGML_TYPE_Q6_K : GGML_TYPE_Q8_0;
     if (!g->tied)
-        add_tensor(g, "output.weight", hp->dim, N_VOCAB, g->mixed ? GGML_TYPE_Q8_0 : g->type,
-                   1.0f / sqrtf((float)hp->dim), 0.0f);
+        add_tensor(g, "output.weight", hp->dim, N_VOCAB, out_type, 1.0f / sqrtf((float)hp->dim), 0.0f);
     for (uint32_t l = 0; l < hp->n_layers; l++) {
 #define T(suffix) (snprintf(name, sizeof name, "blk.%u." suffix, l), name)
         add_matrix(g, T("attn_q.weight"), hp->dim, hp->dim);
@@ -346,20 +381,22 @@ static void damage(struct gw_buf *img, enum broken b)
 static uint32_t parse_type(const char *s)
 {
     static const uint32_t ok[] = { GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0,
-                                   GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0 };
+                                   GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0,
+                                   GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K,
+                                   GGML_TYPE_Q6_K };
     for (unsigned i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (strcmp(type_traits(ok[i])->name, s) == 0)
+        if (strcasecmp(type_traits(ok[i])->name, s) == 0)
             return ok[i];
-    fprintf(stderr, "gen_gguf: unknown type '%s' (f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0)\n", s);
+    fprintf(stderr, "gen_gguf: unknown type '%s' (f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k)\n", s);
     exit(2);
 }
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--arch llama|gpt2] [--tied]\n"
+    fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--wide] [--dim N] [--arch llama|gpt2] [--tied]\n"
                     "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
                     "       gen_gguf --list-broken\n"
-                    "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 (default q8_0)\n");
+                    "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k (default q8_0)\n");
     exit(2);
 }
 
@@ -379,6 +416,8 @@ int main(int argc, char **argv)
             g.mixed = 1;
         } else if (strcmp(a, "--tied") == 0) {
             g.tied = 1;
+        } else if (strcmp(a, "--wide") == 0) {
+            g.wide = 1;
         } else if (!v) {
             usage();
         } else if (strcmp(a, "--type") == 0) {
@@ -389,6 +428,8 @@ int main(int argc, char **argv)
             g.gpt2 = strcmp(v, "gpt2") == 0, i++;
         } else if (strcmp(a, "-o") == 0) {
             out = v, i++;
+        } else if (strcmp(a, "--dim") == 0) {
+            g.dim = (uint32_t)strtoul(v, NULL, 0), i++;
         } else if (strcmp(a, "--seed") == 0) {
             seed = strtoull(v, NULL, 0), i++;
         } else if (strcmp(a, "--broken") == 0) {
@@ -406,14 +447,21 @@ int main(int argc, char **argv)
     }
     if (!out)
         usage();
-    if (g.broken == BR_UNSUPPORTED_TYPE)
-        g.hp.ffn = 256;              /* ffn_down rows must be a multiple of Q4_K's 256 */
     if (g.gpt2 && g.broken != BR_OK) {
         fprintf(stderr, "gen_gguf: --broken makes llama files only\n");
         return 2;
     }
     if (g.gpt2)
         g.hp.n_kv_heads = g.hp.n_heads;
+    if (g.wide || is_k(g.type))
+        g.hp.dim = g.hp.ffn = 256;   /* K-quant rows are whole super-blocks */
+    if (g.dim) {
+        if (g.dim % 256 != 0 || g.dim > 4096) {
+            fprintf(stderr, "gen_gguf: --dim %u: want a multiple of 256 up to 4096\n", g.dim);
+            return 2;
+        }
+        g.hp.dim = g.hp.ffn = g.dim;
+    }
     rng_state = seed;
     gw_init(&g.w);
     (g.gpt2 ? write_keys_gpt2 : write_keys)(&g);

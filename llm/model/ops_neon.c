@@ -1,5 +1,5 @@
 /* llm/model/ops_neon.c: NEON twins of ops.c's softmax, SwiGLU, RMSNorm, RoPE and of
- * the activation quantizers (Q8_0, Q8_1, F16), four lanes at a time with the
+ * the activation quantizers (Q8_0, Q8_1, Q8_K, F16), four lanes at a time with the
  * same operations in the same order (one FMA where the scalar code has
  * fma_f32, a rounded product and add elsewhere, sequential double sums kept
  * sequential), so results are bit-identical (quant_neon_test.c compares
@@ -179,6 +179,45 @@ static int32_t q8_block(const float *x, int8_t *q, uint16_t *dh, float *dout)
     return vaddvq_s32(sum);
 }
 
+/* quantize_q8_K of quant_k.c on one super-block. The signed max comes from
+ * FMAXV/FMINV; a NaN, or +a and -a both present (the first one wins there),
+ * takes the scalar scan. Levels: the low bits of fma(iscale, x, 1.5 * 2^23),
+ * capped at 127; block sums of 16 by SADDLV. */
+static void q8k_block(const float *x, struct block_q8_K *y)
+{
+    float32x4_t hi4 = vld1q_f32(x), lo4 = hi4;
+    for (int k = 4; k < QK_K; k += 4) {
+        const float32x4_t v = vld1q_f32(x + k);
+        hi4 = vmaxq_f32(hi4, v);
+        lo4 = vminq_f32(lo4, v);
+    }
+    const float hi = vmaxvq_f32(hi4), lo = vminvq_f32(lo4);
+    if (hi != hi || lo != lo || hi == -lo) {   /* NaN, tie, or all zero */
+        quantize_q8_K(x, y, QK_K);
+        return;
+    }
+    const float iscale = -127.0f / (hi > -lo ? hi : lo);
+    const float32x4_t vs = vdupq_n_f32(iscale), magic = vdupq_n_f32(12582912.0f);
+    for (int k = 0; k < QK_K; k += 16) {
+        int16x8_t h[2];
+        UNROLL
+        for (int p = 0; p < 2; p++) {
+            int32x4_t l[2];
+            UNROLL
+            for (int q = 0; q < 2; q++) {
+                const float32x4_t v = vfmaq_f32(magic, vld1q_f32(x + k + 8 * p + 4 * q), vs);
+                const uint32x4_t bits = vandq_u32(vreinterpretq_u32_f32(v), vdupq_n_u32(0x7fffff));
+                l[q] = vminq_s32(vsubq_s32(vreinterpretq_s32_u32(bits), vdupq_n_s32(0x400000)), vdupq_n_s32(127));
+            }
+            h[p] = vcombine_s16(vmovn_s32(l[0]), vmovn_s32(l[1]));
+        }
+        const int8x16_t q = vcombine_s8(vmovn_s16(h[0]), vmovn_s16(h[1]));
+        vst1q_s8(y->qs + k, q);
+        y->bsums[k / 16] = vaddlvq_s8(q);
+    }
+    y->d = 1.0f / iscale;
+}
+
 void neon_quantize(enum ggml_type t, const float *x, void *y, int64_t n)
 {
     if (t == GGML_TYPE_Q8_0) {
@@ -200,6 +239,9 @@ void neon_quantize(enum ggml_type t, const float *x, void *y, int64_t n)
             vst1_f16((__fp16 *)y + i, vcvt_f16_f32(vld1q_f32(x + i)));
         for (; i < n; i++)
             ((__fp16 *)y)[i] = (__fp16)x[i];
+    } else if (t == GGML_TYPE_Q8_K) {
+        for (int64_t i = 0; i < n / QK_K; i++)
+            q8k_block(x + i * QK_K, (struct block_q8_K *)y + i);
     } else {
         quantize_row(t, x, y, n);
     }

@@ -2,7 +2,8 @@
  * type_traits_cpu at llama.cpp c392e50), fp16/bf16 conversions with the
  * hardware's rounding, the float dot products (ggml-cpu.c ggml_vec_dot_f32/f16/
  * bf16, ARM_NEON branch without FP16 vector arithmetic) and the per-type
- * dispatch into quant_ref.c. */
+ * dispatch into quant_ref.c (legacy types), quant_k.c (Q4_K..Q6_K, Q8_K) and
+ * quant_k23.c (Q2_K, Q3_K). */
 #include "llm/quant/quant_impl.h"
 #include "lib/math.h"
 
@@ -18,11 +19,11 @@ static const struct type_traits traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_Q5_1]    = T("q5_1",    32,  24,  true,  Q8_1),
     [GGML_TYPE_Q8_0]    = T("q8_0",    32,  34,  true,  Q8_0),
     [GGML_TYPE_Q8_1]    = T("q8_1",    32,  36,  false, Q8_1),
-    [GGML_TYPE_Q2_K]    = T("q2_K",    256, 84,  false, Q8_K),
-    [GGML_TYPE_Q3_K]    = T("q3_K",    256, 110, false, Q8_K),
-    [GGML_TYPE_Q4_K]    = T("q4_K",    256, 144, false, Q8_K),
-    [GGML_TYPE_Q5_K]    = T("q5_K",    256, 176, false, Q8_K),
-    [GGML_TYPE_Q6_K]    = T("q6_K",    256, 210, false, Q8_K),
+    [GGML_TYPE_Q2_K]    = T("q2_K",    256, 84,  true,  Q8_K),
+    [GGML_TYPE_Q3_K]    = T("q3_K",    256, 110, true,  Q8_K),
+    [GGML_TYPE_Q4_K]    = T("q4_K",    256, 144, true,  Q8_K),
+    [GGML_TYPE_Q5_K]    = T("q5_K",    256, 176, true,  Q8_K),
+    [GGML_TYPE_Q6_K]    = T("q6_K",    256, 210, true,  Q8_K),
     [GGML_TYPE_Q8_K]    = T("q8_K",    256, 292, false, F32),
     [GGML_TYPE_IQ2_XXS] = T("iq2_xxs", 256, 66,  false, Q8_K),
     [GGML_TYPE_IQ2_XS]  = T("iq2_xs",  256, 74,  false, Q8_K),
@@ -269,6 +270,12 @@ void quantize_row(enum ggml_type t, const float *src, void *dst, int64_t n)
     case GGML_TYPE_Q5_1: quantize_q5_1_ref(src, dst, n); break;
     case GGML_TYPE_Q8_0: quantize_q8_0_neon(src, dst, n); break;
     case GGML_TYPE_Q8_1: quantize_q8_1_neon(src, dst, n); break;
+    case GGML_TYPE_Q2_K: quantize_q2_K_ref(src, dst, n); break;
+    case GGML_TYPE_Q3_K: quantize_q3_K_ref(src, dst, n); break;
+    case GGML_TYPE_Q4_K: quantize_q4_K_ref(src, dst, n); break;
+    case GGML_TYPE_Q5_K: quantize_q5_K_ref(src, dst, n); break;
+    case GGML_TYPE_Q6_K: quantize_q6_K_ref(src, dst, n); break;
+    case GGML_TYPE_Q8_K: quantize_q8_K(src, dst, n); break;
     default: break;   /* callers check type_traits()->supported first */
     }
 }
@@ -302,6 +309,12 @@ void dequantize_row(enum ggml_type t, const void *src, float *dst, int64_t n)
     case GGML_TYPE_Q5_1: dequantize_q5_1(src, dst, n); break;
     case GGML_TYPE_Q8_0: dequantize_q8_0(src, dst, n); break;
     case GGML_TYPE_Q8_1: dequantize_q8_1(src, dst, n); break;
+    case GGML_TYPE_Q2_K: dequantize_q2_K(src, dst, n); break;
+    case GGML_TYPE_Q3_K: dequantize_q3_K(src, dst, n); break;
+    case GGML_TYPE_Q4_K: dequantize_q4_K(src, dst, n); break;
+    case GGML_TYPE_Q5_K: dequantize_q5_K(src, dst, n); break;
+    case GGML_TYPE_Q6_K: dequantize_q6_K(src, dst, n); break;
+    case GGML_TYPE_Q8_K: dequantize_q8_K(src, dst, n); break;
     default: break;
     }
 }
@@ -317,6 +330,11 @@ float vec_dot(enum ggml_type t, int64_t n, const void *w, const void *x)
     case GGML_TYPE_Q5_0: return dot_q5_0_q8_0(n, w, x);
     case GGML_TYPE_Q5_1: return dot_q5_1_q8_1(n, w, x);
     case GGML_TYPE_Q8_0: return dot_q8_0_q8_0(n, w, x);
+    case GGML_TYPE_Q2_K: return dot_q2_K_q8_K(n, w, x);
+    case GGML_TYPE_Q3_K: return dot_q3_K_q8_K(n, w, x);
+    case GGML_TYPE_Q4_K: return dot_q4_K_q8_K(n, w, x);
+    case GGML_TYPE_Q5_K: return dot_q5_K_q8_K(n, w, x);
+    case GGML_TYPE_Q6_K: return dot_q6_K_q8_K(n, w, x);
     default:             return 0.0f;
     }
 }

@@ -1,6 +1,6 @@
 /* llm/quant/quant.h: ggml tensor types: the size table for every type a GGUF file may
  * name, and for the supported ones (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
- * plus the activation types Q8_0/Q8_1) the scalar reference: quantize,
+ * Q4_K, Q5_K, Q6_K, plus the activation types Q8_0/Q8_1/Q8_K) the scalar reference: quantize,
  * dequantize and dot products. Bit layouts and rounding follow ggml-cpu on arm64. */
 #ifndef LLM_QUANT_H
 #define LLM_QUANT_H

@@ -53,12 +53,19 @@ static void fill_weights(enum ggml_type ty, uint8_t *w, size_t bytes)
         return;
     }
     const struct type_traits *tt = type_traits(ty);
-    const bool has_m = ty == GGML_TYPE_Q4_1 || ty == GGML_TYPE_Q5_1;
-    for (size_t b = 0; b + tt->size <= bytes; b += tt->size) {
+    const bool has_m = ty == GGML_TYPE_Q4_1 || ty == GGML_TYPE_Q5_1 || ty == GGML_TYPE_Q4_K ||
+                       ty == GGML_TYPE_Q5_K || ty == GGML_TYPE_Q2_K;
+    const size_t d_at = ty == GGML_TYPE_Q6_K ? 208 : ty == GGML_TYPE_Q2_K ? 80 : ty == GGML_TYPE_Q3_K ? 108 : 0;
+    const size_t m_at = ty == GGML_TYPE_Q2_K ? 82 : 2;
+    for (size_t b = 0, i = 0; b + tt->size <= bytes; b += tt->size, i++) {
         uint16_t d = fp32_to_fp16(rnd_float(-0.05f, 0.08f)), m = fp32_to_fp16(rnd_float(-0.5f, 0.3f));
-        memcpy(w + b, &d, 2);
+        if (tt->blck == QK_K && i % 3 == 1) {   /* an all-zero super-block: d = dmin = 0 */
+            memset(w + b, 0, tt->size);
+            continue;
+        }
+        memcpy(w + b + d_at, &d, 2);
         if (has_m)
-            memcpy(w + b + 2, &m, 2);
+            memcpy(w + b + m_at, &m, 2);
     }
 }
 
@@ -110,15 +117,23 @@ SELFTEST(neon_quantize_q8_activations)
         if (rep == 1)
             for (int i = 0; i < QK; i++)   /* an all-zero block */
                 x[QK + i] = 0.0f;
+        if (rep == 1)
+            for (int i = 0; i < QK_K; i++)   /* an all-zero super-block */
+                x[QK_K + i] = 0.0f;
         if (rep == 2)
             x[5] = 1.0f / 0.0f;
+        if (rep == 3)
+            x[300] = -20.0f, x[301] = 20.0f;   /* Q8_K: a tie for the signed max, the first wins */
+        if (rep == 4)
+            x[600] = 0.0f / 0.0f;
         for (int j = 0, nk = neon_tables(k); j < nk; j++) {
-            for (int q = 0; q < 2; q++) {
-                enum ggml_type ty = q ? GGML_TYPE_Q8_1 : GGML_TYPE_Q8_0;
+            for (int q = 0; q < 3; q++) {
+                enum ggml_type ty = q == 2 ? GGML_TYPE_Q8_K : q ? GGML_TYPE_Q8_1 : GGML_TYPE_Q8_0;
+                const int n = q == 2 ? MAX_N / QK_K * QK_K : MAX_N;
                 memset(a, 0, sizeof a);
                 memset(b, 0, sizeof b);
-                quantize_row(ty, x, a, MAX_N);
-                k[j]->quantize(ty, x, b, MAX_N);
+                quantize_row(ty, x, a, n);
+                k[j]->quantize(ty, x, b, n);
                 ST_CHECK(memcmp(a, b, sizeof a) == 0, "%s: %s rep %d differs", k[j]->name,
                          type_traits(ty)->name, rep);
             }
@@ -141,6 +156,8 @@ static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum g
     const size_t x_row = (size_t)type_row_bytes(xt, n);
     fill_weights(ty, w, w_row * rows);
     fill_asym(xf, (int)(n * n_tok));
+    if (xt == GGML_TYPE_Q8_K && n_tok > 1)   /* an all-zero activation super-block (d = 0) */
+        memset(xf + n, 0, QK_K * sizeof *xf);
     for (uint32_t j = 0; j < n_tok; j++)
         quantize_row(xt, xf + j * n, xq + j * x_row, n);
     struct mm_args m = { .order = o, .type = ty, .n = n, .w = w, .w_row = w_row, .x = xq,
@@ -216,6 +233,26 @@ SELFTEST(neon_matmul_quantized)
                             !ok_matmul(t, k[j], ty, OPS_REPACKED, ns[ni], rows, tok))
                             return;
                     }
+}
+
+/* K-quant weights on Q8_K activations: 1, 3 and 5 super-blocks, every
+ * third weight super-block and some activation ones all zero, token counts
+ * that fill tiles of 4 and leave 1 to 3 over. */
+SELFTEST(neon_matmul_k)
+{
+    static const enum ggml_type types[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+                                            GGML_TYPE_Q2_K, GGML_TYPE_Q3_K };
+    static const uint32_t ns[] = { QK_K, 3 * QK_K, 5 * QK_K };
+    static const uint32_t toks[] = { 1, 3, 4, 6, 9, 19 };   /* 19: Q2_K/Q3_K tiles of 16 + 3 */
+    static const uint32_t row_counts[] = { 1, 3, 4, 5, 9 };
+    const struct cpu_ops *k[3];
+    for (int j = 0, nk = neon_tables(k); j < nk; j++)
+        for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++)
+            for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+                for (size_t ri = 0; ri < sizeof row_counts / sizeof row_counts[0]; ri++)
+                    for (size_t tk = 0; tk < sizeof toks / sizeof toks[0]; tk++)
+                        if (!ok_matmul(t, k[j], types[ti], OPS_VEC_DOT, ns[ni], row_counts[ri], toks[tk]))
+                            return;
 }
 
 SELFTEST(neon_matmul_float)

@@ -5,7 +5,8 @@
 #    (memcmp of kernel outputs on random asymmetric data, odd sizes);
 #  - whole runs: build/host-arm64/llm --json (ids and logits) with the NEON
 #    kernels must be byte-identical to the same run with --scalar, and so
-#    must Q4_0 with its weights repacked at load (--repack).
+#    must Q4_0 with its weights repacked at load (--repack), and the K-quant
+#    files (generated mixes, the stories260K-pad256 ones).
 # (the scalar reference runs on 1 thread, the NEON runs on all: threads must
 # not change a bit either). Prints PASS/FAIL/SKIP lines.
 cd "$(dirname "$0")/../.." || exit 1
@@ -36,15 +37,55 @@ for cpu in $CPUS; do
     fi
 done
 
-if [ ! -d "$MODELS" ]; then
-    echo "SKIP neon whole runs: $MODELS not present"
-    exit $((fails > 0))
-fi
 prompt="Once upon a time there was a big dog named"
 run() {   # cpu model kv out [--scalar]
     timeout 120 qemu-aarch64 -cpu "$1" "$LLM" -m "$2" -p "$prompt" -n 24 --temp 0 --json \
         --kv-type "$3" $5 >"$4" 2>"$tmp/err"
 }
+# K-quant files (their own kernels; Q4_0 pad256 repacks beside a Q6_K output):
+# generated Q4_K_M-like and Q3_K_M-like mixes (Q3_K beside Q4_K..Q6_K, Q8_0,
+# Q4_0, F16), and the pad256 files when ../shared has them.
+kfiles=
+for t in q4_K q3_K; do
+    if build/host/gen_gguf --type $t --mixed -o "$tmp/kmix-$t.gguf" >/dev/null 2>&1; then
+        kfiles="$kfiles $tmp/kmix-$t.gguf"
+    else
+        echo "FAIL neon k-quant runs: build/host/gen_gguf --type $t --mixed failed"
+        fails=$((fails + 1))
+    fi
+done
+for t in q6_k q5_k_m q4_k_m q4_0 q3_k_m q2_k; do
+    f=../shared/models/stories260K-pad256/stories260K-pad256-$t.gguf
+    [ -f "$f" ] && kfiles="$kfiles $f"
+done
+for model in $kfiles; do
+    t=$(basename "$model" .gguf)
+    if ! run max "$model" f16 "$tmp/scalar" "--scalar -t 1"; then
+        echo "FAIL neon run $t: scalar run failed: $(tail -n 1 "$tmp/err")"
+        fails=$((fails + 1))
+        continue
+    fi
+    for cpu in $CPUS; do
+        for flags in "" --repack; do
+            [ -z "$flags" ] || [ "$t" = stories260K-pad256-q4_0 ] || continue
+            name="neon run $t${flags:+ $flags} [$cpu]"
+            if ! run "$cpu" "$model" f16 "$tmp/neon" "$flags"; then
+                echo "FAIL $name: run failed: $(tail -n 1 "$tmp/err")"
+                fails=$((fails + 1))
+            elif cmp -s "$tmp/neon" "$tmp/scalar"; then
+                echo "PASS $name: --json output identical to --scalar"
+            else
+                echo "FAIL $name: --json output differs from --scalar"
+                fails=$((fails + 1))
+            fi
+        done
+    done
+done
+
+if [ ! -d "$MODELS" ]; then
+    echo "SKIP neon whole runs: $MODELS not present"
+    exit $((fails > 0))
+fi
 for t in f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1; do
     model=$MODELS/stories260K-$t.gguf
     [ -f "$model" ] || { echo "SKIP neon run $t: $model missing"; continue; }

@@ -39,6 +39,8 @@ for ty in f32 f16 q4_0 q8_0; do
 done
 build/host/gen_gguf --type q4_1 --mixed -o $models/gen-mixed.gguf || exit 1
 build/host/gen_gguf --arch gpt2 --type q8_0 -o $models/gen-gpt2.gguf || exit 1
+build/host/gen_gguf --type q4_K --mixed -o $models/gen-kmix.gguf || exit 1   # K-quants, Q6_K output
+build/host/gen_gguf --type q3_K --mixed -o $models/gen-k3mix.gguf || exit 1  # Q3_K beside them
 for f in $S/stories260K/stories260K-q4_0.gguf $S/stories260K/stories260K-f32.gguf; do
     [ -f "$f" ] && cp "$f" $models/
 done

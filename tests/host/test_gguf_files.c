@@ -323,6 +323,49 @@ static void check_generated(void)
     tu_gguf_free(&a), tu_gguf_free(&b), tu_gguf_free(&c);
 }
 
+/* K-quant types: --wide models (dim and ffn 256), each tensor close to the
+ * wide F32 file's (same seed, same floats); --mixed with a K type mixes
+ * K-quants, Q8_0, Q4_0 and F16 with a Q6_K output, as llama-quantize's Q4_K_M. */
+static void check_generated_k(void)
+{
+    static const char *const types[] = { "q4_K", "q5_K", "q6_K", "q4_K" };
+    static const float tol[] = { 0.15f, 0.08f, 0.04f, 0.15f };
+    struct tu_gguf ref = { 0 };
+    bool have_ref = run_gen("--type f32 --wide", "f32w.gguf") && load_gen(&ref, "f32w.gguf");
+    tu_check(have_ref && key_u32(&ref.f, "llama.embedding_length") == 256 &&
+             key_u32(&ref.f, "llama.feed_forward_length") == 256, "gguf_files/gen/f32_wide",
+             "gen_gguf --wide failed or not 256 wide: %s", ref.err.msg);
+    if (!have_ref)
+        return;
+    for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++) {
+        const bool mixed = i == 3;
+        char args[64], out[32], name[128], why[128] = "";
+        bool seen[GGML_TYPE_COUNT] = { false };
+        struct tu_gguf l = { 0 };
+        snprintf(args, sizeof args, "--type %s%s", types[i], mixed ? " --mixed" : "");
+        snprintf(out, sizeof out, "k%u.gguf", i);
+        snprintf(name, sizeof name, "gguf_files/gen/%s%s", types[i], mixed ? "_mixed" : "");
+        bool ok = run_gen(args, out) && load_gen(&l, out) && l.f.n_tensors == ref.f.n_tensors;
+        for (uint64_t k = 0; ok && k < l.f.n_tensors; k++) {
+            const struct gguf_tensor *t = &l.f.tensors[k], *r = &ref.f.tensors[k];
+            const float d = tensor_diff(t, r);
+            seen[t->type] = true;
+            if (t->name.len != r->name.len || memcmp(t->name.ptr, r->name.ptr, t->name.len) || d > tol[i])
+                ok = false, snprintf(why, sizeof why, "%.*s: error %g > %g", (int)t->name.len, t->name.ptr,
+                                     d, tol[i]);
+        }
+        const bool types_ok = mixed ? seen[GGML_TYPE_Q4_K] && seen[GGML_TYPE_Q5_K] && seen[GGML_TYPE_Q6_K] &&
+                                          seen[GGML_TYPE_Q8_0] && seen[GGML_TYPE_Q4_0] && seen[GGML_TYPE_F16] &&
+                                          tensor_type(&l.f, "output.weight") == GGML_TYPE_Q6_K
+                                    : tensor_type(&l.f, "blk.1.ffn_down.weight") == GGML_TYPE_Q4_K + (int)i;
+        if (ok && !types_ok)
+            ok = false, snprintf(why, sizeof why, "tensor types wrong");
+        tu_check(ok, name, "%s %s", why, l.err.msg);
+        tu_gguf_free(&l);
+    }
+    tu_gguf_free(&ref);
+}
+
 /* The defect a model-level broken file must still show after parsing. */
 static bool model_defect_present(const char *kind, const struct gguf_file *f)
 {
@@ -337,8 +380,8 @@ static bool model_defect_present(const char *kind, const struct gguf_file *f)
     if (!strcmp(kind, "missing-key"))
         return !gguf_find_key(f, "llama.embedding_length") && gguf_find_key(f, "llama.block_count");
     if (!strcmp(kind, "unsupported-type"))
-        return tensor_type(f, "blk.0.ffn_down.weight") == GGML_TYPE_Q4_K &&
-               !type_traits(GGML_TYPE_Q4_K)->supported;
+        return tensor_type(f, "blk.0.ffn_down.weight") == GGML_TYPE_IQ4_NL &&
+               !type_traits(GGML_TYPE_IQ4_NL)->supported;
     return false;
 }
 
@@ -386,6 +429,7 @@ int main(int argc, char **argv)
         return 1;
     }
     check_generated();
+    check_generated_k();
     check_broken();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);

@@ -2,7 +2,7 @@
  * (llm/llm.h) on models written by gen_gguf (found beside this program), so
  * it needs nothing from ../shared. Checks: every type loads and generates the
  * same ids twice; F16/BF16/quantized logits stay near the F32 model's,
- * ordered by precision; the F16 and F32 KV caches agree; a batched prompt
+ * ordered by precision (the K-quants and a Q4_K_M-like mix at dim 256 too); the F16 and F32 KV caches agree; a batched prompt
  * equals the same prompt fed token by token; on_token can cancel; a
  * vocabulary-only open tokenizes alike and refuses sessions; a full context,
  * NaN weights, an unknown architecture and gen_gguf's broken files all fail
@@ -218,6 +218,52 @@ static void test_types(void)
              diff[1], diff[3], diff[4], diff[5], diff[6], diff[7]);
 }
 
+/* K-quant models (gen_gguf --wide: dim and ffn 256) and mixes like
+ * llama-quantize's Q4_K_M and Q3_K_M (K-quants, Q8_0, Q4_0 and F16 in one
+ * layer, Q6_K output): each loads, generates, repeats itself, and stays near
+ * the wide F32 model's logits, more bits nearer than fewer. */
+static void test_k_types(void)
+{
+    static const char *const k_args[] = { "--type f32 --wide", "--type q6_K", "--type q5_K", "--type q4_K",
+                                          "--type q3_K", "--type q2_K", "--type q4_K --mixed",
+                                          "--type q3_K --mixed" };
+    static const char *const k_names[] = { "f32w", "q6_K", "q5_K", "q4_K", "q3_K", "q2_K", "q4_K_mixed",
+                                           "q3_K_mixed" };
+    enum { N_K = sizeof k_args / sizeof k_args[0] };
+    static struct run ref, a, b;
+    struct llm_stats st;
+    double diff[N_K] = { 0 };
+    char path[600], name[128];
+    for (int i = 0; i < N_K; i++) {
+        struct loaded L = { 0 };
+        struct llm_err err = {{0}};
+        snprintf(name, sizeof name, "model/%s/generate", k_names[i]);
+        if (make_model(k_args[i], k_names[i], path, sizeof path) || load(&L, path, NULL)) {
+            tu_check(false, name, "gen_gguf %s or load failed: %s", k_args[i], L.err.msg);
+            unload(&L);
+            continue;
+        }
+        struct llm_model_info mi;
+        llm_get_model_info(L.m, &mi);
+        int rc = run_gen(&L, LLM_KV_F16, 0, N_GEN, PROMPT, &a, &st, &err);
+        tu_check(rc == 0 && a.n == N_GEN && mi.n_embd == 256, name, "rc %d, %u tokens, n_embd %u: %s", rc, a.n,
+                 mi.n_embd, err.msg);
+        rc = run_gen(&L, LLM_KV_F16, 0, N_GEN, PROMPT, &b, &st, &err);
+        snprintf(name, sizeof name, "model/%s/deterministic", k_names[i]);
+        tu_check(rc == 0 && !memcmp(a.ids, b.ids, sizeof a.ids) && !memcmp(a.logits, b.logits, sizeof a.logits),
+                 name, "second run differs");
+        if (i == 0)
+            ref = a;
+        else
+            diff[i] = max_diff(a.logits[0], ref.logits[0], ref.n_vocab) / spread(ref.logits[0], ref.n_vocab);
+        unload(&L);
+    }
+    tu_check(diff[1] > 0 && diff[1] < diff[3] && diff[2] < diff[3] && diff[3] < diff[4] && diff[4] < diff[5] &&
+             diff[5] < 0.5 && diff[6] < 0.25 && diff[7] < 0.35, "model/k_precision_order",
+             "q6_K %.3g q5_K %.3g q4_K %.3g q3_K %.3g q2_K %.3g mixed q4_K %.3g q3_K %.3g", diff[1], diff[2],
+             diff[3], diff[4], diff[5], diff[6], diff[7]);
+}
+
 /* The prompt as one batch and token by token (n_batch 1), F32 everything:
  * the paths differ only in summation order, so every step's logits agree to
  * float rounding and the greedy ids are the same. (forward()'s refusals are
@@ -398,6 +444,7 @@ int main(int argc, char **argv)
         return 1;
     }
     test_types();
+    test_k_types();
     char f32[600];
     struct loaded L;
     if (make_model("--type f32", "f32", f32, sizeof f32) == 0 && load(&L, f32, NULL) == 0) {

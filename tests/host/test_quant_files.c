@@ -1,5 +1,6 @@
 /* tests/host/test_quant_files.c: the reference quantizers against llama-quantize.
- * Every quantized or F16 matrix in the stories260K files under ../shared/models
+ * Every quantized or F16 matrix in the stories260K and stories260K-pad256 (K-quant)
+ * files under ../shared/models
  * must come out byte for byte the same when the F32 file's tensor of the same
  * name is quantized with quantize_row_ref(), row by row. */
 #include <stdarg.h>
@@ -93,6 +94,12 @@ int main(void)
         { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-q5_1.gguf" },
         { "stories260K/stories260K-f32.gguf", "stories260K/stories260K-q8_0.gguf" },
         { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q8_0.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q6_k.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q5_k_m.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q4_k_m.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q4_0.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q3_k_m.gguf" },
+        { "stories260K-pad256/stories260K-pad256-f32.gguf", "stories260K-pad256/stories260K-pad256-q2_k.gguf" },
     };
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         char name[128], path[256];

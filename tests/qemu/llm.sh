@@ -4,7 +4,9 @@
 # the ESP as /boot/NAME). Greedy ids of "Once upon a time" must equal
 # llama.cpp's (../shared/models/reference: F32 exactly, Q4_0 up to a near tie);
 # a truncated or garbage file is refused and the shell goes on; Ctrl-C (0x03)
-# stops a long generation; --smp 2 gives the same ids. Without ../shared the
+# stops a long generation; --smp 2 gives the same ids; the pad256 Q4_K_M file
+# (K-quants) gives llama.cpp's ids exactly on both boots, and so do Q3_K_M
+# (--smp 2) and Q2_K (-cpu cortex-a72). Without ../shared the
 # same paths run on a generated model, checked against the host build.
 # Every boot runs under scripts/run-qemu.sh --timeout.
 cd "$(dirname "$0")/../.." || exit 1
@@ -122,6 +124,39 @@ for l in open(sys.argv[1]):
     expect k_smp2 smp2_two_cpus "kernel: 2 cpus"
     check_ids k_smp2 smp2_f32_ids 1 "$ref/stories260K-f32.arm64.jsonl" exact
 fi
+# K-quants (Q4_K + Q6_K, Q8_K activations): the pad256 Q4_K_M file against
+# llama.cpp exactly, on 1 and 2 cpus; without ../shared a generated Q4_K_M-like
+# mix against the host build.
+k4m=$models/stories260K-pad256/stories260K-pad256-q4_k_m.gguf
+k4m_ref=$ref/stories260K-pad256-q4_k_m.arm64.jsonl
+if [ -f "$k4m" ] && [ -f "$k4m_ref" ]; then
+    k_ids_ref=$k4m_ref
+else
+    skip pad256 "$k4m or $k4m_ref absent: generated K-quant mix only"
+    k4m=$w/gen-kmix.gguf
+    k_ids_ref=$w/gen-kmix-host.jsonl
+    { build/host/gen_gguf --type q4_K --mixed -o "$k4m" &&
+      build/host/llm -m "$k4m" -p "$prompt" -n 64 --temp 0 --json >"$k_ids_ref"; } >/dev/null 2>&1 ||
+        fail k_gen "gen_gguf or the host run on the generated K-quant mix failed"
+fi
+session_ids | boot k_q4km --model "$k4m"
+check_ids k_q4km kernel_q4_k_m_ids 1 "$k_ids_ref" exact
+session_ids | boot k_q4km_smp2 --smp 2 --model "$k4m"
+check_ids k_q4km_smp2 smp2_q4_k_m_ids 1 "$k_ids_ref" exact
+# Q2_K/Q3_K (with Q4_K..Q6_K beside them): pad256 Q3_K_M on 2 cpus, Q2_K on
+# -cpu cortex-a72 (no DotProd), both against llama.cpp exactly.
+for t in q3_k_m:--smp:2 q2_k:--cpu:cortex-a72; do
+    IFS=: read -r kt opt val <<EOF2
+$t
+EOF2
+    f=$models/stories260K-pad256/stories260K-pad256-$kt.gguf
+    if [ -f "$f" ] && [ -f "$ref/stories260K-pad256-$kt.arm64.jsonl" ]; then
+        session_ids | boot k_$kt "$opt" "$val" --model "$f"
+        check_ids k_$kt kernel_${kt}_ids 1 "$ref/stories260K-pad256-$kt.arm64.jsonl" exact
+    else
+        skip pad256_$kt "$f or its reference absent"
+    fi
+done
 session_ids | boot k_gen --model "$gen"
 expect k_gen kernel_gen_zero_copy "/initrd/gen-q4_0.gguf: $(wc -c <"$gen") bytes mapped, 0 bytes copied"
 check_ids k_gen kernel_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie
@@ -223,7 +258,10 @@ else
         check_ids u_f32 uefi_f32_ids 1 "$ref/stories260K-f32.arm64.jsonl" exact
         session_ids | boot u_q4 --uefi --esp "$w/esp.img" --model "$models/stories260K/stories260K-q4_0.gguf"
         check_ids u_q4 uefi_q4_0_ids 1 "$ref/stories260K-q4_0.arm64.jsonl" tie
-    else
+    fi
+    session_ids | boot u_q4km --uefi --esp "$w/esp.img" --model "$k4m"
+    check_ids u_q4km uefi_q4_k_m_ids 1 "$k_ids_ref" exact
+    if [ "$have_shared" != 1 ]; then
         session_ids | boot u_gen --uefi --esp "$w/esp.img" --model "$gen"
         expect u_gen uefi_gen_zero_copy "/boot/gen-q4_0.gguf: $(wc -c <"$gen") bytes mapped, 0 bytes copied"
         check_ids u_gen uefi_gen_ids_vs_host 1 "$w/gen-host.jsonl" tie

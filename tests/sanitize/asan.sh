@@ -35,7 +35,8 @@ done
 # no leaks (the --json buffers are freed before exit).
 if [ -x $H/llm ] && [ -x build/host/llm ]; then
     build/host/gen_gguf --type q4_1 --mixed -o $H/logs/mixed.gguf >/dev/null || failed=1
-    for m in $H/logs/mixed.gguf ../shared/models/stories260K/stories260K-q4_0.gguf; do
+    build/host/gen_gguf --type q4_K --mixed -o $H/logs/kmix.gguf >/dev/null || failed=1
+    for m in $H/logs/mixed.gguf $H/logs/kmix.gguf ../shared/models/stories260K/stories260K-q4_0.gguf; do
         [ -f $m ] || continue
         set -- -m $m -p "Once upon a time" -n 16 --temp 0 --json -t 1
         if build/host/llm "$@" >$H/logs/plain.json 2>/dev/null && $H/llm "$@" >$H/logs/asan.json 2>$H/logs/asan.err &&

@@ -463,8 +463,12 @@ static void nonfinite_test(const char *name, const uint8_t *good, size_t len, co
         else if (type_is(&loc, "bf16"))
             m.width = 2, m.value = inf ? 0x7f80u : 0x7fc0u;
         else if (type_is(&loc, "f16") || type_is(&loc, "q4_0") || type_is(&loc, "q4_1") ||
-                 type_is(&loc, "q5_0") || type_is(&loc, "q5_1") || type_is(&loc, "q8_0"))
-            m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;   /* F16 and the legacy blocks start with an F16 */
+                 type_is(&loc, "q5_0") || type_is(&loc, "q5_1") || type_is(&loc, "q8_0") ||
+                 type_is(&loc, "q4_K") || type_is(&loc, "q5_K"))
+            m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;   /* F16 and these blocks start with an F16 */
+        else if (type_is(&loc, "q6_K") || type_is(&loc, "q3_K") || type_is(&loc, "q2_K"))   /* d after the levels */
+            m.off += type_is(&loc, "q6_K") ? 208 : type_is(&loc, "q3_K") ? 108 : 80,
+            m.width = 2, m.value = inf ? 0x7c00u : 0x7e00u;
     }
     if (!m.width) {
         printf("SKIP nonfinite %s %s: no such tensor of a simple type\n", name, tensor);

@@ -17,7 +17,9 @@ if ! make -s -j2 $H/sweep_corrupt build/host/gen_gguf >$W/build.log 2>&1; then
 fi
 build/host/gen_gguf --type q4_0 -o $W/gen-q4_0.gguf &&
     build/host/gen_gguf --type q8_0 --mixed --seed 3 -o $W/gen-mixed.gguf &&
-    build/host/gen_gguf --arch gpt2 --type q4_0 --seed 4 -o $W/gen-gpt2.gguf || exit 1
+    build/host/gen_gguf --arch gpt2 --type q4_0 --seed 4 -o $W/gen-gpt2.gguf &&
+    build/host/gen_gguf --type q4_K --mixed --seed 5 -o $W/gen-kmix.gguf &&
+    build/host/gen_gguf --type q2_K --mixed --seed 6 -o $W/gen-k2mix.gguf || exit 1
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1
 status=0
@@ -48,7 +50,7 @@ else
 fi
 # tiny-f32 (3.5 KB, committed) is the one with a general.alignment key to aim at.
 sweep gen-q4_0 --seed 3 --mutations $gen_n $W/gen-q4_0.gguf tests/fuzz/corpus/model/tiny-f32 & p2=$!
-sweep gen-mixed --seed 4 --mutations $gen_n $W/gen-mixed.gguf
+sweep gen-mixed --seed 4 --mutations $gen_n $W/gen-mixed.gguf $W/gen-kmix.gguf $W/gen-k2mix.gguf
 wait $p2 || status=1
 sweep gen-gpt2 --seed 5 --mutations $gen_n $W/gen-gpt2.gguf
 echo "sweep took $(( $(date +%s) - start )) s"

@@ -99,7 +99,7 @@ $(B)/host/llm: $(HO)/tools/host/llm_cli.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 $(B)/host/selftest: $(HO)/tests/host/selftest_main.o $(HOST_TEST_OBJS) $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
-$(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HOST_CORE_OBJS)
+$(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HO)/scripts/gen_1b.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 $(B)/host/test_%: $(HO)/tests/host/test_%.o $(HO)/tests/host/testutil.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
@@ -197,7 +197,7 @@ $(HA)/test_%: $(HAO)/tests/host/test_%.o $(HAO)/tests/host/testutil.o $(HA_CORE_
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/sweep_%: $(HAO)/tests/sweep/%.o $(HAO)/tests/host/testutil.o $(HA_CORE_OBJS)
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
-$(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HA_CORE_OBJS)
+$(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HAO)/scripts/gen_1b.o $(HA_CORE_OBJS)
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/llm: $(HAO)/tools/host/llm_cli.o $(HA_CORE_OBJS)
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread

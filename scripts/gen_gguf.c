@@ -16,6 +16,7 @@
  *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--wide] [--arch gpt2] [--tied]
  *   gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]
  *   gen_gguf --list-broken      one line per kind: KIND, layer, expected text, what
+ *   gen_gguf --shape 1b ...     a TinyLlama-1.1B-shaped model (scripts/gen_1b.c)
  */
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "llm/gguf/gguf.h"
 #include "llm/gguf/gguf_write.h"
 #include "llm/quant/quant.h"
+#include "scripts/gen_1b.h"
 
 struct hparams {
     uint32_t dim, n_layers, n_heads, n_kv_heads, ffn, ctx;
@@ -396,6 +398,9 @@ int main(int argc, char **argv)
     struct gen g = { .hp = { 64, 2, 4, 2, 96, 128 }, .type = GGML_TYPE_Q8_0 };
     const char *out = NULL;
     uint64_t seed = 1;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--shape") == 0)
+            return gen_1b_main(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--list-broken") == 0) {

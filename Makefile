@@ -118,7 +118,7 @@ HOST_BINS := $(B)/host/selftest $(HOST_TESTS) \
 	$(if $(wildcard scripts/gen_gguf.c),$(B)/host/gen_gguf)
 
 # ---------------------------------------------------------------- targets
-.PHONY: all kernel host deps run run-uefi test clean
+.PHONY: all kernel host deps run run-uefi test test-scale clean
 all: kernel host
 kernel: $(B)/kernel.bin
 host: $(HOST_BINS)
@@ -149,6 +149,11 @@ run-uefi: deps
 test: deps
 	@$(MAKE) --no-print-directory all host-arm64
 	tests/run.sh
+# The 22-layer TinyLlama-1.1B-shaped models on both boots with the bench
+# (scripts/test-scale.sh; long: README.md says how long). Not part of test.
+test-scale: deps
+	@$(MAKE) --no-print-directory kernel $(B)/host/gen_gguf $(B)/host/llm
+	$(call say,SCALE,scripts/test-scale.sh)scripts/test-scale.sh
 # Keep every built file: make would otherwise delete intermediate objects after
 # the test run, and its "rm" line would follow the suite's closing count.
 .SECONDARY:

@@ -124,7 +124,7 @@ static void plan_tensors(struct plan *p)
 
 /* ------------------------------------------------------------- vocab */
 
-/* Bytes of a value of type t at v (inside a file gguf_open checked). */
+/* Bytes of kv's value in the file (gguf_open checked that they are there). */
 static uint64_t kv_value_bytes(const struct gguf_kv *kv)
 {
     static const uint8_t size[GGUF_TYPE_COUNT] = {

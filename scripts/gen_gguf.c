@@ -389,6 +389,7 @@ static void usage(void)
     fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--wide] [--arch llama|gpt2] [--tied]\n"
                     "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
                     "       gen_gguf --list-broken\n"
+                    "       gen_gguf --shape 1b --type q4_0|q4_k_m|q8_0|f16 -o out.gguf [--seed N] [--layers N]\n"
                     "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q4_k q5_k q6_k (default q8_0)\n");
     exit(2);
 }

@@ -99,7 +99,7 @@ $(B)/host/llm: $(HO)/tools/host/llm_cli.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 $(B)/host/selftest: $(HO)/tests/host/selftest_main.o $(HOST_TEST_OBJS) $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
-$(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HOST_CORE_OBJS)
+$(B)/host/gen_gguf: $(HO)/scripts/gen_gguf.o $(HO)/scripts/gen_1b.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
 $(B)/host/test_%: $(HO)/tests/host/test_%.o $(HO)/tests/host/testutil.o $(HOST_CORE_OBJS)
 	$(call say,HOSTLD,$@)$(HOSTCC) -o $@ $^ -lpthread
@@ -118,7 +118,7 @@ HOST_BINS := $(B)/host/selftest $(HOST_TESTS) \
 	$(if $(wildcard scripts/gen_gguf.c),$(B)/host/gen_gguf)
 
 # ---------------------------------------------------------------- targets
-.PHONY: all kernel host deps run run-uefi test clean
+.PHONY: all kernel host deps run run-uefi test test-scale clean
 all: kernel host
 kernel: $(B)/kernel.bin
 host: $(HOST_BINS)
@@ -149,6 +149,11 @@ run-uefi: deps
 test: deps
 	@$(MAKE) --no-print-directory all host-arm64
 	tests/run.sh
+# The 22-layer TinyLlama-1.1B-shaped models on both boots with the bench
+# (scripts/test-scale.sh; long: README.md says how long). Not part of test.
+test-scale: deps
+	@$(MAKE) --no-print-directory kernel $(B)/host/gen_gguf $(B)/host/llm
+	$(call say,SCALE,scripts/test-scale.sh)scripts/test-scale.sh
 # Keep every built file: make would otherwise delete intermediate objects after
 # the test run, and its "rm" line would follow the suite's closing count.
 .SECONDARY:
@@ -197,7 +202,7 @@ $(HA)/test_%: $(HAO)/tests/host/test_%.o $(HAO)/tests/host/testutil.o $(HA_CORE_
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/sweep_%: $(HAO)/tests/sweep/%.o $(HAO)/tests/host/testutil.o $(HA_CORE_OBJS)
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
-$(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HA_CORE_OBJS)
+$(HA)/gen_gguf: $(HAO)/scripts/gen_gguf.o $(HAO)/scripts/gen_1b.o $(HA_CORE_OBJS)
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread
 $(HA)/llm: $(HAO)/tools/host/llm_cli.o $(HA_CORE_OBJS)
 	$(call say,ASANLD,$@)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ -lpthread

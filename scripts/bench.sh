@@ -67,6 +67,8 @@ run() {
     fi
     sed -n 's/^insns: //p' "$tmp/err"
 }
+# The 1.1B-shape section comes from make test-scale (hours, not a bench run): kept as it is.
+SCALE=$(sed -n '/^## TinyLlama-1.1B shape/,$p' docs/bench.md 2>/dev/null)
 prompt_tokens() { sed -n 's/.*prompt \([0-9]*\) tok.*/\1/p' "$tmp/err"; }
 # tok/s of "prompt" or "gen" from the stats line
 rate() { sed -n "s/.*$1 [0-9]* tok \(in \)\{0,1\}[0-9.]* ms (\([0-9.]*\) tok\/s).*/\2/p" "$tmp/err"; }
@@ -98,6 +100,7 @@ report() {
     [ -s "$tmp/kw" ] && cat "$tmp/kw"
     [ -s "$tmp/threads" ] && cat "$tmp/threads"
     [ -s "$tmp/kernel" ] && cat "$tmp/kernel"
+    [ -z "$SCALE" ] || printf '\n%s\n' "$SCALE"
 }
 
 # Two -t 1 decode runs of MODEL at once: their summed gen tok/s.

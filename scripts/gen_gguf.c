@@ -17,6 +17,7 @@
  *   gen_gguf --type q4_0 -o out.gguf [--seed N] [--mixed] [--wide] [--dim N] [--arch gpt2] [--tied]
  *   gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]
  *   gen_gguf --list-broken      one line per kind: KIND, layer, expected text, what
+ *   gen_gguf --shape 1b ...     a TinyLlama-1.1B-shaped model (scripts/gen_1b.c)
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "llm/gguf/gguf.h"
 #include "llm/gguf/gguf_write.h"
 #include "llm/quant/quant.h"
+#include "scripts/gen_1b.h"
 
 struct hparams {
     uint32_t dim, n_layers, n_heads, n_kv_heads, ffn, ctx;
@@ -396,6 +398,7 @@ static void usage(void)
     fprintf(stderr, "usage: gen_gguf --type T -o out.gguf [--seed N] [--mixed] [--wide] [--dim N] [--arch llama|gpt2] [--tied]\n"
                     "       gen_gguf --broken KIND -o out.gguf [--type T] [--seed N]\n"
                     "       gen_gguf --list-broken\n"
+                    "       gen_gguf --shape 1b --type q4_0|q4_k_m|q8_0|f16 -o out.gguf [--seed N] [--layers N]\n"
                     "types: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k (default q8_0)\n");
     exit(2);
 }
@@ -405,6 +408,9 @@ int main(int argc, char **argv)
     struct gen g = { .hp = { 64, 2, 4, 2, 96, 128 }, .type = GGML_TYPE_Q8_0 };
     const char *out = NULL;
     uint64_t seed = 1;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--shape") == 0)
+            return gen_1b_main(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--list-broken") == 0) {

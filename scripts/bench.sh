@@ -16,7 +16,7 @@
 #    and with --smp 2, `llm bench -t 1,2` (wall time, median speed-up of pairs).
 #  - K-quants: the stories260K-pad256 rows above (no llama.cpp counts for
 #    them), and instructions per matmul weight on generated models with rows
-#    of 1024, or KDIM (kweights below).
+#    of 2048, or KDIM (kweights below).
 # Usage: scripts/bench.sh [--cpu NAME] [--quick | --kquant] [--out FILE]
 #   --quick: stories260K q4_0 only; --kquant: the K-quant rows and per-weight
 #   table only; --out: also write the report to FILE (make bench:
@@ -207,13 +207,13 @@ kernel() {
 }
 
 # Instructions per matmul weight: gen_gguf models with dim = ffn = KDIM
-# (default 1024; 2 layers, 4 heads / 2 KV heads, 302-token vocab: W = 2 x 6 x
+# (default 2048; 2 layers, 4 heads / 2 KV heads, 302-token vocab: W = 2 x 6 x
 # dim^2 + dim x 302 weights multiplied per token, output included), one type
 # each (or a K mix); decode = (I(-n 24) - I(-n 8)) / 16 / W, prompt =
 # (I(20 words, -n 1) - I(SHORT, -n 1)) / token difference / W: whole tokens
 # (attention, norms, activation quantization, sampling) over the weights.
 kweights() {
-    dim=${KDIM:-1024}   # KDIM: another row length (a multiple of 256)
+    dim=${KDIM:-2048}   # KDIM: another row length (a multiple of 256)
     wts=$((2 * 6 * dim * dim + dim * 302))
     long=$(tr -s ' \n' '  ' <"$M/reference/ppl-text.txt" | cut -d' ' -f1-20)
     {

@@ -17,7 +17,6 @@
 #include "arch/aarch64/arch.h"
 #include "lib/parse.h"
 #include "lib/string.h"
-#include "kernel/line_edit.h"
 #include "llm/llm.h"
 
 struct loaded {
@@ -249,6 +248,18 @@ static bool need_model(void)
     return cur != NULL;
 }
 
+struct llm_session *llm_cmd_session(const struct llm_session_opts *o, const char *who)
+{
+    struct llm_err err = {{0}};
+    if (!need_model())
+        return NULL;
+    if (session_prepare(cur, o, &err)) {
+        kprintf("%s: %s\n", who, err.msg);
+        return NULL;
+    }
+    return cur->s;
+}
+
 /* ------------------------------------------------------------- text */
 
 /* argv[from..argc) joined with single spaces into a kmalloc'd string. */
@@ -382,88 +393,6 @@ static int cmd_infer(int argc, char **argv)
     int rc = infer_run(&req, want_ids);
     kfree(prompt);
     return rc;
-}
-
-/* llm chat [--system TEXT] [--template NAME] [flags of infer]: each line read
- * is a user turn; the reply streams, then the stats line, whose prompt count
- * is the turn's new tokens only (llm/chat_session.h). /reset, /exit. */
-static struct line_edit chat_editor;   /* ~10 KB with its history: off the stack */
-
-static const char *chat_read_line(void)
-{
-    for (;;) {
-        int ch = console_getc();
-        if (ch < 0)
-            continue;
-        enum line_edit_event ev = line_edit_feed(&chat_editor, (uint8_t)ch);
-        console_write(chat_editor.out, chat_editor.out_len);
-        if (ev == LINE_EDIT_DONE)
-            return chat_editor.buf;
-        if (ev != LINE_EDIT_NONE)
-            return "";   /* Ctrl-C, too long, bad UTF-8: nothing to say */
-    }
-}
-
-static void chat_loop(struct llm_chat *c, const struct llm_request *req)
-{
-    for (;;) {
-        console_write("you> ", 5);
-        const char *line = chat_read_line();
-        if (strcmp(line, "/exit") == 0)
-            return;
-        if (strcmp(line, "/reset") == 0) {
-            llm_chat_reset(c);
-            kprintf("[llm] conversation reset\n");
-            continue;
-        }
-        if (!line[0])
-            continue;
-        struct llm_stats st;
-        struct llm_err err = {{0}};
-        int rc = llm_chat_turn(c, line, req, NULL, &st, &err);
-        kprintf("\n");
-        char stats[256];
-        if (rc)
-            kprintf("llm chat: %s\n", err.msg);
-        else if (llm_format_stats(&st, stats, sizeof stats) > 0)
-            kprintf("[llm] %s%s\n", stats, st.stop == LLM_STOP_INTERRUPTED ? " | interrupted (Ctrl-C)" : "");
-    }
-}
-
-static int cmd_chat(int argc, char **argv)
-{
-    struct llm_gen_opts o;
-    struct llm_err err = {{0}};
-    const char *system = NULL, *tmpl_name = NULL;
-    llm_default_gen_opts(&o, 128);
-    for (int i = 2; i < argc;) {
-        const bool sys = strcmp(argv[i], "--system") == 0;
-        if ((sys || strcmp(argv[i], "--template") == 0) && i + 1 < argc) {
-            *(sys ? &system : &tmpl_name) = argv[i + 1];
-            i += 2;
-            continue;
-        }
-        int r = llm_parse_gen_flag(argc, argv, &i, &o, &err);
-        if (r <= 0) {
-            kprintf("llm chat: %s\n", r < 0 ? err.msg : "unknown option (see llm help)");
-            return 1;
-        }
-    }
-    if (!need_model())
-        return 1;
-    const struct llm_session_opts so = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
-    struct llm_chat *c;
-    if (session_prepare(cur, &so, &err) || llm_chat_open(&c, cur->s, tmpl_name, system, &err)) {
-        kprintf("llm chat: %s\n", err.msg);
-        return 1;
-    }
-    kprintf("llm chat: template %s; a line is a turn, /reset forgets, /exit leaves\n", llm_chat_template_name(c));
-    struct llm_request req = { .n_predict = o.n_predict, .ignore_eos = o.ignore_eos, .sp = o.sp,
-                               .no_ctx_shift = o.no_ctx_shift };
-    line_edit_init(&chat_editor);
-    chat_loop(c, &req);
-    llm_chat_close(c);
-    return 0;
 }
 
 /* llm bench [-p N] [-n N] [-r N] [-t N[,N]]: llama-bench's pp and tg tests
@@ -689,7 +618,7 @@ static int cmd_llm(int argc, char **argv)
     if (strcmp(sub, "infer") == 0)
         return cmd_infer(argc, argv);
     if (strcmp(sub, "chat") == 0)
-        return cmd_chat(argc, argv);
+        return llm_cmd_chat(argc, argv);
     if (strcmp(sub, "tokenize-cases") == 0)
         return cmd_tokenize_cases(argc, argv);
     if (strcmp(sub, "tokenize") == 0)

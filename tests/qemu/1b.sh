@@ -7,31 +7,24 @@
 # the host build's (build/host/llm --json). The full 22-layer models on both
 # boots, with the bench, are `make test-scale` (scripts/test-scale.sh).
 cd "$(dirname "$0")/../.." || exit 1
-w=build/test-1b
+PREFIX=1b_
+. tests/qemu/lib.sh
 prompt="Once upon a time"
 
-for tool in qemu-system-aarch64 python3; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP 1b: $tool not installed"; exit 0; }
-done
-make -s kernel build/host/gen_gguf build/host/llm >/dev/null 2>&1 ||
-    { echo "FAIL 1b_build: make kernel build/host/gen_gguf build/host/llm failed"; exit 1; }
-rm -rf "$w" && mkdir -p "$w"
-model=$w/1b-2l-q4_0.gguf
-build/host/gen_gguf --shape 1b --layers 2 --type q4_0 --seed 5 -o "$model" 2>"$w/gen.err" ||
-    { echo "FAIL 1b_gen: gen_gguf --shape 1b failed: $(cat "$w/gen.err")"; exit 1; }
+qemu_need_tools 1b qemu-system-aarch64 python3
+qemu_build kernel build/host/gen_gguf build/host/llm
+qemu_workdir build/test-1b
+qemu_gen_model 1b-2l-q4_0 --shape 1b --layers 2 --type q4_0 --seed 5
 build/host/llm -m "$model" --info >"$w/info.txt" 2>&1 &&
     build/host/llm -m "$model" -p "$prompt" -n 8 --temp 0 --json >"$w/host.json" 2>"$w/host.err" ||
-    { echo "FAIL 1b_host: build/host/llm on $model failed: $(tail -n 1 "$w/host.err")"; exit 1; }
+    { fail host "build/host/llm on $model failed: $(tail -n 1 "$w/host.err")"; exit 1; }
 if grep -q '^arch llama: 2 layers, dim 2048, ffn 5632, heads 32, kv heads 4' "$w/info.txt" &&
    grep -q '^vocab 32000' "$w/info.txt" && grep -q 'q4_0 x15 .* q6_K x1 ' "$w/info.txt"
-then echo "PASS 1b_shape_and_mix"; else echo "FAIL 1b_shape_and_mix: $w/info.txt: $(head -n 3 "$w/info.txt")"; fi
+then pass shape_and_mix; else fail shape_and_mix "$w/info.txt: $(head -n 3 "$w/info.txt")"; fi
 
 printf '\nllm infer --ids -n 8 --temp 0 "%s"\npoweroff\n' "$prompt" |
-    scripts/run-qemu.sh --timeout "${TIMEOUT:-300}" --mem 1G --model "$model" >"$w/k.raw" 2>&1
-echo "rc=$?" >>"$w/k.raw"
-tr -d '\r' <"$w/k.raw" >"$w/k.out"
-if grep -qF "/initrd/1b-2l-q4_0.gguf: $(wc -c <"$model") bytes mapped, 0 bytes copied" "$w/k.out"
-then echo "PASS 1b_kernel_zero_copy"; else echo "FAIL 1b_kernel_zero_copy: no '... bytes mapped, 0 bytes copied' in $w/k.out"; fi
+    BOOT_TIMEOUT=300 boot k --mem 1G --model "$model"
+expect k kernel_zero_copy "/initrd/1b-2l-q4_0.gguf: $(wc -c <"$model") bytes mapped, 0 bytes copied"
 # Equal ids, or (as tests/qemu/llm.sh allows for Q4_0) equal up to a step
 # where the host's top-2 logits are within 0.25 and the kernel took the second.
 why=$(python3 - "$w/k.out" "$w/host.json" <<'EOF'
@@ -54,4 +47,5 @@ if i < len(ours) and i < len(want):
 sys.exit(print(f"kernel {ours}, host {want} (first difference at step {i})"))
 EOF
 )
-if [ -z "$why" ]; then echo "PASS 1b_kernel_ids_vs_host"; else echo "FAIL 1b_kernel_ids_vs_host: $why"; fi
+if [ -z "$why" ]; then pass kernel_ids_vs_host; else fail kernel_ids_vs_host "$why"; fi
+[ "$fails" -eq 0 ]

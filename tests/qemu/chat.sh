@@ -8,17 +8,12 @@
 # of the last reply is among the prompt's); /reset starts over (the third turn
 # repeats the first); the kernel's replies and stats counts equal the host's.
 cd "$(dirname "$0")/../.." || exit 1
-w=build/test-chat
-fails=0
-pass() { echo "PASS chat $1"; }
-fail() { echo "FAIL chat $1: $2"; fails=$((fails + 1)); }
+PREFIX="chat "
+. tests/qemu/lib.sh
 
-for tool in qemu-system-aarch64 cpio python3; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP chat: $tool not installed"; exit 0; }
-done
-make -s kernel build/host/gen_gguf build/host/llm >/dev/null 2>&1 ||
-    { echo "FAIL chat build: make kernel build/host/gen_gguf build/host/llm failed"; exit 1; }
-rm -rf "$w" && mkdir -p "$w"
+qemu_need_tools chat qemu-system-aarch64 cpio python3
+qemu_build kernel build/host/gen_gguf build/host/llm
+qemu_workdir build/test-chat
 gen=$w/gen-f32.gguf
 build/host/gen_gguf --type f32 -o "$gen" >/dev/null || { echo "FAIL chat gen_gguf: failed"; exit 1; }
 FLAGS="-n 8 --temp 0 --ignore-eos -c 256"
@@ -31,7 +26,7 @@ Hello there
 printf '%s\n' "$turns" | build/host/llm -m "$gen" -cnv --system "Be brief" $FLAGS >"$w/host.out" 2>"$w/host.err"
 grep '^llm: prompt' "$w/host.err" >"$w/host.stats"
 printf '\nllm chat --system "Be brief" %s\n%s\npoweroff\n' "$FLAGS" "$turns" |
-    scripts/run-qemu.sh --timeout "${TIMEOUT:-120}" --model "$gen" 2>&1 | tr -d '\r' >"$w/k.out"
+    BOOT_TIMEOUT=120 boot k --model "$gen"
 grep '^\[llm\] prompt' "$w/k.out" >"$w/k.stats"
 
 # check SOURCE STATS: three turns; numbers: prompt, gen, kv per turn

@@ -7,18 +7,13 @@
 # it (SKIP until then): host and kernel ids of "Once upon a time" must equal
 # llama.cpp's. Their logits at every position are tests/host/test_gpt2.c's.
 cd "$(dirname "$0")/../.." || exit 1
-w=build/test-gpt2
+PREFIX=gpt2_
+. tests/qemu/lib.sh
 prompt="Once upon a time"
-fails=0
-pass() { echo "PASS gpt2_$1"; }
-fail() { echo "FAIL gpt2_$1: $2"; fails=$((fails + 1)); }
 
-for tool in qemu-system-aarch64 cpio python3; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP gpt2: $tool not installed"; exit 0; }
-done
-make -s kernel build/host/gen_gguf build/host/llm >/dev/null 2>&1 ||
-    { echo "FAIL gpt2_build: make kernel build/host/gen_gguf build/host/llm failed"; exit 1; }
-rm -rf "$w" && mkdir -p "$w"
+qemu_need_tools gpt2 qemu-system-aarch64 cpio python3
+qemu_build kernel build/host/gen_gguf build/host/llm
+qemu_workdir build/test-gpt2
 build/host/gen_gguf --arch gpt2 --type q4_0 --seed 5 -o "$w/gpt2-q4_0.gguf" >/dev/null &&
     build/host/gen_gguf --arch gpt2 --mixed --seed 6 -o "$w/gpt2-mixed.gguf" >/dev/null ||
     { echo "FAIL gpt2_gen_gguf: failed"; exit 1; }
@@ -32,7 +27,7 @@ scripts/mkinitrd.sh -o "$w/initrd.cpio" "$w/gpt2-q4_0.gguf" "$w/gpt2-mixed.gguf"
 infer="llm infer -n 32 --temp 0 --ids \"$prompt\""
 printf '\nllm load /initrd/gpt2-q4_0.gguf\nllm info\n%s\nllm load --repack /initrd/gpt2-q4_0.gguf\n%s\nllm load /initrd/gpt2-mixed.gguf\n%s\npoweroff\n' \
     "$infer" "$infer" "$infer" |
-    scripts/run-qemu.sh --timeout "${TIMEOUT:-120}" --smp 2 --initrd "$w/initrd.cpio" 2>&1 | tr -d '\r' >"$w/k.out"
+    BOOT_TIMEOUT=120 boot k --smp 2 --initrd "$w/initrd.cpio"
 if grep -q '^arch gpt2: 2 layers, dim 64, ffn 96, heads 4, kv heads 4, head dim 16, learned positions' "$w/k.out"
 then pass kernel_load; else fail kernel_load "no 'arch gpt2' summary in $w/k.out"; fi
 sed -n 's/^ids: //p' "$w/k.out" >"$w/k.ids"

@@ -10,23 +10,15 @@
 # same paths run on a generated model, checked against the host build.
 # Every boot runs under scripts/run-qemu.sh --timeout.
 cd "$(dirname "$0")/../.." || exit 1
-w=build/test-llm
+PREFIX=llm_
+. tests/qemu/lib.sh
 models=${LLM_TEST_MODELS:-../shared/models}   # override to test the path without ../shared
 ref=$models/reference
 prompt="Once upon a time"
-fails=0
 
-pass() { echo "PASS llm_$1"; }
-fail() { echo "FAIL llm_$1: $2"; fails=$((fails + 1)); }
-skip() { echo "SKIP llm_$1: $2"; }
-
-for tool in qemu-system-aarch64 cpio python3; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP llm: $tool not installed"; exit 0; }
-done
-make -s kernel build/host/gen_gguf build/host/llm >/dev/null 2>&1 ||
-    { echo "FAIL llm_build: make kernel build/host/gen_gguf build/host/llm failed"; exit 1; }
-
-rm -rf "$w" && mkdir -p "$w"
+qemu_need_tools llm qemu-system-aarch64 cpio python3
+qemu_build kernel build/host/gen_gguf build/host/llm
+qemu_workdir build/test-llm
 gen=$w/gen-q4_0.gguf
 build/host/gen_gguf --type q4_0 -o "$gen" >/dev/null || { echo "FAIL llm_gen_gguf: failed"; exit 1; }
 head -c 20000 "$gen" >"$w/truncated.gguf"
@@ -34,18 +26,6 @@ head -c 65536 /dev/urandom >"$w/garbage.gguf"
 # The host build's answer for the generated model, in the reference format.
 build/host/llm -m "$gen" -p "$prompt" -n 64 --temp 0 --json >"$w/gen-host.jsonl" 2>/dev/null ||
     { echo "FAIL llm_host_cli: build/host/llm on the generated model failed"; exit 1; }
-
-# boot NAME [run-qemu args]: stdin is the session; output in $w/NAME.out.
-# Sessions start with an empty line: the PL011 may drop a byte during console_init().
-boot() {
-    name=$1; shift
-    scripts/run-qemu.sh --timeout "${TIMEOUT:-90}" "$@" >"$w/$name.raw" 2>&1
-    echo "rc=$?" >>"$w/$name.raw"
-    tr -d '\r' <"$w/$name.raw" >"$w/$name.out"
-}
-expect() {   # expect NAME CHECK STRING
-    if grep -qF -- "$3" "$w/$1.out"; then pass "$2"; else fail "$2" "no '$3' in $w/$1.out"; fi
-}
 
 # check_ids NAME CHECK N JSONL MODE [PROMPT]: the Nth "ids:" line of NAME's
 # output against JSONL's record for PROMPT (default $prompt), n_predict 64, F16 KV.

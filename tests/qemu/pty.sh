@@ -6,9 +6,8 @@
 # stopped by the terminal (SIGTTOU). Also `make run SMP=1 MODEL=...`. Every
 # step has a deadline.
 cd "$(dirname "$0")/../.." || exit 1
-for tool in qemu-system-aarch64 python3; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP pty: $tool not installed"; exit 0; }
-done
+. tests/qemu/lib.sh
+qemu_need_tools pty qemu-system-aarch64 python3
 failed=0
 python3 tests/qemu/pty_session.py run 120 make --no-print-directory run || failed=1
 # make's knobs: SMP=1, and MODEL= (a generated model)

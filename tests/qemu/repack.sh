@@ -12,18 +12,13 @@
 #  - a load whose context does not fit is refused by the preflight, naming
 #    the kv cache and arena (256 MiB of RAM), and the loaded model stays.
 cd "$(dirname "$0")/../.." || exit 1
-w=build/test-repack
+PREFIX=repack_
+. tests/qemu/lib.sh
 prompt="Once upon a time"
-fails=0
-pass() { echo "PASS repack_$1"; }
-fail() { echo "FAIL repack_$1: $2"; fails=$((fails + 1)); }
 
-for tool in qemu-system-aarch64 qemu-aarch64 python3 mkfs.vfat mcopy; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP repack: $tool not installed"; exit 0; }
-done
-make -s kernel build/host/gen_gguf build/host-arm64/llm >/dev/null 2>&1 ||
-    { echo "FAIL repack_build: make kernel build/host/gen_gguf build/host-arm64/llm failed"; exit 1; }
-rm -rf "$w" && mkdir -p "$w"
+qemu_need_tools repack qemu-system-aarch64 qemu-aarch64 python3 mkfs.vfat mcopy
+qemu_build kernel build/host/gen_gguf build/host-arm64/llm
+qemu_workdir build/test-repack
 gen=$w/gen-q4_0.gguf
 size=$(build/host/gen_gguf --type q4_0 --seed 3 -o "$gen" >/dev/null && wc -c <"$gen") ||
     { echo "FAIL repack_gen_gguf: failed"; exit 1; }
@@ -39,20 +34,15 @@ ids='llm infer -n 32 --temp 0 --ids "'"$prompt"'"'
     printf 'llm load --no-repack /initrd/gen-q4_0.gguf\n%s\n' "$ids"
     printf 'llm load /initrd/gen-q4_0.gguf\nllm load -c 1048576 /initrd/gen-q4_0.gguf\nllm info\n'
     printf 'llm load /disk/gen-q4_0.gguf\n%s\npoweroff\n' "$ids"
-} | scripts/run-qemu.sh --timeout 90 --mem 256M --model "$gen" --disk "$w/disk.img" >"$w/k.raw" 2>&1
-echo "rc=$?" >>"$w/k.raw"
-tr -d '\r' <"$w/k.raw" >"$w/k.out"
-expect() {   # expect CHECK STRING
-    if grep -qF -- "$2" "$w/k.out"; then pass "$1"; else fail "$1" "no '$2' in $w/k.out"; fi
-}
-expect in_place_default "repacked in place: "
-expect zero_copy "/initrd/gen-q4_0.gguf: $size bytes mapped, 0 bytes copied"
-expect memory_line "repacked 0 KiB in place + 0 KiB copied"   # the --no-repack load (and the 64 KiB file)
-expect reload_same_file "llm: /initrd/gen-q4_0.gguf is the loaded model's file: unloading that first"
-expect preflight_refuses "llm: load failed: not enough memory for ctx 1048576: the session needs"
-expect preflight_names_kv "KiB (kv cache "
-expect preflight_keeps_model "llm: still loaded: /initrd/gen-q4_0.gguf"
-expect disk_dma "device requests ("
+} | boot k --mem 256M --model "$gen" --disk "$w/disk.img"
+expect k in_place_default "repacked in place: "
+expect k zero_copy "/initrd/gen-q4_0.gguf: $size bytes mapped, 0 bytes copied"
+expect k memory_line "repacked 0 KiB in place + 0 KiB copied"   # the --no-repack load (and the 64 KiB file)
+expect k reload_same_file "llm: /initrd/gen-q4_0.gguf is the loaded model's file: unloading that first"
+expect k preflight_refuses "llm: load failed: not enough memory for ctx 1048576: the session needs"
+expect k preflight_names_kv "KiB (kv cache "
+expect k preflight_keeps_model "llm: still loaded: /initrd/gen-q4_0.gguf"
+expect k disk_dma "device requests ("
 
 # the ids: host, then the four loads (in place, again, --no-repack, /disk)
 n=0

@@ -5,20 +5,13 @@
 # initrd and a garbage disk: clear errors, and the shell keeps working.
 # Every boot runs under scripts/run-qemu.sh --timeout.
 cd "$(dirname "$0")/../.." || exit 1
-w=build/test-vfs
-fails=0
+PREFIX=vfs_
+. tests/qemu/lib.sh
 
-pass() { echo "PASS vfs_$1"; }
-fail() { echo "FAIL vfs_$1: $2"; fails=$((fails + 1)); }
-
-if [ ! -f build/kernel.bin ] && ! make -s kernel >/dev/null 2>&1; then
-    echo "FAIL vfs_build: build/kernel.bin missing and make kernel failed"; exit 1
-fi
-for tool in qemu-system-aarch64 cpio mkfs.vfat mcopy; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP vfs: $tool not installed"; exit 0; }
-done
-
-rm -rf "$w" && mkdir -p "$w/in/docs" "$w/dsk/Long Directory Name Here"
+qemu_need_tools vfs qemu-system-aarch64 cpio mkfs.vfat mcopy
+qemu_build kernel
+qemu_workdir build/test-vfs
+mkdir -p "$w/in/docs" "$w/dsk/Long Directory Name Here"
 printf 'Hello from the initrd\nsecond line\n' >"$w/in/hello.txt"
 printf '\336\255\276\357\000\001\002\003\377\376\375\374\177\200\012\015tail' >"$w/in/data.bin"
 printf 'nested file\n' >"$w/in/docs/nested.txt"
@@ -41,15 +34,7 @@ head -c 4096 /dev/urandom >"$w/garbage.cpio"
 head -c 1048576 /dev/urandom >"$w/garbage.img"
 
 # boot NAME [run-qemu args]: shell commands come from stdin; output in $w/NAME.out
-boot() {
-    name=$1; shift
-    scripts/run-qemu.sh --timeout 60 "$@" >"$w/$name.raw" 2>&1
-    tr -d '\r' <"$w/$name.raw" >"$w/$name.out"
-}
-# expect NAME CHECK PATTERN: a fixed-string line match in NAME's output
-expect() {
-    if grep -qF -- "$3" "$w/$1.out"; then pass "$2"; else fail "$2" "no '$3' in $w/$1.out"; fi
-}
+BOOT_TIMEOUT=60
 
 boot good --initrd "$w/initrd.cpio" --disk "$w/disk.img" <<'EOF'
 mount

@@ -5,16 +5,15 @@
 # regex-list pre-tokenizers) and bert-bge (WordPiece). Each case's ids must
 # equal llama.cpp's .out line. Vocab-only files: no `llm load` involved.
 cd "$(dirname "$0")/../.." || exit 1
-w=build/test-vocab
+PREFIX=vocab_kernel_
+. tests/qemu/lib.sh
 VOCAB=${LLM_TEST_MODELS:-../shared/models}/vocab
 names="llama-spm gpt-2 deepseek-coder bert-bge"
 
-for tool in qemu-system-aarch64 cpio; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP vocab_kernel: $tool not installed"; exit 0; }
-done
+qemu_need_tools vocab_kernel qemu-system-aarch64 cpio
 [ -d "$VOCAB" ] || { echo "SKIP vocab_kernel: $VOCAB not present"; exit 0; }
-make -s kernel >/dev/null 2>&1 || { echo "FAIL vocab_kernel_build: make kernel failed"; exit 1; }
-rm -rf "$w" && mkdir -p "$w"
+qemu_build kernel
+qemu_workdir build/test-vocab
 files=""
 for n in $names; do files="$files $VOCAB/ggml-vocab-$n.gguf $VOCAB/ggml-vocab-$n.gguf.inp"; done
 # shellcheck disable=SC2086
@@ -25,21 +24,21 @@ scripts/mkinitrd.sh -o "$w/initrd.cpio" $files >/dev/null || { echo "FAIL vocab_
         printf 'llm tokenize-cases /initrd/ggml-vocab-%s.gguf /initrd/ggml-vocab-%s.gguf.inp\n' "$n" "$n"
     done
     printf 'poweroff\n'
-} | scripts/run-qemu.sh --timeout "${TIMEOUT:-120}" --initrd "$w/initrd.cpio" >"$w/raw" 2>&1
-tr -d '\r' <"$w/raw" >"$w/out"
+} | BOOT_TIMEOUT=120 boot k --initrd "$w/initrd.cpio"
 # The "case:" lines of each run end at its summary line.
 for n in $names; do
     awk -v n="$n" '
         /^case:/ { buf = buf substr($0, 6) "\n"; next }
         index($0, "llm tokenize-cases: /initrd/ggml-vocab-" n ".gguf.inp:") == 1 { printf "%s", buf; exit }
-        /^llm tokenize-cases: / { buf = "" }' "$w/out" >"$w/$n.out"
+        /^llm tokenize-cases: / { buf = "" }' "$w/k.out" >"$w/$n.out"
     want=$VOCAB/ggml-vocab-$n.gguf.out
     k=$(wc -l <"$want")
-    if ! grep -q "llm tokenize-cases: /initrd/ggml-vocab-$n.gguf.inp: $k cases" "$w/out"; then
-        echo "FAIL vocab_kernel_$n: no summary of $k cases in $w/out"
+    if ! grep -q "llm tokenize-cases: /initrd/ggml-vocab-$n.gguf.inp: $k cases" "$w/k.out"; then
+        fail "$n" "no summary of $k cases in $w/k.out"
     elif cmp -s "$w/$n.out" "$want"; then
         echo "PASS vocab_kernel_$n: $k/$k cases"
     else
-        echo "FAIL vocab_kernel_$n: $(diff "$w/$n.out" "$want" | grep -c '^>') of $k lines differ ($w/$n.out)"
+        fail "$n" "$(diff "$w/$n.out" "$want" | grep -c '^>') of $k lines differ ($w/$n.out)"
     fi
 done
+[ "$fails" -eq 0 ]

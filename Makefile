@@ -145,9 +145,13 @@ run-uefi: deps
 	@$(MAKE) --no-print-directory kernel $(filter $(GEN_MODEL),$(RUN_MODEL))
 	$(RUN_NOTE)
 	$(RUN_QEMU) --uefi
-# deps first: on a fresh machine the cross compiler arrives with it.
+# deps first: on a fresh machine the cross compiler arrives with it. The build
+# uses every core, and makes host-asan too, before tests/run.sh runs suites
+# side by side (tests/sanitize, tests/sweep and tests/fuzz build on its
+# objects; a failure there is theirs to report).
 test: deps
-	@$(MAKE) --no-print-directory all host-arm64
+	@$(MAKE) --no-print-directory -j$$(nproc) all host-arm64
+	@$(MAKE) --no-print-directory -s -j$$(nproc) host-asan >/dev/null 2>&1 || true
 	tests/run.sh
 # The 22-layer TinyLlama-1.1B-shaped models on both boots with the bench
 # (scripts/test-scale.sh; long: README.md says how long). Not part of test.

@@ -40,15 +40,16 @@ done
 prompt="Once upon a time there was a big dog named"
 run() {   # cpu model kv out [--scalar]
     timeout 120 qemu-aarch64 -cpu "$1" "$LLM" -m "$2" -p "$prompt" -n 24 --temp 0 --json \
-        --kv-type "$3" $5 >"$4" 2>"$tmp/err"
+        --kv-type "$3" $5 >"$4" 2>"$tmp/err" </dev/null
 }
-# K-quant files (their own kernels; Q4_0 pad256 repacks beside a Q6_K output):
-# generated Q4_K_M-like and Q3_K_M-like mixes (Q3_K beside Q4_K..Q6_K, Q8_0,
-# Q4_0, F16), and the pad256 files when ../shared has them.
-kfiles=
+# The runs, one a line "model kv name": K-quant files (their own kernels;
+# Q4_0 pad256 repacks beside a Q6_K output): generated Q4_K_M-like and
+# Q3_K_M-like mixes (Q3_K beside Q4_K..Q6_K, Q8_0, Q4_0, F16), and the pad256
+# files when ../shared has them; then every stories260K type with both KV types.
+: >"$tmp/runs"
 for t in q4_K q3_K; do
     if build/host/gen_gguf --type $t --mixed -o "$tmp/kmix-$t.gguf" >/dev/null 2>&1; then
-        kfiles="$kfiles $tmp/kmix-$t.gguf"
+        echo "$tmp/kmix-$t.gguf f16 kmix-$t" >>"$tmp/runs"
     else
         echo "FAIL neon k-quant runs: build/host/gen_gguf --type $t --mixed failed"
         fails=$((fails + 1))
@@ -56,63 +57,42 @@ for t in q4_K q3_K; do
 done
 for t in q6_k q5_k_m q4_k_m q4_0 q3_k_m q2_k; do
     f=../shared/models/stories260K-pad256/stories260K-pad256-$t.gguf
-    [ -f "$f" ] && kfiles="$kfiles $f"
+    [ -f "$f" ] && echo "$f f16 stories260K-pad256-$t" >>"$tmp/runs"
 done
-for model in $kfiles; do
-    t=$(basename "$model" .gguf)
-    if ! run max "$model" f16 "$tmp/scalar" "--scalar -t 1"; then
-        echo "FAIL neon run $t: scalar run failed: $(tail -n 1 "$tmp/err")"
+if [ -d "$MODELS" ]; then
+    for t in f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1; do
+        model=$MODELS/stories260K-$t.gguf
+        [ -f "$model" ] || { echo "SKIP neon run $t: $model missing"; continue; }
+        for kv in f16 f32; do echo "$model $kv $t kv $kv" >>"$tmp/runs"; done
+    done
+else
+    echo "SKIP neon whole runs: $MODELS not present"
+fi
+# Each against the scalar run on -cpu max; Q4_0 files also with --repack,
+# which must repack something.
+while read -r model kv name; do
+    if ! run max "$model" "$kv" "$tmp/scalar" "--scalar -t 1"; then
+        echo "FAIL neon run $name: scalar run failed: $(tail -n 1 "$tmp/err")"
         fails=$((fails + 1))
         continue
     fi
     for cpu in $CPUS; do
         for flags in "" --repack; do
-            [ -z "$flags" ] || [ "$t" = stories260K-pad256-q4_0 ] || continue
-            name="neon run $t${flags:+ $flags} [$cpu]"
-            if ! run "$cpu" "$model" f16 "$tmp/neon" "$flags"; then
-                echo "FAIL $name: run failed: $(tail -n 1 "$tmp/err")"
+            case "$flags:$model" in --repack:*-q4_0.gguf | :*) ;; *) continue ;; esac
+            check="neon run $name${flags:+ $flags} [$cpu]"
+            if ! run "$cpu" "$model" "$kv" "$tmp/neon" "$flags"; then
+                echo "FAIL $check: run failed: $(tail -n 1 "$tmp/err")"
+                fails=$((fails + 1))
+            elif [ -n "$flags" ] && ! grep -q -- "--repack: [1-9][0-9]* KiB" "$tmp/err"; then
+                echo "FAIL $check: nothing repacked: $(grep -- --repack "$tmp/err")"
                 fails=$((fails + 1))
             elif cmp -s "$tmp/neon" "$tmp/scalar"; then
-                echo "PASS $name: --json output identical to --scalar"
+                echo "PASS $check: --json output identical to --scalar"
             else
-                echo "FAIL $name: --json output differs from --scalar"
+                echo "FAIL $check: --json output differs from --scalar"
                 fails=$((fails + 1))
             fi
         done
     done
-done
-
-if [ ! -d "$MODELS" ]; then
-    echo "SKIP neon whole runs: $MODELS not present"
-    exit $((fails > 0))
-fi
-for t in f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1; do
-    model=$MODELS/stories260K-$t.gguf
-    [ -f "$model" ] || { echo "SKIP neon run $t: $model missing"; continue; }
-    for kv in f16 f32; do
-        if ! run max "$model" "$kv" "$tmp/scalar" "--scalar -t 1"; then
-            echo "FAIL neon run $t kv $kv: scalar run failed: $(tail -n 1 "$tmp/err")"
-            fails=$((fails + 1))
-            continue
-        fi
-        for cpu in $CPUS; do
-            for flags in "" --repack; do
-                [ -z "$flags" ] || [ "$t" = q4_0 ] || continue
-                name="neon run $t kv $kv${flags:+ $flags} [$cpu]"
-                if ! run "$cpu" "$model" "$kv" "$tmp/neon" "$flags"; then
-                    echo "FAIL $name: run failed: $(tail -n 1 "$tmp/err")"
-                    fails=$((fails + 1))
-                elif [ -n "$flags" ] && ! grep -q -- "--repack: [1-9][0-9]* KiB" "$tmp/err"; then
-                    echo "FAIL $name: nothing repacked: $(grep -- --repack "$tmp/err")"
-                    fails=$((fails + 1))
-                elif cmp -s "$tmp/neon" "$tmp/scalar"; then
-                    echo "PASS $name: --json output identical to --scalar"
-                else
-                    echo "FAIL $name: --json output differs from --scalar"
-                    fails=$((fails + 1))
-                fi
-            done
-        done
-    done
-done
+done <"$tmp/runs"
 [ $fails -eq 0 ]

@@ -26,7 +26,7 @@ mkdir -p $F
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }' >$F/probe.c
 $cc -fsanitize=fuzzer,address,undefined $F/probe.c -o $F/probe 2>/dev/null ||
     skip_all "$cc cannot link a libFuzzer + ASan program (scripts/install-deps.sh installs libclang-rt-14-dev)"
-if ! make -s -j2 fuzz-build >$F/build.log 2>&1; then
+if ! flock build/host-asan.lock make -s -j2 fuzz-build >$F/build.log 2>&1; then   # as in tests/sanitize/asan.sh
     echo "FAIL fuzz build: make fuzz-build failed (log: $F/build.log)"; tail -n 20 $F/build.log
     exit 1
 fi

@@ -7,6 +7,9 @@
 # then perplexity (-c 128) within 0.3 % of reference/perplexity.tsv; then the
 # stories260K-pad256 files (K-quants) strictly: ids equal, step-0 within 1e-4,
 # perplexity within 0.1 %.
+# GOLDEN_PROMPT=N runs the Nth reference prompt only, GOLDEN_PAD_PPL="TYPES"
+# the pad256 perplexity of those types only (default: all of both);
+# tests/arm64/golden.sh narrows them.
 # Prints PASS/FAIL/SKIP lines; SKIPs everything when ../shared is absent.
 cd "$(dirname "$0")/../.." || exit 1
 SHARED=../shared
@@ -30,6 +33,11 @@ fi
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fails=0
+if [ -n "${GOLDEN_PROMPT:-}" ]; then
+    sed -n "${GOLDEN_PROMPT}p" "$REF/prompts.txt" >"$tmp/prompts"
+else
+    cp "$REF/prompts.txt" "$tmp/prompts"
+fi
 
 # Largest |ours - reference| over the step-0 logits, and the first generated
 # position where the ids differ ("-" when none).
@@ -45,28 +53,40 @@ print(f"step0 max diff {d:.4g}, first split {split}")
 EOF
 }
 
-run_one() {   # type kv-suffix kv-flag prompt
-    t=$1 suffix=$2 kvflag=$3 prompt=$4
-    model=$MODELS/stories260K-$t.gguf
-    ref=$REF/stories260K-$t.arm64$suffix.jsonl
-    name="golden $t${suffix:+ $suffix} \"$prompt\""
+# The judges of one run (type, our --json, reference jsonl, prompt): print the
+# details, return non-zero on a failure.
+judge_ref() {      # compare_ref.py's verdict
+    verdict=$(python3 $SHARED/tools/compare_ref.py "$1" "$2" "$3" "$4" 2>&1)
+    rc=$?
+    echo "$verdict; $(summary "$2" "$3" "$4" 2>&1)"
+    return $rc
+}
+judge_strict() {   # every id equal, step-0 logits within 1e-4
+    detail=$(summary "$2" "$3" "$4" 2>&1)
+    if echo "$detail" | awk '{ d = $4; sub(/,$/, "", d) } $7 == "-" && d + 0 <= 1e-4 { ok = 1 } END { exit !ok }'; then
+        echo "$detail"
+    else
+        echo "$detail (want no split, step0 within 1e-4)"
+        return 1
+    fi
+}
+# golden_run JUDGE TYPE NAME MODEL REF PROMPT SECONDS [llm flags]: one greedy
+# run of 64 tokens, one PASS/FAIL/SKIP line.
+golden_run() {
+    judge=$1 t=$2 name=$3 model=$4 ref=$5 prompt=$6 secs=$7
+    shift 7
     if [ ! -f "$model" ] || [ ! -f "$ref" ]; then
         echo "SKIP $name: $model or $ref missing"
         return
     fi
     out=$tmp/out.json
-    if ! timeout 60 "$LLM" --json -m "$model" -p "$prompt" -n 64 --temp 0 $kvflag >"$out" 2>"$tmp/err"; then
+    if ! timeout "$secs" "$LLM" --json -m "$model" -p "$prompt" -n 64 --temp 0 "$@" >"$out" 2>"$tmp/err"; then
         echo "FAIL $name: llm failed: $(tail -n 1 "$tmp/err")"
         fails=$((fails + 1))
-        return
-    fi
-    verdict=$(python3 $SHARED/tools/compare_ref.py "$t" "$out" "$ref" "$prompt" 2>&1)
-    rc=$?
-    detail=$(summary "$out" "$ref" "$prompt" 2>&1)
-    if [ $rc -eq 0 ]; then
-        echo "PASS $name: $verdict; $detail"
+    elif detail=$($judge "$t" "$out" "$ref" "$prompt"); then
+        echo "PASS $name: $detail"
     else
-        echo "FAIL $name: $verdict; $detail"
+        echo "FAIL $name: $detail"
         fails=$((fails + 1))
     fi
 }
@@ -74,45 +94,24 @@ run_one() {   # type kv-suffix kv-flag prompt
 while IFS= read -r prompt; do
     [ -n "$prompt" ] || continue
     for t in $TYPES; do
-        run_one "$t" "" "" "$prompt"
-        run_one "$t" "-kvf32" "--kv-type f32" "$prompt"
+        golden_run judge_ref "$t" "golden $t \"$prompt\"" "$MODELS/stories260K-$t.gguf" \
+            "$REF/stories260K-$t.arm64.jsonl" "$prompt" 60
+        golden_run judge_ref "$t" "golden $t -kvf32 \"$prompt\"" "$MODELS/stories260K-$t.gguf" \
+            "$REF/stories260K-$t.arm64-kvf32.jsonl" "$prompt" 60 --kv-type f32
     done
-done <"$REF/prompts.txt"
+done <"$tmp/prompts"
 
 # stories260K-pad256 (the same network padded to rows of 256, so that it
-# K-quantizes): the standard for these files is stricter than compare_ref.py,
-# every generated id equal and step-0 logits within 1e-4.
+# K-quantizes): the standard for these files is stricter than compare_ref.py.
 PAD=$SHARED/models/stories260K-pad256
 PAD_TYPES="f32 q8_0 q6_k q5_k_m q4_k_m q4_0 q3_k_m q2_k"
-run_pad() {   # type prompt
-    t=$1 prompt=$2
-    model=$PAD/stories260K-pad256-$t.gguf
-    ref=$REF/stories260K-pad256-$t.arm64.jsonl
-    name="golden pad256-$t \"$prompt\""
-    if [ ! -f "$model" ] || [ ! -f "$ref" ]; then
-        echo "SKIP $name: $model or $ref missing"
-        return
-    fi
-    out=$tmp/out.json
-    if ! timeout 180 "$LLM" --json -m "$model" -p "$prompt" -n 64 --temp 0 >"$out" 2>"$tmp/err"; then
-        echo "FAIL $name: llm failed: $(tail -n 1 "$tmp/err")"
-        fails=$((fails + 1))
-        return
-    fi
-    detail=$(summary "$out" "$ref" "$prompt" 2>&1)
-    if echo "$detail" | awk '{ d = $4; sub(/,$/, "", d) } $7 == "-" && d + 0 <= 1e-4 { ok = 1 } END { exit !ok }'; then
-        echo "PASS $name: $detail"
-    else
-        echo "FAIL $name: $detail (want no split, step0 within 1e-4)"
-        fails=$((fails + 1))
-    fi
-}
 while IFS= read -r prompt; do
     [ -n "$prompt" ] || continue
     for t in $PAD_TYPES; do
-        run_pad "$t" "$prompt"
+        golden_run judge_strict "$t" "golden pad256-$t \"$prompt\"" "$PAD/stories260K-pad256-$t.gguf" \
+            "$REF/stories260K-pad256-$t.arm64.jsonl" "$prompt" 180
     done
-done <"$REF/prompts.txt"
+done <"$tmp/prompts"
 
 # Perplexity: reference/perplexity.tsv rows "model platform ppl stderr"
 # (pad256 files within 0.1 %).
@@ -140,7 +139,7 @@ ppl_check() {   # dir file tolerance seconds (pad256 is 8x the weights: slow und
 for t in $TYPES; do
     ppl_check "$MODELS" "stories260K-$t.gguf" 0.003 120
 done
-for t in $PAD_TYPES; do
+for t in ${GOLDEN_PAD_PPL:-$PAD_TYPES}; do
     ppl_check "$PAD" "stories260K-pad256-$t.gguf" 0.001 600
 done
 [ $fails -eq 0 ]

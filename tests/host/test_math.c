@@ -51,7 +51,16 @@ static void report(const char *name, double worst, float at, double bound)
     else { printf("FAIL %s: %.3f ulp > %.1f\n", name, worst, bound); failures++; }
 }
 
+/* Samples per function. The aarch64 build runs under qemu-aarch64
+ * (tests/arm64/host_tests.sh), where the long double references are soft
+ * float: an eighth as many there. The x86-64 run covers the full count, and
+ * lib/math.c computes the same bits on both (the same C, -ffp-contract=off);
+ * what the aarch64 run adds is a check of that build and of its libm. */
+#if defined(__aarch64__)
+#define N 250000
+#else
 #define N 2000000
+#endif
 
 int main(void)
 {

@@ -6,7 +6,8 @@
 # sanitizer report. Leaks count too (LeakSanitizer).
 cd "$(dirname "$0")/../.." || exit 1
 H=build/host-asan
-if ! make -s -j2 host-asan >$H.build.log 2>&1; then
+# flock: tests/sweep and tests/fuzz build on the same objects, maybe at once.
+if ! flock build/host-asan.lock make -s -j2 host-asan >$H.build.log 2>&1; then
     echo "FAIL asan build: make host-asan failed (log: $H.build.log)"; tail -n 20 $H.build.log
     exit 1
 fi

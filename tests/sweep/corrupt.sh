@@ -11,7 +11,7 @@ H=build/host-asan
 W=build/sweep
 n=${SWEEP_MUTATIONS:-5000}
 mkdir -p $W
-if ! make -s -j2 $H/sweep_corrupt build/host/gen_gguf >$W/build.log 2>&1; then
+if ! flock build/host-asan.lock make -s -j2 $H/sweep_corrupt build/host/gen_gguf >$W/build.log 2>&1; then   # as in tests/sanitize/asan.sh
     echo "FAIL sweep build: make failed (log: $W/build.log)"; tail -n 20 $W/build.log
     exit 1
 fi

@@ -15,6 +15,9 @@ qemu_need_tools 1b qemu-system-aarch64 python3
 qemu_build kernel build/host/gen_gguf build/host/llm
 qemu_workdir build/test-1b
 qemu_gen_model 1b-2l-q4_0 --shape 1b --layers 2 --type q4_0 --seed 5
+# at its old place too (scripts use build/test-1b/1b-2l-q4_0.gguf): a hard link
+ln -f "$model" "$w/1b-2l-q4_0.gguf" 2>/dev/null || cp "$model" "$w/1b-2l-q4_0.gguf" || exit 1
+model=$w/1b-2l-q4_0.gguf
 build/host/llm -m "$model" --info >"$w/info.txt" 2>&1 &&
     build/host/llm -m "$model" -p "$prompt" -n 8 --temp 0 --json >"$w/host.json" 2>"$w/host.err" ||
     { fail host "build/host/llm on $model failed: $(tail -n 1 "$w/host.err")"; exit 1; }

@@ -224,6 +224,17 @@ struct llm_stats {
 int  llm_generate(struct llm_session *s, const struct llm_request *r, const struct llm_callbacks *cb,
                   struct llm_stats *st, struct llm_err *err);
 
+/* Several sessions of one model at once (r, cb and st are arrays of n; cb
+ * NULL: every session streams through llm_write): each prompt is processed
+ * alone, then each forward pass decodes the next token of every session
+ * still going, so the weights are read once per step for all of them. A
+ * session's tokens, logits and stats are bit for bit those llm_generate
+ * gives it alone (the matmuls sum each session's row in the order of one
+ * token). Returns 0, or -1 with err (some sessions may have finished). */
+#define LLM_MAX_PARALLEL 16
+int  llm_generate_parallel(struct llm_session *const *s, uint32_t n, const struct llm_request *r,
+                           const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
+
 /* ------------------------------------------------------------- chat */
 
 /* A conversation over a session, as llama-cli's conversation mode runs it:

@@ -278,20 +278,26 @@ int  llm_compute_perplexity(struct llm_session *s, const char *text, size_t len,
 
 /* llama-bench's tests: pp<p> (p pseudo-random tokens in batches) and tg<n>
  * (n tokens one at a time), each from an empty cache after a warm-up, reps
- * times, for each thread count; a table through llm_write (llm/bench.h). */
+ * times, for each thread count; a table through llm_write (llm/bench.h).
+ * With -npl N[,N...] (llama-batched-bench's name) tg runs once per N, with
+ * N sessions decoding together (one forward pass per step for all of them). */
 #define LLM_BENCH_MAX_REPS    100
 #define LLM_BENCH_MAX_THREADS 4
+#define LLM_BENCH_MAX_NPL     8
 
 struct llm_bench_opts {
     uint32_t    n_prompt, n_gen, reps;              /* -p, -n, -r; a test with 0 tokens is skipped */
     int         threads[LLM_BENCH_MAX_THREADS];     /* -t 1,2: llm_set_threads values */
     int         n_threads;
+    int         npl[LLM_BENCH_MAX_NPL];             /* -npl 1,2,4,8: sessions decoding together */
+    int         n_npl;                              /* 0: tg on the one session */
     bool        icount;       /* the clock counts instructions: show insn/tok */
     const char *model;        /* its name in the table */
 };
 
 /* Defaults (-p 64 -n 64 -r 3 -t <llm_cpu_count()>), then argv[first..]:
- * -p N -n N -r N -t N[,N...]. Thread counts are checked by the caller. */
+ * -p N -n N -r N -t N[,N...] -npl N[,N...] (1..LLM_MAX_PARALLEL). Thread
+ * counts are checked by the caller. */
 int  llm_parse_bench_args(int argc, char **argv, int first, struct llm_bench_opts *o,
                           struct llm_err *err);
 /* Leaves the thread count at the last one benchmarked. */

@@ -192,6 +192,7 @@ int main(int argc, char **argv)
         printf("SKIP parallel: %s not built\n", gen);
         return 0;
     }
+    printf("note: kernels %s\n", llm_cpu_ops_name());
     strcpy(dir, "/tmp/test_parallel.XXXXXX");
     if (!mkdtemp(dir)) {
         printf("FAIL parallel: mkdtemp failed\n");

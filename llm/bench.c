@@ -2,6 +2,7 @@
 #include "llm/bench.h"
 #include "llm/cli.h"
 #include "llm/model/forward.h"
+#include "llm/text/sampler.h"
 #include "llm/platform.h"
 #include "lib/math.h"
 #include "lib/printf.h"
@@ -73,6 +74,7 @@ struct bench_par {
     struct kv_cache  kv[LLM_MAX_PARALLEL];
     struct kv_cache *kvp[LLM_MAX_PARALLEL];
     struct fwd_state fs;
+    int32_t         *ids;   /* [n_seq][n_ctx]: the check's greedy ids */
 };
 
 static int par_open(struct bench_par *p, const struct session *s, uint32_t n_seq, uint32_t n_ctx,
@@ -81,7 +83,7 @@ static int par_open(struct bench_par *p, const struct session *s, uint32_t n_seq
     const struct model *m = s->m;
     const uint32_t kvd = model_kv_dim(&m->hp);
     struct arena a;
-    p->bytes = forward_mem_needed(m, n_ctx, n_seq, true) + 4096 +
+    p->bytes = forward_mem_needed(m, n_ctx, n_seq, true) + 4096 + (size_t)n_seq * n_ctx * sizeof(int32_t) +
                n_seq * kv_cache_arena_bytes(m->hp.n_layer, n_ctx, kvd, s->cfg.kv_type);
     if (!(p->mem = llm_alloc(p->bytes, 64)))
         return llm_errf(err, "out of memory: %u sessions of %u positions need %zu bytes", n_seq, n_ctx, p->bytes);
@@ -91,8 +93,46 @@ static int par_open(struct bench_par *p, const struct session *s, uint32_t n_seq
         if (kv_cache_init(&p->kv[i], m->hp.n_layer, n_ctx, kvd, s->cfg.kv_type, &a))
             return llm_errf(err, "bench arena too small (bug)");
     }
-    if (forward_init(&p->fs, m, n_ctx, n_seq, true, &a))
+    if (forward_init(&p->fs, m, n_ctx, n_seq, true, &a) ||
+        !(p->ids = arena_alloc(&a, (size_t)n_seq * n_ctx * sizeof(int32_t), 16)))
         return llm_errf(err, "bench arena too small (bug)");
+    return 0;
+}
+
+/* Not timed: n_seq sessions decode n greedy tokens together (session i
+ * from the i-th bench token), then each alone through s's own state. A
+ * session's ids must be its solo run's (llm_generate_parallel's promise;
+ * tests/host/test_parallel.c compares the logits bits too). */
+static int bench_check(struct session *s, struct bench_par *p, uint32_t n_seq, uint32_t n, uint32_t most,
+                       struct llm_err *err)
+{
+    const uint32_t n_vocab = s->m->hp.n_vocab;
+    int32_t tok[LLM_MAX_PARALLEL];
+    for (uint32_t i = 0; i < n_seq; i++) {
+        kv_cache_clear(&p->kv[i]);
+        tok[i] = s->ids[i % most];
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        if (forward_sessions(s->m, &p->fs, p->kvp, tok, n_seq))
+            return llm_errf(err, "check: forward pass of %u sessions failed at token %u", n_seq, k);
+        for (uint32_t i = 0; i < n_seq; i++)
+            tok[i] = p->ids[i * n + k] = sampler_argmax(p->fs.logits + (size_t)i * n_vocab, n_vocab);
+    }
+    for (uint32_t i = 0; i < n_seq; i++) {
+        int32_t t = s->ids[i % most];
+        kv_cache_clear(&s->kv);
+        for (uint32_t k = 0; k < n; k++) {
+            if (forward(s->m, &s->fwd, &s->kv, &t, 1, false))
+                return llm_errf(err, "check: forward pass failed at token %u", k);
+            t = sampler_argmax(s->fwd.logits, n_vocab);
+            if (t != p->ids[i * n + k])
+                return llm_errf(err, "tg%u x%u: session %u's id %u is %d together, %d alone", n, n_seq, i, k,
+                                (int)p->ids[i * n + k], (int)t);
+        }
+    }
+    char line[128];
+    snprintf(line, sizeof line, "tg%u x%u: each session's %u greedy ids equal its solo run\n", n, n_seq, n);
+    llm_write(line, strlen(line));
     return 0;
 }
 
@@ -214,6 +254,10 @@ static int bench_all(struct session *s, struct bench_par *p, const struct llm_be
     for (int i = 0; i < n; i++)
         for (int k = 1; k < o->n_threads; k++)
             bench_speedup(o, k, &t[i], ns[i]);
+    const uint32_t most = o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen;
+    for (int i = 0; i < n; i++)
+        if (t[i].n_seq > 1 && bench_check(s, p, t[i].n_seq, t[i].n, most, err))
+            return -1;
     return 0;
 }
 

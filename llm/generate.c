@@ -88,8 +88,8 @@ static int tokenize_turn(struct session *s, const struct llm_request *r, int32_t
         return -1;
     if (n_pend)
         ids[0] = s->pending;
-    int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos && s->kv.n_used == 0, ids + n_pend,
-                             (int)(room - n_pend));
+    int n = tokenizer_encode_special(s->tok, r->prompt, r->prompt_len, s->tok->add_bos && s->kv.n_used == 0,
+                                     r->parse_special, ids + n_pend, (int)(room - n_pend));
     return n < 0 ? -1 : n + (int)n_pend;
 }
 

@@ -174,6 +174,9 @@ struct llm_request {
                                          last reply's pending token) instead of clearing it */
     int32_t             n_keep;       /* llama-cli's --keep: prompt tokens a shift keeps
                                          besides the BOS; < 0 the whole prompt */
+    bool                parse_special; /* a special token's text (<|im_start|>, <s>) in the
+                                         prompt is that token, as llama-cli tokenizes a
+                                         rendered chat (chat turns set it) */
     struct llm_sampling sp;
 };
 

@@ -70,7 +70,7 @@ static void check_model(const char *name, struct llm_model *m, const int32_t *n_
     struct llm_stats solo_st[N_SEQ], st[N_SEQ];
     struct run solo[N_SEQ], par[N_SEQ];
     struct llm_err err = { 0 };
-    char what[160] = "";
+    char what[300] = "";
     bool ok = true;
     for (int i = 0; i < N_SEQ; i++) {
         solo[i] = (struct run){ .n_vocab = mi.n_vocab, .logits = calloc((size_t)N_STEPS * mi.n_vocab, 4) };

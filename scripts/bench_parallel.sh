@@ -1,9 +1,10 @@
 #!/bin/sh
 # scripts/bench_parallel.sh: instructions per token of N sessions decoding
 # together (`llm bench -npl N`), from the insncount plugin under
-# qemu-aarch64 with one thread: the whole run at -n TG minus the run at -n 1,
-# over the tokens between (each run is a warm-up and one repetition, each
-# session decoding from an empty cache, so 2 * (TG - 1) * N tokens).
+# qemu-aarch64 with one thread: the whole run at -r 2 minus the run at -r 1,
+# which is one repetition of the tg test: N sessions decoding TG tokens each
+# from empty caches (the load, the warm-up and the ids check after the table
+# are in both runs and cancel out).
 #   scripts/bench_parallel.sh [--cpu NAME] [-n TG] [-npl 1,2,4,8] MODEL.gguf [llm flags, e.g. --repack]
 # Prints a markdown table: N, insn/tok, and the gain over N = 1.
 cd "$(dirname "$0")/.." || exit 1
@@ -27,12 +28,12 @@ done
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-insns() {   # N TG [llm flags]
-    np=$1 tg=$2
+insns() {   # N REPS [llm flags]
+    np=$1 reps=$2
     shift 2
-    if ! qemu-aarch64 -cpu "$CPU" -plugin "$PLUGIN" -d plugin "$LLM" bench -m "$model" "$@" -p 0 -n "$tg" -r 1 \
-            -t 1 -npl "$np" >"$tmp/out" 2>"$tmp/err"; then
-        echo "bench_parallel: llm bench -npl $np -n $tg failed: $(tail -n 1 "$tmp/err")" >&2
+    if ! qemu-aarch64 -cpu "$CPU" -plugin "$PLUGIN" -d plugin "$LLM" bench -m "$model" "$@" -p 0 -n "$TG" \
+            -r "$reps" -t 1 -npl "$np" >"$tmp/out" 2>"$tmp/err"; then
+        echo "bench_parallel: llm bench -npl $np -r $reps failed: $(tail -n 1 "$tmp/err")" >&2
         exit 1
     fi
     sed -n 's/^insns: //p' "$tmp/err"
@@ -43,8 +44,8 @@ echo "|---|---|---|---|"
 one=
 for n in $(echo "$NPL" | tr ',' ' '); do
     a=$(insns "$n" 1 "$@") || exit 1
-    b=$(insns "$n" "$TG" "$@") || exit 1
-    per=$(awk -v a="$a" -v b="$b" -v n="$n" -v t="$TG" 'BEGIN { printf "%.0f", (b - a) / (2 * (t - 1) * n) }')
+    b=$(insns "$n" 2 "$@") || exit 1
+    per=$(awk -v a="$a" -v b="$b" -v n="$n" -v t="$TG" 'BEGIN { printf "%.0f", (b - a) / (t * n) }')
     [ -n "$one" ] || one=$per
     awk -v m="$(basename "$model")" -v n="$n" -v p="$per" -v o="$one" \
         'BEGIN { printf "| %s | %d | %.3fM | %.2fx |\n", m, n, p / 1e6, o / p }'

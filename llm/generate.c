@@ -370,7 +370,7 @@ static int decode_together(struct session *const *s, uint32_t n, const struct ll
     }
 }
 
-size_t generate_batch_mem_needed(const struct model *m, uint32_t n_seq, uint32_t n_ctx)
+static size_t batch_mem_needed(const struct model *m, uint32_t n_seq, uint32_t n_ctx)
 {
     return forward_mem_needed(m, n_ctx, n_seq, true) + SESSION_SLACK;
 }
@@ -391,7 +391,7 @@ int generate_parallel(struct session *const *s, uint32_t n, const struct llm_req
     }
     /* The batch's own activations and logits (a row per session), for the
      * context of the largest session. */
-    const size_t bytes = generate_batch_mem_needed(s[0]->m, n, n_ctx);
+    const size_t bytes = batch_mem_needed(s[0]->m, n, n_ctx);
     void *mem = llm_alloc(bytes, 64);
     struct arena a;
     struct fwd_state fs;

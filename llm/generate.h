@@ -61,7 +61,6 @@ int  generate(struct session *s, const struct llm_request *r, const struct llm_c
  * logits and stats are those generate() gives it alone. The pass's own
  * activations and logits are llm_alloc'd for the call. */
 #define GENERATE_MAX_SEQ 16
-size_t generate_batch_mem_needed(const struct model *m, uint32_t n_seq, uint32_t n_ctx);
 int  generate_parallel(struct session *const *s, uint32_t n, const struct llm_request *r,
                        const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
 

@@ -269,7 +269,7 @@ int forward_sessions(const struct model *m, struct fwd_state *s, struct kv_cache
     }
     for (uint32_t i = 0; i < n; i++)
         if (place_rows(s, kv[i], i, 1))
-            return -1;   /* not reached: checked above */
+            return -1;   /* a cell was free (checked above): kv_cache_advance cannot fail */
     forward_rows(m, s, tokens, (struct ops_rows){ .n = n, .seq = 1 }, false);
     return 0;
 }

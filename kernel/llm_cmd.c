@@ -395,7 +395,7 @@ static int cmd_infer(int argc, char **argv)
     return rc;
 }
 
-/* llm bench [-p N] [-n N] [-r N] [-t N[,N]]: llama-bench's pp and tg tests
+/* llm bench [-p N] [-n N] [-r N] [-t N[,N]] [-npl N[,N]]: llama-bench's pp and tg tests
  * on the loaded model (llm/bench.c prints the table: the kernel has no FP).
  * The kernel runs a job on one cpu or on all of them, so a count is 1 or all. */
 static int cmd_bench(int argc, char **argv)
@@ -408,7 +408,7 @@ static int cmd_bench(int argc, char **argv)
         if (o.threads[k] != 1 && o.threads[k] != smp_cpu_count())
             bad = llm_errf(&err, "-t %d: this kernel runs 1 or all %d cpus", o.threads[k], smp_cpu_count());
     if (bad) {
-        kprintf("llm bench: %s\nusage: llm bench [-p N] [-n N] [-r N] [-t 1|%d[,1|%d]]\n", err.msg,
+        kprintf("llm bench: %s\nusage: llm bench [-p N] [-n N] [-r N] [-t 1|%d[,1|%d]] [-npl N[,N]]\n", err.msg,
                 smp_cpu_count(), smp_cpu_count());
         return 1;
     }
@@ -599,8 +599,9 @@ static const char usage_text[] =
     "  llm tokenize-cases VOCAB.gguf FILE.inp\n"
     "                         llama.cpp's tokenizer test cases (vocab-only files work)\n"
     "  llm perplexity PATH [-c N]\n"
-    "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
+    "  llm bench [-p 64] [-n 64] [-r 3] [-t N[,N]] [-npl N[,N]]\n"
     "                         prompt (pp) and generation (tg) speed, llama-bench style;\n"
+    "                         -npl 1,2,4,8: tg with that many sessions decoding together;\n"
     "                         insn/tok when booted with icount (run-qemu.sh --icount)\n";
 
 static int cmd_llm(int argc, char **argv)

@@ -3,7 +3,12 @@
  * pseudo-random tokens in batches) and tg<n> (n tokens one at a time), each from an empty cache, after one warm-up
  * run, reps times: mean tok/s +- sample stddev, and with icount (the clock
  * counts one ns per instruction: QEMU -icount shift=0) the mean instructions
- * per token. With several thread counts (-t 1,2) each repetition runs them
+ * per token. With -npl 1,2,4,8 the tg test runs once per count N: N
+ * sessions (caches of -n positions) decode together, one forward pass per
+ * step for all of them (forward_sessions); t/s and insn/tok count every
+ * session's tokens. After the table, for each N > 1, N sessions decode
+ * greedy tokens together and then alone: a line says their ids are equal
+ * (or the bench fails). With several thread counts (-t 1,2) each repetition runs them
  * back to back, and a line per count gives its speed-up over the first: the
  * median of the per-repetition ratios, which a noisy host shifts far less
  * than it shifts separate runs. */

@@ -98,7 +98,7 @@ static int64_t first_turn(struct chat_session *c, int32_t *n_keep, struct llm_er
         n0 = chat_render_turn(c->tmpl, c->msgs, 1, c->buf, c->scratch, CHAT_TEXT_CAP);
         size_t cap = (size_t)n0 + 16;
         int32_t *ids = n0 >= 0 ? llm_alloc(cap * sizeof(int32_t), 16) : NULL;
-        int n = ids ? tokenizer_encode(c->s->tok, c->buf, (size_t)n0, false, ids, (int)cap) : -1;
+        int n = ids ? tokenizer_encode_special(c->s->tok, c->buf, (size_t)n0, false, true, ids, (int)cap) : -1;
         if (ids)
             llm_free(ids, cap * sizeof(int32_t));
         if (n < 0)
@@ -123,6 +123,7 @@ int chat_turn(struct chat_session *c, const char *user, const struct llm_request
     }
     struct llm_request q = *r;
     q.prompt = c->buf, q.prompt_len = (size_t)n, q.append = !c->fresh, q.n_keep = n_keep;
+    q.parse_special = true;   /* the template's markers are its special tokens, as in llama-cli */
     /* Only the reply is passed on (on_reply calls cb->on_token with cb->ctx):
      * the other callbacks would get the chat as their context. */
     struct llm_callbacks wrap = { .ctx = c, .on_token = on_reply };

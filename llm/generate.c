@@ -88,8 +88,8 @@ static int tokenize_turn(struct session *s, const struct llm_request *r, int32_t
         return -1;
     if (n_pend)
         ids[0] = s->pending;
-    int n = tokenizer_encode(s->tok, r->prompt, r->prompt_len, s->tok->add_bos && s->kv.n_used == 0, ids + n_pend,
-                             (int)(room - n_pend));
+    int n = tokenizer_encode_special(s->tok, r->prompt, r->prompt_len, s->tok->add_bos && s->kv.n_used == 0,
+                                     r->parse_special, ids + n_pend, (int)(room - n_pend));
     return n < 0 ? -1 : n + (int)n_pend;
 }
 
@@ -191,94 +191,215 @@ static bool emit(const struct llm_callbacks *cb, struct llm_utf8_stream *us, int
     return true;
 }
 
-int generate(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
-             struct llm_stats *st, struct llm_err *err)
+/* One run of a session between its steps: the prompt is in, each step
+ * samples from logits and says whether its token is to be decoded. */
+struct gen_run {
+    struct session             *s;
+    const struct llm_request   *r;
+    const struct llm_callbacks *cb;
+    struct llm_stats           *st;
+    struct sampler              smp;
+    struct llm_utf8_stream      us;
+    float                      *rope_scratch;
+    int32_t                     prev, eos_skip;
+    uint32_t                    step;
+    uint64_t                    t0;
+};
+
+/* Clear (unless appending), prefill, and get ready for step 0, whose logits
+ * are then in s->fwd.logits. */
+static int run_begin(struct gen_run *g, struct session *s, const struct llm_request *r,
+                     const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err)
 {
-    const uint32_t n_vocab = s->m->hp.n_vocab;
+    *g = (struct gen_run){ .s = s, .r = r, .cb = cb, .st = st, .us = { .n_held = 0 } };
     memset(st, 0, sizeof *st);
     arena_reset(&s->arena, s->loop_mark);
     if (!r->append || s->kv.n_used == 0) {
         kv_cache_clear(&s->kv);
         s->pending = -1;
     }
-    struct sampler smp;
     struct llm_sampling sp = r->sp;
     if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
         sp.repeat_last_n = (int32_t)s->cfg.n_ctx;
-    float *rope_scratch = arena_alloc(&s->arena, KV_ROPE_SCRATCH(s->m->hp.n_rot) * sizeof(float) + 1, 16);
-    if (sampler_init(&smp, &sp, n_vocab, &s->arena) || !rope_scratch)
+    g->rope_scratch = arena_alloc(&s->arena, KV_ROPE_SCRATCH(s->m->hp.n_rot) * sizeof(float) + 1, 16);
+    if (sampler_init(&g->smp, &sp, s->m->hp.n_vocab, &s->arena) || !g->rope_scratch)
         return llm_errf(err, "sampler and shift scratch do not fit in the session arena (bug)");
     const bool first = s->kv.n_used == 0;
-    if (prefill(s, r, cb, st, rope_scratch, err))
+    if (prefill(s, r, cb, st, g->rope_scratch, err))
         return -1;
     if (first)   /* a conversation keeps its first prompt's n_keep */
         s->n_keep = keep_of(s, r, st->n_prompt);
     for (uint32_t i = s->kv.n_used - st->n_prompt; i < s->kv.n_used; i++)
-        sampler_accept(&smp, s->ids[i]);
+        sampler_accept(&g->smp, s->ids[i]);
+    g->prev = s->ids[s->kv.n_used - 1];
+    g->eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
+    g->t0 = llm_now_ns();
+    return 0;
+}
 
-    char piece[256];
-    struct llm_utf8_stream us = { .n_held = 0 };
-    int32_t prev = s->ids[s->kv.n_used - 1];
-    const int32_t eos_skip = r->ignore_eos ? s->tok->eos_id : -1;   /* never chosen */
-    uint64_t t0 = llm_now_ns();
-    for (uint32_t step = 0;; step++) {
-        float *logits = s->fwd.logits;
-        const struct sampler_scan scan = sampler_scan(logits, n_vocab, eos_skip);
-        if (!scan.finite) {
-            st->stop = LLM_STOP_NONFINITE;
-            llm_errf(err, "non-finite logits at step %u: stopped", step);
-            break;
-        }
-        if (cb && cb->on_logits)
-            cb->on_logits(cb->ctx, step, logits, n_vocab);
-        if (r->ignore_eos && s->tok->eos_id >= 0)
-            logits[s->tok->eos_id] = -INFINITY;
-        int32_t id = sampler_greedy(&smp) ? scan.argmax : sampler_sample(&smp, logits);
-        sampler_accept(&smp, id);
-        s->pending = id;   /* until it is decoded: a next chat turn starts with it */
-        if (id == s->tok->eos_id) {
-            st->stop = LLM_STOP_EOG;
-            break;
-        }
-        int len = tokenizer_decode(s->tok, prev, id, piece, (int)sizeof piece);
-        const bool more = emit(cb, &us, id, piece, (uint32_t)len);
-        prev = id;
-        st->n_gen++;
-        if (r->n_predict >= 0 && st->n_gen >= (uint32_t)r->n_predict) {
-            st->stop = LLM_STOP_N_PREDICT;
-            break;
-        }
-        if (!more) {
-            st->stop = LLM_STOP_CANCELLED;
-            break;
-        }
-        if (llm_interrupted()) {
-            st->stop = LLM_STOP_INTERRUPTED;
-            break;
-        }
-        if (!r->no_ctx_shift && s->kv.n_used + 1 >= s->kv.n_ctx) {   /* main.cpp's test */
-            if (context_shift(s, s->n_keep, rope_scratch, err)) {
-                st->stop = LLM_STOP_CTX_FULL;
-                break;
-            }
-            st->n_shifts++;
-        } else if (kv_cache_full(&s->kv)) {
-            st->stop = LLM_STOP_CTX_FULL;
-            llm_errf(err, "context full (%u tokens): generation stopped", s->kv.n_ctx);
-            break;
-        }
-        s->ids[s->kv.n_used] = id;
-        if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
-            return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
-        s->pending = -1;
+/* Sample from logits, stream the token, and make room for it: true with
+ * *next the token to decode at s->kv.n_used, false when the run stops
+ * (g->st->stop says why). */
+static bool run_step(struct gen_run *g, float *logits, int32_t *next, struct llm_err *err)
+{
+    struct session *s = g->s;
+    const struct llm_request *r = g->r;
+    struct llm_stats *st = g->st;
+    const uint32_t n_vocab = s->m->hp.n_vocab, step = g->step++;
+    const struct sampler_scan scan = sampler_scan(logits, n_vocab, g->eos_skip);
+    if (!scan.finite) {
+        st->stop = LLM_STOP_NONFINITE;
+        llm_errf(err, "non-finite logits at step %u: stopped", step);
+        return false;
     }
-    if (!(cb && cb->on_token))
-        llm_write(piece, llm_utf8_stream_flush(&us, piece));
-    st->gen_ns = llm_now_ns() - t0;
+    if (g->cb && g->cb->on_logits)
+        g->cb->on_logits(g->cb->ctx, step, logits, n_vocab);
+    if (r->ignore_eos && s->tok->eos_id >= 0)
+        logits[s->tok->eos_id] = -INFINITY;
+    int32_t id = sampler_greedy(&g->smp) ? scan.argmax : sampler_sample(&g->smp, logits);
+    sampler_accept(&g->smp, id);
+    s->pending = id;   /* until it is decoded: a next chat turn starts with it */
+    if (id == s->tok->eos_id) {
+        st->stop = LLM_STOP_EOG;
+        return false;
+    }
+    char piece[256];
+    int len = tokenizer_decode(s->tok, g->prev, id, piece, (int)sizeof piece);
+    const bool more = emit(g->cb, &g->us, id, piece, (uint32_t)len);
+    g->prev = id;
+    st->n_gen++;
+    if (r->n_predict >= 0 && st->n_gen >= (uint32_t)r->n_predict) {
+        st->stop = LLM_STOP_N_PREDICT;
+        return false;
+    }
+    if (!more) {
+        st->stop = LLM_STOP_CANCELLED;
+        return false;
+    }
+    if (llm_interrupted()) {
+        st->stop = LLM_STOP_INTERRUPTED;
+        return false;
+    }
+    if (!r->no_ctx_shift && s->kv.n_used + 1 >= s->kv.n_ctx) {   /* main.cpp's test */
+        if (context_shift(s, s->n_keep, g->rope_scratch, err)) {
+            st->stop = LLM_STOP_CTX_FULL;
+            return false;
+        }
+        st->n_shifts++;
+    } else if (kv_cache_full(&s->kv)) {
+        st->stop = LLM_STOP_CTX_FULL;
+        llm_errf(err, "context full (%u tokens): generation stopped", s->kv.n_ctx);
+        return false;
+    }
+    s->ids[s->kv.n_used] = id;
+    *next = id;
+    return true;
+}
+
+/* The held bytes out, and the stats. */
+static void run_end(struct gen_run *g)
+{
+    struct session *s = g->s;
+    struct llm_stats *st = g->st;
+    char piece[4];
+    if (!(g->cb && g->cb->on_token))
+        llm_write(piece, llm_utf8_stream_flush(&g->us, piece));
+    st->gen_ns = llm_now_ns() - g->t0;
     st->kv_used = s->kv.n_used;
     st->kv_capacity = s->kv.n_ctx;
     st->kv_bytes = kv_cache_bytes(s->kv.n_layer, s->kv.n_ctx, s->kv.kv_dim, s->kv.type);
     st->arena_peak = s->arena.peak;
     st->arena_size = s->arena.size;
+}
+
+int generate(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
+             struct llm_stats *st, struct llm_err *err)
+{
+    struct gen_run g;
+    int32_t id;
+    if (run_begin(&g, s, r, cb, st, err))
+        return -1;
+    while (run_step(&g, s->fwd.logits, &id, err)) {
+        if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
+            return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
+        s->pending = -1;
+    }
+    run_end(&g);
     return 0;
+}
+
+/* Every prompt alone, then one forward pass per step over the sessions still
+ * going: session i's step 0 samples from its own prefill's logits, later
+ * steps from its row of the batch's. */
+static int decode_together(struct session *const *s, uint32_t n, const struct llm_request *r,
+                           const struct llm_callbacks *cb, struct llm_stats *st, struct fwd_state *fs,
+                           struct llm_err *err)
+{
+    struct gen_run g[GENERATE_MAX_SEQ];
+    float *logits[GENERATE_MAX_SEQ];
+    struct kv_cache *kv[GENERATE_MAX_SEQ];
+    int32_t ids[GENERATE_MAX_SEQ];
+    uint32_t who[GENERATE_MAX_SEQ];
+    const uint32_t n_vocab = s[0]->m->hp.n_vocab;
+    for (uint32_t i = 0; i < n; i++) {
+        if (run_begin(&g[i], s[i], &r[i], cb ? &cb[i] : NULL, &st[i], err))
+            return -1;
+        logits[i] = s[i]->fwd.logits;
+    }
+    for (;;) {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (!logits[i])   /* stopped */
+                continue;
+            if (run_step(&g[i], logits[i], &ids[k], err)) {
+                kv[k] = &s[i]->kv;
+                who[k++] = i;
+                continue;
+            }
+            run_end(&g[i]);
+            logits[i] = NULL;
+        }
+        if (k == 0)
+            return 0;
+        if (forward_sessions(s[0]->m, fs, kv, ids, k))
+            return llm_errf(err, "forward pass of %u sessions together failed", k);
+        for (uint32_t j = 0; j < k; j++) {
+            s[who[j]]->pending = -1;
+            logits[who[j]] = fs->logits + (size_t)j * n_vocab;
+        }
+    }
+}
+
+static size_t batch_mem_needed(const struct model *m, uint32_t n_seq, uint32_t n_ctx)
+{
+    return forward_mem_needed(m, n_ctx, n_seq, true) + SESSION_SLACK;
+}
+
+int generate_parallel(struct session *const *s, uint32_t n, const struct llm_request *r,
+                      const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err)
+{
+    if (n == 0 || n > GENERATE_MAX_SEQ)
+        return llm_errf(err, "%u sessions: 1 to %u decode together", n, GENERATE_MAX_SEQ);
+    uint32_t n_ctx = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (s[i]->m != s[0]->m)
+            return llm_errf(err, "session %u runs another model than session 0", i);
+        for (uint32_t k = 0; k < i; k++)
+            if (s[k] == s[i])
+                return llm_errf(err, "session %u is also session %u", i, k);
+        n_ctx = s[i]->cfg.n_ctx > n_ctx ? s[i]->cfg.n_ctx : n_ctx;
+    }
+    /* The batch's own activations and logits (a row per session), for the
+     * context of the largest session. */
+    const size_t bytes = batch_mem_needed(s[0]->m, n, n_ctx);
+    void *mem = llm_alloc(bytes, 64);
+    struct arena a;
+    struct fwd_state fs;
+    if (!mem)
+        return llm_errf(err, "out of memory: decoding %u sessions together needs %zu bytes", n, bytes);
+    arena_init(&a, mem, bytes);
+    int rc = forward_init(&fs, s[0]->m, n_ctx, n, true, &a) ? llm_errf(err, "batch arena too small (bug)")
+                                                            : decode_together(s, n, r, cb, st, &fs, err);
+    llm_free(mem, bytes);
+    return rc;
 }

@@ -54,6 +54,16 @@ void   session_free(struct session *s);
 int  generate(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
               struct llm_stats *st, struct llm_err *err);
 
+/* Several sessions of one model, each with its own request, callbacks and
+ * stats (arrays of n; cb may be NULL): every prompt is processed alone, then
+ * each forward pass decodes the next token of every session still going
+ * (forward_sessions: one pass over the weights). Each session's tokens,
+ * logits and stats are those generate() gives it alone. The pass's own
+ * activations and logits are llm_alloc'd for the call. */
+#define GENERATE_MAX_SEQ 16
+int  generate_parallel(struct session *const *s, uint32_t n, const struct llm_request *r,
+                       const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
+
 /* llama.cpp's perplexity: the text (BOS first) in non-overlapping chunks of
  * n_ctx tokens, each chunk's first token replaced by BOS, scoring positions
  * n_ctx/2 .. n_ctx-2 (each predicting the next token). Needs a session made

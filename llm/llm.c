@@ -245,6 +245,19 @@ int llm_generate(struct llm_session *ls, const struct llm_request *r, const stru
     return generate(&ls->s, r, cb, st, err);
 }
 
+_Static_assert(LLM_MAX_PARALLEL == GENERATE_MAX_SEQ, "llm.h's session limit is generate.h's");
+
+int llm_generate_parallel(struct llm_session *const *ls, uint32_t n, const struct llm_request *r,
+                          const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err)
+{
+    struct session *s[LLM_MAX_PARALLEL];
+    if (n > LLM_MAX_PARALLEL)
+        return llm_errf(err, "%u sessions: at most %u decode together", n, LLM_MAX_PARALLEL);
+    for (uint32_t i = 0; i < n; i++)
+        s[i] = &ls[i]->s;
+    return generate_parallel(s, n, r, cb, st, err);
+}
+
 /* ------------------------------------------------------------- chat */
 
 int llm_chat_open(struct llm_chat **out, struct llm_session *ls, const char *template_name,

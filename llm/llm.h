@@ -174,6 +174,9 @@ struct llm_request {
                                          last reply's pending token) instead of clearing it */
     int32_t             n_keep;       /* llama-cli's --keep: prompt tokens a shift keeps
                                          besides the BOS; < 0 the whole prompt */
+    bool                parse_special; /* a special token's text (<|im_start|>, <s>) in the
+                                         prompt is that token, as llama-cli tokenizes a
+                                         rendered chat (chat turns set it) */
     struct llm_sampling sp;
 };
 
@@ -224,6 +227,17 @@ struct llm_stats {
 int  llm_generate(struct llm_session *s, const struct llm_request *r, const struct llm_callbacks *cb,
                   struct llm_stats *st, struct llm_err *err);
 
+/* Several sessions of one model at once (r, cb and st are arrays of n; cb
+ * NULL: every session streams through llm_write): each prompt is processed
+ * alone, then each forward pass decodes the next token of every session
+ * still going, so the weights are read once per step for all of them. A
+ * session's tokens, logits and stats are bit for bit those llm_generate
+ * gives it alone (the matmuls sum each session's row in the order of one
+ * token). Returns 0, or -1 with err (some sessions may have finished). */
+#define LLM_MAX_PARALLEL 16
+int  llm_generate_parallel(struct llm_session *const *s, uint32_t n, const struct llm_request *r,
+                           const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
+
 /* ------------------------------------------------------------- chat */
 
 /* A conversation over a session, as llama-cli's conversation mode runs it:
@@ -267,20 +281,26 @@ int  llm_compute_perplexity(struct llm_session *s, const char *text, size_t len,
 
 /* llama-bench's tests: pp<p> (p pseudo-random tokens in batches) and tg<n>
  * (n tokens one at a time), each from an empty cache after a warm-up, reps
- * times, for each thread count; a table through llm_write (llm/bench.h). */
+ * times, for each thread count; a table through llm_write (llm/bench.h).
+ * With -npl N[,N...] (llama-batched-bench's name) tg runs once per N, with
+ * N sessions decoding together (one forward pass per step for all of them). */
 #define LLM_BENCH_MAX_REPS    100
 #define LLM_BENCH_MAX_THREADS 4
+#define LLM_BENCH_MAX_NPL     8
 
 struct llm_bench_opts {
     uint32_t    n_prompt, n_gen, reps;              /* -p, -n, -r; a test with 0 tokens is skipped */
     int         threads[LLM_BENCH_MAX_THREADS];     /* -t 1,2: llm_set_threads values */
     int         n_threads;
+    int         npl[LLM_BENCH_MAX_NPL];             /* -npl 1,2,4,8: sessions decoding together */
+    int         n_npl;                              /* 0: tg on the one session */
     bool        icount;       /* the clock counts instructions: show insn/tok */
     const char *model;        /* its name in the table */
 };
 
 /* Defaults (-p 64 -n 64 -r 3 -t <llm_cpu_count()>), then argv[first..]:
- * -p N -n N -r N -t N[,N...]. Thread counts are checked by the caller. */
+ * -p N -n N -r N -t N[,N...] -npl N[,N...] (1..LLM_MAX_PARALLEL). Thread
+ * counts are checked by the caller. */
 int  llm_parse_bench_args(int argc, char **argv, int first, struct llm_bench_opts *o,
                           struct llm_err *err);
 /* Leaves the thread count at the last one benchmarked. */

@@ -26,15 +26,16 @@ struct arch_ops {
     /* layer il's tensors; their bytes are added to *bytes */
     int  (*load_layer)(struct layer_weights *l, const struct gguf_file *f, uint32_t il,
                        const struct model_hparams *hp, uint64_t *bytes, struct llm_err *err);
-    /* rows 0..n-1 of s->x for tokens (already range-checked) at positions p0.. */
-    void (*embed)(const struct model *m, struct fwd_state *s, const int32_t *tokens, uint32_t n,
-                  uint32_t p0);
-    /* one block over rows 0..n-1 of s->x; it may leave its last residual add
-     * pending in s->xb2 for the next block's norm or output_norm. With
-     * last_only, only the last row's result is wanted (the rows may be cut
-     * to it once attention has stored every K/V). Returns the rows still live. */
-    uint32_t (*layer)(const struct model *m, struct fwd_state *s, struct kv_cache *kv, uint32_t il,
-                      uint32_t n, uint32_t p0, uint32_t c0, bool last_only);
+    /* rows 0..n-1 of s->x for tokens (already range-checked) at the
+     * positions s->row gives */
+    void (*embed)(const struct model *m, struct fwd_state *s, const int32_t *tokens, uint32_t n);
+    /* one block over rows 0..r.n-1 of s->x (their sessions, positions and
+     * cells in s->row); it may leave its last residual add pending in s->xb2
+     * for the next block's norm or output_norm. With last_only, only each
+     * session's last row is wanted (the rows may be cut to them once
+     * attention has stored every K/V). Returns the rows still live. */
+    struct ops_rows (*layer)(const struct model *m, struct fwd_state *s, uint32_t il, struct ops_rows r,
+                             bool last_only);
     /* s->xb = the final norm of rows 0..n-1 of x, after the pending residual */
     void (*output_norm)(const struct model *m, struct fwd_state *s, uint32_t n);
 };
@@ -66,13 +67,12 @@ const struct gguf_tensor *model_find_layer_weight(const struct gguf_file *f, uin
                                                   uint64_t *bytes, struct llm_err *err);
 
 /* ---- the forward pass (forward.c) */
-/* Causal attention of rows 0..n-1 of s->q/k/v (at positions p0.., stored in
- * the cache cells c0.. that kv_cache_advance gave them) in layer
- * il: RoPE (when hp->n_rot), K/V into the cache, per head softmax(K q) V into
- * s->xb. */
-void forward_attend(const struct model_hparams *hp, struct fwd_state *s, struct kv_cache *kv,
-                    uint32_t il, uint32_t n, uint32_t p0, uint32_t c0);
-/* Keep only the last of n rows of s->x and s->xb2 (moved to row 0). */
-void forward_keep_last(const struct model_hparams *hp, struct fwd_state *s, uint32_t n);
+/* Causal attention of rows 0..r.n-1 of s->q/k/v (each at the position and
+ * in the cell of its session's cache that s->row gives) in layer il: RoPE
+ * (when hp->n_rot), K/V into the cache, per head softmax(K q) V into s->xb. */
+void forward_attend(const struct model_hparams *hp, struct fwd_state *s, uint32_t il, struct ops_rows r);
+/* Keep only the last row of each session in s->x and s->xb2 (session i's
+ * moved to row i); returns the rows left. */
+struct ops_rows forward_keep_last(const struct model_hparams *hp, struct fwd_state *s, struct ops_rows r);
 
 #endif

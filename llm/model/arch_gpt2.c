@@ -61,7 +61,6 @@ struct row_job {
     const struct gguf_tensor *res_b;      /* bias of the pending projection (xb2), or NULL */
     bool                      add;        /* x += xb2 + res_b first */
     const int32_t            *tokens;
-    uint32_t                  p0;
 };
 
 /* x = token_embd[id] + position_embd[pos] for row t (xb is free scratch here). */
@@ -73,15 +72,14 @@ static void embed_row(int t, void *arg)
     const struct gguf_tensor *e = m->tok_embd, *p = m->pos_embd;
     float *x = j->s->x + (size_t)t * d, *pos = j->s->xb + (size_t)t * d;
     dequantize_row(e->type, (const uint8_t *)e->data + (size_t)j->tokens[t] * type_row_bytes(e->type, d), x, d);
-    dequantize_row(p->type, (const uint8_t *)p->data + (size_t)(j->p0 + (uint32_t)t) * type_row_bytes(p->type, d),
+    dequantize_row(p->type, (const uint8_t *)p->data + (size_t)j->s->row[t].pos * type_row_bytes(p->type, d),
                    pos, d);
     ops_add(x, pos, d);
 }
 
-static void gpt2_embed(const struct model *m, struct fwd_state *s, const int32_t *tokens, uint32_t n,
-                       uint32_t p0)
+static void gpt2_embed(const struct model *m, struct fwd_state *s, const int32_t *tokens, uint32_t n)
 {
-    struct row_job j = { .m = m, .s = s, .tokens = tokens, .p0 = p0 };
+    struct row_job j = { .m = m, .s = s, .tokens = tokens };
     llm_parallel_for((int)n, embed_row, &j);
 }
 
@@ -128,28 +126,26 @@ static void up_row(int t, void *arg)
     ops_gelu(h, ff);
 }
 
-static uint32_t gpt2_layer(const struct model *m, struct fwd_state *s, struct kv_cache *kv, uint32_t il,
-                           uint32_t n, uint32_t p0, uint32_t c0, bool last_only)
+static struct ops_rows gpt2_layer(const struct model *m, struct fwd_state *s, uint32_t il, struct ops_rows r,
+                                  bool last_only)
 {
     const struct model_hparams *hp = &m->hp;
     const struct layer_weights *l = &m->layers[il];
 
-    residual_norm(m, s, il > 0 ? m->layers[il - 1].b_down : NULL, l->attn_norm, l->attn_norm_b, n);
-    ops_matmul(l->wqkv, s->xb, n, s->qkv, s->mm_scratch);
+    residual_norm(m, s, il > 0 ? m->layers[il - 1].b_down : NULL, l->attn_norm, l->attn_norm_b, r.n);
+    ops_matmul(l->wqkv, s->xb, r, s->qkv, s->mm_scratch);
     struct row_job j = { .m = m, .s = s, .b = l->bqkv };
-    llm_parallel_for((int)n, split_qkv_row, &j);
-    forward_attend(hp, s, kv, il, n, p0, c0);
-    ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
-    if (last_only && n > 1) {
-        forward_keep_last(hp, s, n);
-        n = 1;
-    }
-    residual_norm(m, s, l->bo, l->ffn_norm, l->ffn_norm_b, n);
-    ops_matmul(l->w_up, s->xb, n, s->hb, s->mm_scratch);
+    llm_parallel_for((int)r.n, split_qkv_row, &j);
+    forward_attend(hp, s, il, r);
+    ops_matmul(l->wo, s->xb, r, s->xb2, s->mm_scratch);
+    if (last_only && r.seq > 1)
+        r = forward_keep_last(hp, s, r);
+    residual_norm(m, s, l->bo, l->ffn_norm, l->ffn_norm_b, r.n);
+    ops_matmul(l->w_up, s->xb, r, s->hb, s->mm_scratch);
     j.b = l->b_up;
-    llm_parallel_for((int)n, up_row, &j);
-    ops_matmul(l->w_down, s->hb, n, s->xb2, s->mm_scratch);
-    return n;
+    llm_parallel_for((int)r.n, up_row, &j);
+    ops_matmul(l->w_down, s->hb, r, s->xb2, s->mm_scratch);
+    return r;
 }
 
 static void gpt2_output_norm(const struct model *m, struct fwd_state *s, uint32_t n)

@@ -53,7 +53,6 @@ struct row_job {
     const float        *norm;     /* RMSNorm weights */
     bool                add;      /* x += xb2 first (the residual of the last projection) */
     const int32_t      *tokens;   /* embed_row */
-    uint32_t            p0;
 };
 
 /* x += xb2 (when add), then xb = rmsnorm(x) * norm, for row t. */
@@ -83,44 +82,41 @@ static void embed_row(int t, void *arg)
     const size_t row = (size_t)type_row_bytes(e->type, hp->n_embd);
     dequantize_row(e->type, (const uint8_t *)e->data + (size_t)j->tokens[t] * row,
                    j->s->x + (size_t)t * hp->n_embd, hp->n_embd);
-    ops_rope_cache(j->s->rope + (size_t)t * hp->n_rot, hp->n_rot, j->p0 + (uint32_t)t, hp->rope_base);
+    ops_rope_cache(j->s->rope + (size_t)t * hp->n_rot, hp->n_rot, (int32_t)j->s->row[t].pos, hp->rope_base);
 }
 
-static void llama_embed(const struct model *m, struct fwd_state *s, const int32_t *tokens, uint32_t n,
-                        uint32_t p0)
+static void llama_embed(const struct model *m, struct fwd_state *s, const int32_t *tokens, uint32_t n)
 {
-    struct row_job e = { .m = m, .s = s, .tokens = tokens, .p0 = p0 };
+    struct row_job e = { .m = m, .s = s, .tokens = tokens };
     llm_parallel_for((int)n, embed_row, &e);
 }
 
-/* One transformer block over rows 0..n-1 of s->x; the residual add of its
+/* One transformer block over rows 0..r.n-1 of s->x; the residual add of its
  * FFN output (xb2) is left to the next norm (the next block's, or the
  * output's). With last_only, rows are dropped after the attention output as
  * llama.cpp does in the last layer (only the last token's logits are wanted):
- * the FFN then runs on one row, which also decides its kernels. Returns the
- * rows still live. */
-static uint32_t llama_layer(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
-                            uint32_t il, uint32_t n, uint32_t p0, uint32_t c0, bool last_only)
+ * the FFN then runs on one row per session, which also decides its kernels.
+ * Returns the rows still live. */
+static struct ops_rows llama_layer(const struct model *m, struct fwd_state *s, uint32_t il, struct ops_rows r,
+                                   bool last_only)
 {
     const struct model_hparams *hp = &m->hp;
     const struct layer_weights *l = &m->layers[il];
 
-    residual_norm(m, s, il > 0, l->attn_norm, n);
+    residual_norm(m, s, il > 0, l->attn_norm, r.n);
     const struct gguf_tensor *qkv[] = { l->wq, l->wk, l->wv };
     float *const qkv_out[] = { s->q, s->k, s->v };
-    ops_matmul_n(qkv, qkv_out, 3, s->xb, n, s->mm_scratch);
-    forward_attend(hp, s, kv, il, n, p0, c0);
-    ops_matmul(l->wo, s->xb, n, s->xb2, s->mm_scratch);
-    if (last_only && n > 1) {
-        forward_keep_last(hp, s, n);
-        n = 1;
-    }
-    residual_norm(m, s, true, l->ffn_norm, n);
+    ops_matmul_n(qkv, qkv_out, 3, s->xb, r, s->mm_scratch);
+    forward_attend(hp, s, il, r);
+    ops_matmul(l->wo, s->xb, r, s->xb2, s->mm_scratch);
+    if (last_only && r.seq > 1)
+        r = forward_keep_last(hp, s, r);
+    residual_norm(m, s, true, l->ffn_norm, r.n);
     /* The gate/up items also convert their SwiGLU rows for w_down. */
-    const enum ggml_type down_xt = ops_matmul_x_type(l->w_down, n);
-    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, n, s->hb, s->hb2, s->mm_scratch, l->w_down, s->ffn_scratch);
-    ops_matmul_converted(l->w_down, n, s->xb2, down_xt == GGML_TYPE_F32 ? (const void *)s->hb : s->ffn_scratch);
-    return n;
+    const enum ggml_type down_xt = ops_matmul_x_type(l->w_down, r);
+    ops_matmul_swiglu(l->w_gate, l->w_up, s->xb, r, s->hb, s->hb2, s->mm_scratch, l->w_down, s->ffn_scratch);
+    ops_matmul_converted(l->w_down, r, s->xb2, down_xt == GGML_TYPE_F32 ? (const void *)s->hb : s->ffn_scratch);
+    return r;
 }
 
 static void llama_output_norm(const struct model *m, struct fwd_state *s, uint32_t n)

@@ -1,6 +1,8 @@
 /* llm/model/forward_test.c: forward()'s refusals, on the generated model the
  * build embeds (llm/golden.h): a batch past the context, a token id outside
- * the vocabulary and an empty batch are refused, the cache left as it was.
+ * the vocabulary and an empty batch are refused, the cache left as it was;
+ * and forward_sessions' (a cache twice, a full one, a bad id in any session,
+ * more sessions than logit rows), no cache advanced.
  * (That a batch equals the same tokens fed one at a time is checked through
  * the public interface, on an F32 model: tests/host/test_model.c. On this
  * mixed quantized model the two paths differ by up to 1% of a logit, as
@@ -21,8 +23,8 @@ struct fwd_fixture {
     void            *mem;
     size_t           bytes;
     struct arena     a;
-    struct kv_cache  kv;
-    struct fwd_state fs;
+    struct kv_cache  kv, kv2;
+    struct fwd_state fs, fs4;   /* fs4: 4 sessions together */
     int              stage;   /* 0 nothing, 1 gguf, 2 model, 3 memory */
 };
 
@@ -47,14 +49,16 @@ static int fixture_open(struct fwd_fixture *x, struct llm_err *err)
         return -1;
     x->stage = 2;
     const uint32_t kv_dim = model_kv_dim(&x->m.hp);
-    x->bytes = kv_cache_bytes(x->m.hp.n_layer, FT_CTX, kv_dim, GGML_TYPE_F32) +
-               forward_mem_needed(&x->m, FT_CTX, FT_CTX, false) + 256;
+    x->bytes = 2 * kv_cache_arena_bytes(x->m.hp.n_layer, FT_CTX, kv_dim, GGML_TYPE_F32) +
+               forward_mem_needed(&x->m, FT_CTX, FT_CTX, false) + forward_mem_needed(&x->m, FT_CTX, 4, true);
     if (!(x->mem = llm_alloc(x->bytes, 64)))
         return llm_errf(err, "out of memory (%zu bytes)", x->bytes);
     x->stage = 3;
     arena_init(&x->a, x->mem, x->bytes);
     if (kv_cache_init(&x->kv, x->m.hp.n_layer, FT_CTX, kv_dim, GGML_TYPE_F32, &x->a) ||
-        forward_init(&x->fs, &x->m, FT_CTX, FT_CTX, false, &x->a))
+        kv_cache_init(&x->kv2, x->m.hp.n_layer, FT_CTX, kv_dim, GGML_TYPE_F32, &x->a) ||
+        forward_init(&x->fs, &x->m, FT_CTX, FT_CTX, false, &x->a) ||
+        forward_init(&x->fs4, &x->m, FT_CTX, 4, true, &x->a))
         return llm_errf(err, "arena of %zu bytes too small", x->bytes);
     return 0;
 }
@@ -74,13 +78,35 @@ static void check_refusals(struct selftest_ctx *t, struct fwd_fixture *x)
     ST_CHECK(forward(&x->m, &x->fs, &x->kv, ids, 0, false) == -1, "an empty batch was accepted");
 }
 
+static void check_session_refusals(struct selftest_ctx *t, struct fwd_fixture *x)
+{
+    int32_t ids[FT_CTX] = { 0 }, bad[2] = { 0, (int32_t)x->m.hp.n_vocab };
+    struct kv_cache *both[2] = { &x->kv, &x->kv2 }, *twice[2] = { &x->kv, &x->kv };
+    kv_cache_clear(&x->kv);
+    kv_cache_clear(&x->kv2);
+    ST_CHECK(forward_sessions(&x->m, &x->fs, both, ids, 2) == -1, "2 sessions into 1 logit row accepted");
+    ST_CHECK(forward_sessions(&x->m, &x->fs4, twice, ids, 2) == -1, "a cache twice accepted");
+    ST_CHECK(forward_sessions(&x->m, &x->fs4, both, bad, 2) == -1, "token id %d in session 1 accepted", (int)bad[1]);
+    ST_CHECK(forward_sessions(&x->m, &x->fs4, both, ids, 0) == -1, "no sessions accepted");
+    ST_CHECK(x->kv.n_used == 0 && x->kv2.n_used == 0, "a refused batch advanced a cache (%u, %u)", x->kv.n_used,
+             x->kv2.n_used);
+    ST_CHECK(forward(&x->m, &x->fs, &x->kv2, ids, FT_CTX, false) == 0, "a full context's batch refused");
+    ST_CHECK(forward_sessions(&x->m, &x->fs4, both, ids, 2) == -1 && x->kv.n_used == 0,
+             "a full session accepted, or the other advanced (%u)", x->kv.n_used);
+    kv_cache_clear(&x->kv2);
+    ST_CHECK(forward_sessions(&x->m, &x->fs4, both, ids, 2) == 0 && x->kv.n_used == 1 && x->kv2.n_used == 1,
+             "2 sessions refused (%u, %u used)", x->kv.n_used, x->kv2.n_used);
+}
+
 SELFTEST(forward_rejects_bad_batches)
 {
     struct fwd_fixture x;
     struct llm_err err = {{0}};
     int rc = fixture_open(&x, &err);
-    if (rc == 0)
+    if (rc == 0) {
         check_refusals(t, &x);
+        check_session_refusals(t, &x);
+    }
     fixture_close(&x);
     ST_CHECK(rc == 0, "golden model: %s", err.msg);
 }

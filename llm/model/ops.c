@@ -276,14 +276,14 @@ static size_t xsums_offset(uint64_t n, uint32_t n_tok)
     return ((size_t)type_row_bytes(GGML_TYPE_Q8_0, n) * n_tok + 7) & ~(size_t)7;
 }
 
-/* Where w's kernel reads the sums of its n_tok activations (converted into
+/* Where w's kernel reads the sums of its r.n activations (converted into
  * scratch): NULL unless they are read at all (the repacked order, and
  * kernels that take them), so no conversion works them out for nothing. */
-static struct mm_xsum *scratch_xsums(const struct gguf_tensor *w, void *scratch, uint32_t n_tok)
+static struct mm_xsum *scratch_xsums(const struct gguf_tensor *w, void *scratch, struct ops_rows r)
 {
-    if (ops_order_of(w->type, w->ne[0], w->ne[1], n_tok) != OPS_REPACKED || !cpu_ops()->x_sums)
+    if (ops_order_of(w->type, w->ne[0], w->ne[1], r.seq) != OPS_REPACKED || !cpu_ops()->x_sums)
         return NULL;
-    return (struct mm_xsum *)((uint8_t *)scratch + xsums_offset(w->ne[0], n_tok));
+    return (struct mm_xsum *)((uint8_t *)scratch + xsums_offset(w->ne[0], r.n));
 }
 
 /* Blocks of activation rows converted to xt: their sums too, when wanted. */
@@ -356,14 +356,14 @@ static void mm_convert_row(int t, void *arg)
  * it, and the sums when job 0 wanted them too), or, when x is NULL, already
  * in scratch (converted or f32, with the sums its kernel reads). */
 static void mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, const float *x,
-                        uint32_t n_tok, float *y, void *scratch)
+                        struct ops_rows r, float *y, void *scratch)
 {
     struct mm_job *j = &set->job[i];
     *j = (struct mm_job){
-        .type = w->type, .n = (uint32_t)w->ne[0], .rows = (uint32_t)w->ne[1], .n_tok = n_tok,
+        .type = w->type, .n = (uint32_t)w->ne[0], .rows = (uint32_t)w->ne[1], .n_tok = r.n,
         .w = w->data, .w_row = (size_t)type_row_bytes(w->type, w->ne[0]), .y = y, .k = cpu_ops(),
     };
-    j->order = ops_order_of(w->type, j->n, j->rows, n_tok);
+    j->order = ops_order_of(w->type, j->n, j->rows, r.seq);
     if (w->packed && j->order == OPS_REPACKED && j->k->q4_0x4) {   /* model_repack's copy */
         j->w = w->packed;
         j->w_x4 = true;
@@ -373,19 +373,19 @@ static void mm_job_init(struct mm_set *set, int i, const struct gguf_tensor *w, 
     j->x_row = (size_t)j->n * sizeof(float);
     if (xt != GGML_TYPE_F32) {
         struct mm_convert cv = { .xt = xt, .x = x, .dst = scratch, .n = j->n,
-                                 .xs = scratch_xsums(w, scratch, n_tok),
+                                 .xs = scratch_xsums(w, scratch, r),
                                  .dst_row = (size_t)type_row_bytes(xt, j->n) };
         j->x = scratch;
         j->x_row = cv.dst_row;
         if (i == 0 && x) {   /* a prompt's rows in parallel; one token's on this core */
-            llm_parallel_for((int)n_tok, mm_convert_row, &cv);
+            llm_parallel_for((int)r.n, mm_convert_row, &cv);
             set->xs = cv.xs;
         }
         /* Later jobs of a set read job 0's sums only if it made them; NULL:
          * the kernel works them out itself. */
         j->xs = x && cv.xs ? set->xs : cv.xs;
     }
-    set->work += (uint64_t)j->rows * j->n * n_tok;
+    set->work += (uint64_t)j->rows * j->n * r.n;
 }
 
 /* An empty set converting nothing for a next matmul. Field by field: an
@@ -439,9 +439,9 @@ static void mm_plan(struct mm_set *set, uint32_t align)
     set->n_items = c;
 }
 
-enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok)
+enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, struct ops_rows r)
 {
-    return ops_x_type(ops_order_of(w->type, w->ne[0], w->ne[1], n_tok), w->type);
+    return ops_x_type(ops_order_of(w->type, w->ne[0], w->ne[1], r.seq), w->type);
 }
 
 static void mm_run(struct mm_set *set, void (*fn)(int c, void *arg), uint32_t align)
@@ -454,61 +454,61 @@ static void mm_run(struct mm_set *set, void (*fn)(int c, void *arg), uint32_t al
 }
 
 void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
-                  uint32_t n_tok, void *scratch)
+                  struct ops_rows r, void *scratch)
 {
     struct mm_set set;
     int i = 0;
     while (i < count) {
         /* Weights that share the input and its converted type share one
          * conversion and one parallel_for; any other runs on its own. */
-        const enum ggml_type xt = ops_matmul_x_type(w[i], n_tok);
+        const enum ggml_type xt = ops_matmul_x_type(w[i], r);
         mm_set_init(&set);
         do {
-            mm_job_init(&set, set.count, w[i], x, n_tok, y[i], scratch);
+            mm_job_init(&set, set.count, w[i], x, r, y[i], scratch);
             set.count++;
             i++;
         } while (i < count && set.count < OPS_MATMUL_MAX && w[i]->ne[0] == w[i - 1]->ne[0] &&
-                 ops_matmul_x_type(w[i], n_tok) == xt);
+                 ops_matmul_x_type(w[i], r) == xt);
         mm_run(&set, mm_item, 4);
     }
 }
 
 void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
-                       uint32_t n_tok, float *gate, float *up, void *scratch, const struct gguf_tensor *next_w,
+                       struct ops_rows r, float *gate, float *up, void *scratch, const struct gguf_tensor *next_w,
                        void *next_x)
 {
     const uint32_t rows = (uint32_t)w_gate->ne[1];
-    const enum ggml_type next_xt = ops_matmul_x_type(next_w, n_tok);
+    const enum ggml_type next_xt = ops_matmul_x_type(next_w, r);
     const bool convert = next_xt != GGML_TYPE_F32;
     uint8_t *const cx = convert ? next_x : NULL;
-    struct mm_xsum *const cxs = convert ? scratch_xsums(next_w, next_x, n_tok) : NULL;
+    struct mm_xsum *const cxs = convert ? scratch_xsums(next_w, next_x, r) : NULL;
     if (w_gate->type != w_up->type || w_gate->ne[0] != w_up->ne[0] || w_up->ne[1] != rows) {
         const struct gguf_tensor *w[] = { w_gate, w_up };
         float *const y[] = { gate, up };
-        ops_matmul_n(w, y, 2, x, n_tok, scratch);
-        swiglu_rows(gate, up, rows, 0, rows, n_tok, next_xt, cx, cxs);
+        ops_matmul_n(w, y, 2, x, r, scratch);
+        swiglu_rows(gate, up, rows, 0, rows, r.n, next_xt, cx, cxs);
         return;
     }
     const uint32_t blck = convert ? (uint32_t)type_traits(next_xt)->blck : 1;
     struct mm_set set;
     mm_set_init(&set);
     set.next_x = cx, set.next_xt = next_xt, set.next_xs = cxs;
-    mm_job_init(&set, 0, w_gate, x, n_tok, gate, scratch);
-    mm_job_init(&set, 1, w_up, x, n_tok, up, scratch);
+    mm_job_init(&set, 0, w_gate, x, r, gate, scratch);
+    mm_job_init(&set, 1, w_up, x, r, up, scratch);
     set.count = 1;   /* one row space: each item takes its rows of both */
     mm_run(&set, mm_swiglu_item, blck > 4 ? blck : 4);
 }
 
-void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x)
+void ops_matmul_converted(const struct gguf_tensor *w, struct ops_rows r, float *y, const void *x)
 {
     struct mm_set set;
     mm_set_init(&set);
     set.count = 1;
-    mm_job_init(&set, 0, w, NULL, n_tok, y, (void *)x);
+    mm_job_init(&set, 0, w, NULL, r, y, (void *)x);
     mm_run(&set, mm_item, 4);
 }
 
-void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y, void *scratch)
+void ops_matmul(const struct gguf_tensor *w, const float *x, struct ops_rows r, float *y, void *scratch)
 {
-    ops_matmul_n(&w, &y, 1, x, n_tok, scratch);
+    ops_matmul_n(&w, &y, 1, x, r, scratch);
 }

@@ -47,20 +47,37 @@ void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, si
 /* One dot product in that order (x already in the order's activation type). */
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x);
 
+/* The activation rows of a matmul: n of them, in runs of seq rows that belong
+ * to one sequence (a prompt batch: one run of n; n sessions decoding one
+ * token each: n runs of 1). llama.cpp picks its kernel by the rows of one
+ * sequence's batch, so seq, not n, decides the summation order
+ * (ops_order_of): each sequence's rows get the bits they would get alone.
+ * Only the order's kernel changes with n, never a row's result (the kernels
+ * compute each activation row on its own; quant_neon_test.c checks them
+ * against the scalar row-by-row loop). */
+struct ops_rows {
+    uint32_t n, seq;
+};
+/* n rows of one sequence. */
+static inline struct ops_rows ops_rows_seq(uint32_t n)
+{
+    return (struct ops_rows){ .n = n, .seq = n };
+}
+
 /* Bytes of converted-activation scratch ops_matmul needs for n_tok rows of n. */
 size_t ops_matmul_scratch(uint32_t type, uint64_t n, uint32_t n_tok);
-/* y[t*rows + r] = dot(row r of w, x[t*n ..]) for t < n_tok, with w a 2-D
+/* y[t*rows + r] = dot(row r of w, x[t*n ..]) for t < r.n, with w a 2-D
  * weight of ne = [n, rows]. scratch holds ops_matmul_scratch() bytes. */
-void ops_matmul(const struct gguf_tensor *w, const float *x, uint32_t n_tok, float *y,
+void ops_matmul(const struct gguf_tensor *w, const float *x, struct ops_rows r, float *y,
                 void *scratch);
 /* y[i] = w[i] x for count weights of one input (Q/K/V, FFN gate/up), as
  * ops_matmul each, but x is converted once and one llm_parallel_for runs
  * them all (a token's few sync points matter on small models). */
 #define OPS_MATMUL_MAX 4
 void ops_matmul_n(const struct gguf_tensor *const w[], float *const y[], int count, const float *x,
-                  uint32_t n_tok, void *scratch);
+                  struct ops_rows r, void *scratch);
 /* The activation type ops_matmul converts x into for w (F32: none). */
-enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok);
+enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, struct ops_rows r);
 /* gate = w_gate x, up = w_up x, then ops_swiglu(gate, up) per token: one
  * llm_parallel_for whose items each take the same rows of both products and
  * apply SwiGLU to them (elementwise, on row ranges that start at multiples of
@@ -70,11 +87,11 @@ enum ggml_type ops_matmul_x_type(const struct gguf_tensor *w, uint32_t n_tok);
  * next_x (ops_matmul_scratch bytes for next_w), as ops_matmul would, and
  * ops_matmul_converted(next_w) then skips that serial step. */
 void ops_matmul_swiglu(const struct gguf_tensor *w_gate, const struct gguf_tensor *w_up, const float *x,
-                       uint32_t n_tok, float *gate, float *up, void *scratch, const struct gguf_tensor *next_w,
+                       struct ops_rows r, float *gate, float *up, void *scratch, const struct gguf_tensor *next_w,
                        void *next_x);
-/* ops_matmul with x already converted to ops_matmul_x_type(w, n_tok) (or
+/* ops_matmul with x already converted to ops_matmul_x_type(w, r) (or
  * f32 rows when that is F32), laid out as ops_matmul_swiglu leaves next_x
  * (the rows, then the sums the kernels want, if any). */
-void ops_matmul_converted(const struct gguf_tensor *w, uint32_t n_tok, float *y, const void *x);
+void ops_matmul_converted(const struct gguf_tensor *w, struct ops_rows r, float *y, const void *x);
 
 #endif

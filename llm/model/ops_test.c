@@ -196,8 +196,8 @@ SELFTEST(ops_matmul_cpu_ops_agree)
             quantize_row(ty, w + r * N, wq + r * row, N);
         struct gguf_tensor wt = tensor_of(ty, wq, N, ROWS);
         ST_CHECK(ops_matmul_scratch(ty, N, T) <= sizeof scratch, "scratch too small for %u", ty);
-        ops_matmul(&wt, x + 2 * N, 1, y1, scratch);   /* token 2 alone */
-        ops_matmul(&wt, x, T, y3, scratch);
+        ops_matmul(&wt, x + 2 * N, ops_rows_seq(1), y1, scratch);   /* token 2 alone */
+        ops_matmul(&wt, x, ops_rows_seq(T), y3, scratch);
         /* activation quantization costs up to ~1 % for the 4/5-bit types' partner Q8 */
         const double tol = ty == GGML_TYPE_F32 ? 1e-6 : ty == GGML_TYPE_F16 ? 2e-3 : 2e-2;
         for (int r = 0; r < ROWS; r++) {
@@ -238,9 +238,9 @@ static void mt_run(struct gguf_tensor *w, const float *x, uint8_t *scratch, stru
     const struct gguf_tensor *qkv[] = { &w[0], &w[1], &w[2] };
     float *const y[] = { o->q, o->k, o->v };
     memset(o, 0, sizeof *o);
-    ops_matmul_n(qkv, y, 3, x, MT_T, scratch);
-    ops_matmul_swiglu(&w[3], &w[4], x, MT_T, o->gate, o->up, scratch, &w[5], o->next);
-    ops_matmul_converted(&w[5], MT_T, o->down, o->next);
+    ops_matmul_n(qkv, y, 3, x, ops_rows_seq(MT_T), scratch);
+    ops_matmul_swiglu(&w[3], &w[4], x, ops_rows_seq(MT_T), o->gate, o->up, scratch, &w[5], o->next);
+    ops_matmul_converted(&w[5], ops_rows_seq(MT_T), o->down, o->next);
 }
 
 SELFTEST(ops_matmul_threads_agree)
@@ -264,7 +264,7 @@ SELFTEST(ops_matmul_threads_agree)
     llm_set_threads(1);
     mt_run(w, x, scratch, &a);
     static float down[MT_T * MT_DOWN];   /* the converted path against converting here */
-    ops_matmul(&w[5], a.gate, MT_T, down, scratch);
+    ops_matmul(&w[5], a.gate, ops_rows_seq(MT_T), down, scratch);
     ST_CHECK(memcmp(down, a.down, sizeof down) == 0, "w_down on the items' conversion differs");
     llm_set_threads(3);
     mt_run(w, x, scratch, &b);

@@ -214,7 +214,7 @@ SELFTEST(neon_matmul_quantized)
     static const enum ggml_type types[] = { GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
                                             GGML_TYPE_Q5_1, GGML_TYPE_Q8_0 };
     static const uint32_t ns[] = { QK, 2 * QK, 3 * QK, 11 * QK, 41 * QK };
-    static const uint32_t toks[] = { 1, 3, 6, 21 };   /* every tile width: 12 + 8 + 1, 4 + 1 */
+    static const uint32_t toks[] = { 1, 3, 6, 21 };   /* every tile width: 12 + 8 + 1, 4 + 2, 2 + 1 */
     static const uint32_t row_counts[] = { 1, 3, 4, 5, 7, 8, 9 };   /* odd; 4 and 8 for the 4-row copy */
     const struct cpu_ops *k[3];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)

@@ -134,17 +134,26 @@ static void find_byte_tokens(struct tokenizer *t)
     }
 }
 
-/* USER_DEFINED ids, longest piece first (llama.cpp's special-token cache order);
- * equal lengths by id. Insertion sort: such tokens are few. */
-static void collect_user_tokens(struct tokenizer *t)
+/* id into list[0..*n), longest piece first; equal lengths by id. */
+static void insert_by_length(const struct tokenizer *t, int32_t *list, uint32_t *n, uint32_t id)
+{
+    uint32_t j = (*n)++;
+    for (; j > 0 && t->pieces[list[j - 1]].len < t->pieces[id].len; j--)
+        list[j] = list[j - 1];
+    list[j] = (int32_t)id;
+}
+
+/* The special tokens (CONTROL, USER_DEFINED, UNKNOWN) and the USER_DEFINED
+ * ones among them, longest piece first (llama.cpp's special-token cache
+ * order). Insertion sort: such tokens are few. */
+static void collect_special_tokens(struct tokenizer *t)
 {
     for (uint32_t id = 0; id < t->n_vocab; id++) {
-        if (t->types[id] != TOKEN_USER_DEFINED)
-            continue;
-        uint32_t j = t->n_user++;
-        for (; j > 0 && t->pieces[t->user_ids[j - 1]].len < t->pieces[id].len; j--)
-            t->user_ids[j] = t->user_ids[j - 1];
-        t->user_ids[j] = (int32_t)id;
+        const uint8_t ty = t->types[id];
+        if (ty == TOKEN_CONTROL || ty == TOKEN_USER_DEFINED || ty == TOKEN_UNKNOWN)
+            insert_by_length(t, t->special_ids, &t->n_special, id);
+        if (ty == TOKEN_USER_DEFINED)
+            insert_by_length(t, t->user_ids, &t->n_user, id);
     }
 }
 
@@ -227,7 +236,8 @@ int tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_er
     size_t off_scores = align_up((size_t)n * sizeof *t->pieces);
     size_t off_hash = off_scores + align_up((size_t)n * sizeof *t->scores);
     size_t off_user = off_hash + align_up((size_t)t->hash_cap * sizeof *t->hash_ids);
-    size_t off_types = off_user + align_up((size_t)n * sizeof *t->user_ids);
+    size_t off_special = off_user + align_up((size_t)n * sizeof *t->user_ids);
+    size_t off_types = off_special + align_up((size_t)n * sizeof *t->special_ids);
     t->mem_bytes = off_types + n;
     t->mem = llm_alloc(t->mem_bytes, 16);
     if (!t->mem)
@@ -237,6 +247,7 @@ int tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_er
     t->scores = (float *)(base + off_scores);
     t->hash_ids = (uint32_t *)(base + off_hash);
     t->user_ids = (int32_t *)(base + off_user);
+    t->special_ids = (int32_t *)(base + off_special);
     t->types = base + off_types;
     memset(t->hash_ids, 0xff, (size_t)t->hash_cap * sizeof *t->hash_ids);
 
@@ -255,7 +266,7 @@ int tokenizer_init(struct tokenizer *t, const struct gguf_file *f, struct llm_er
             hash_insert(t, i);
     }
     find_byte_tokens(t);
-    collect_user_tokens(t);
+    collect_special_tokens(t);
     t->rstrip_user = name_is_phi3(f);
     if (t->model == TOK_BPE && bpe_load_merges(t, f, err)) {
         tokenizer_free(t);

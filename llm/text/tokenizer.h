@@ -43,6 +43,10 @@ struct tokenizer {
     int32_t         *user_ids;
     uint32_t         n_user;
     bool             rstrip_user;
+    /* CONTROL, USER_DEFINED and UNKNOWN ids in the same order: llama.cpp's
+     * special-token cache, all of which parse_special splits out */
+    int32_t         *special_ids;
+    uint32_t         n_special;
     /* lookup index: piece -> id (open addressing, sized at init) */
     uint32_t        *hash_ids;
     uint32_t         hash_cap;
@@ -71,6 +75,11 @@ void tokenizer_free(struct tokenizer *t);
  * could not be had. */
 int  tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bool add_special,
                       int32_t *ids, int max_ids);
+/* The same with parse_special (llama_tokenize's): the text of any special
+ * token (CONTROL, USER_DEFINED or UNKNOWN, e.g. <|im_start|>, <s>) becomes
+ * that token, as llama-cli tokenizes a rendered chat. */
+int  tokenizer_encode_special(const struct tokenizer *t, const char *text, size_t len, bool add_special,
+                              bool parse_special, int32_t *ids, int max_ids);
 
 /* The bytes llama_detokenize produces for `id` when it follows `prev` (prev < 0:
  * id is the first token of the text). As llama_token_to_piece with special =

@@ -1,8 +1,9 @@
-/* llm/text/tokenizer_encode.c: text -> token ids as llama.cpp's llama_tokenize
- * with parse_special = false, and the SPM ("llama") encoder:
- *  1. user-defined tokens are cut out of the text first (longest piece first),
- *     whatever the model; each remaining fragment goes to the model's encoder
- *     (BPE: tokenizer_bpe.c, WPM: tokenizer_wpm.c);
+/* llm/text/tokenizer_encode.c: text -> token ids as llama.cpp's llama_tokenize,
+ * and the SPM ("llama") encoder:
+ *  1. user-defined tokens (with parse_special, every special token: control
+ *     and unknown ones too) are cut out of the text first (longest piece
+ *     first), whatever the model; each remaining fragment goes to the model's
+ *     encoder (BPE: tokenizer_bpe.c, WPM: tokenizer_wpm.c);
  *  2. SPM: a fragment gets a leading space when it starts the text or follows
  *     such a token (add_space_prefix), and spaces become U+2581;
  *  3. the fragment is split into UTF-8 characters (length from the lead byte
@@ -262,11 +263,22 @@ static bool all_free(const int32_t *at, uint32_t i, uint64_t n)
     return true;
 }
 
+/* Phi-3's special tokens drop the whitespace after them, but for these three
+ * (llama.cpp sets RSTRIP by the model's name, then clears it for them). */
+static bool rstrips(const struct tokenizer *t, struct gguf_str p)
+{
+    static const char *const keep[] = { "<unk>", "<s>", "<|endoftext|>" };
+    for (int k = 0; t->rstrip_user && k < 3; k++)
+        if (p.len == strlen(keep[k]) && memcmp(p.ptr, keep[k], p.len) == 0)
+            return false;
+    return t->rstrip_user;
+}
+
 static void take_user_token(const struct tokenizer *t, struct user_split *us, const char *text,
                             uint32_t len, int32_t id)
 {
     struct gguf_str p = t->pieces[id];
-    bool one = p.len == 1;
+    const bool one = p.len == 1, rstrip = rstrips(t, p);
     uint32_t i = one ? us->first1[(uint8_t)p.ptr[0]] : us->first2[pair_at(p.ptr, 0)];
     uint32_t *next = one ? us->next1 : us->next2, end = 0;
     for (; i != NO_POS && p.len <= len - i; i = next[i]) {
@@ -275,7 +287,7 @@ static void take_user_token(const struct tokenizer *t, struct user_split *us, co
         us->at[i] = id;
         for (end = i + 1; end < i + p.len; end++)
             us->at[end] = TAKEN;
-        while (t->rstrip_user && end < len && us->at[end] == FREE && is_space(text[end]))
+        while (rstrip && end < len && us->at[end] == FREE && is_space(text[end]))
             us->at[end++] = TAKEN;
     }
 }
@@ -301,12 +313,12 @@ static uint32_t collect_frags(const struct tokenizer *t, const int32_t *at, uint
     return n;
 }
 
-/* Fragments of text[0..len) (at most 2 len + 1) into frags; their count, or
- * -1 without memory. */
-static int64_t split_user_tokens(const struct tokenizer *t, const char *text, uint32_t len,
-                                 struct frag *frags)
+/* Fragments of text[0..len) (at most 2 len + 1) into frags, split at the
+ * tokens list[0..n_list); their count, or -1 without memory. */
+static int64_t split_user_tokens(const struct tokenizer *t, const int32_t *list, uint32_t n_list,
+                                 const char *text, uint32_t len, struct frag *frags)
 {
-    if (t->n_user == 0 || len == 0) {
+    if (n_list == 0 || len == 0) {
         frags[0] = (struct frag){ 0, len, -1 };
         return len > 0;
     }
@@ -318,9 +330,9 @@ static int64_t split_user_tokens(const struct tokenizer *t, const char *text, ui
                              .next2 = (uint32_t *)(mem + (size_t)len * 8),
                              .first2 = (uint32_t *)(mem + (size_t)len * 12) };
     index_text(&us, text, len);
-    for (uint32_t u = 0; u < t->n_user; u++)
-        if (t->pieces[t->user_ids[u]].len > 0)
-            take_user_token(t, &us, text, len, t->user_ids[u]);
+    for (uint32_t u = 0; u < n_list; u++)
+        if (t->pieces[list[u]].len > 0)
+            take_user_token(t, &us, text, len, list[u]);
     uint32_t n = collect_frags(t, us.at, len, frags);
     llm_free(mem, bytes);
     return n;
@@ -339,15 +351,23 @@ static bool encode_fragment(const struct tokenizer *t, const char *text, uint32_
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, bool add_special,
                      int32_t *ids, int max_ids)
 {
+    return tokenizer_encode_special(t, text, len, add_special, false, ids, max_ids);
+}
+
+int tokenizer_encode_special(const struct tokenizer *t, const char *text, size_t len, bool add_special,
+                             bool parse_special, int32_t *ids, int max_ids)
+{
+    const int32_t *list = parse_special ? t->special_ids : t->user_ids;
+    const uint32_t n_list = parse_special ? t->n_special : t->n_user;
     struct tok_out o = { .ids = ids, .max = max_ids };
     if (add_special && t->add_bos && t->bos_id >= 0 && !tok_emit(&o, t->bos_id))
         return -1;
     if (len > (1u << 26))                 /* keeps every size below in 32 bits */
         return -1;
-    size_t n_frag = t->n_user ? 2 * len + 1 : 1;  /* tokens <= len, raw runs <= tokens + 1 */
+    size_t n_frag = n_list ? 2 * len + 1 : 1;  /* tokens <= len, raw runs <= tokens + 1 */
     size_t bytes = n_frag * sizeof(struct frag);
     struct frag *frags = llm_alloc(bytes, 16);
-    int64_t n_frags = frags ? split_user_tokens(t, text, (uint32_t)len, frags) : -1;
+    int64_t n_frags = frags ? split_user_tokens(t, list, n_list, text, (uint32_t)len, frags) : -1;
     if (n_frags < 0) {
         if (frags)
             llm_free(frags, bytes);

@@ -228,6 +228,61 @@ static void check_user_defined(void)
     vocab_free(&spm);
 }
 
+/* ids = parts[0] ++ ... (each: a special id, or text encoded alone without
+ * special tokens parsed: a fragment after a special token gets its own
+ * space prefix, as the text's start does). */
+struct part {
+    int32_t     id;     /* -1: text */
+    const char *text;
+};
+
+static int join_parts(const struct tokenizer *t, const struct part *p, int n, int32_t *ids, int cap)
+{
+    int k = 0;
+    for (int i = 0; i < n && k >= 0; i++) {
+        int m = p[i].id >= 0 ? (ids[k] = p[i].id, 1) : tokenizer_encode(t, p[i].text, strlen(p[i].text), false,
+                                                                           ids + k, cap - k);
+        k = m < 0 ? -1 : k + m;
+    }
+    return k;
+}
+
+/* parse_special (llama-cli's chat): llama-spm's <s>, </s> (CONTROL) and <unk>
+ * (UNKNOWN) in the text become those tokens, the text between them encoded as
+ * separate fragments; without it they stay text. Phi-3 drops the whitespace
+ * after its special tokens but <s> (llama.cpp clears RSTRIP for <unk>, <s>,
+ * <|endoftext|>). */
+static void check_parse_special(void)
+{
+    static const char *const text[2] = { "<s>hi</s><unk> x", "<s>  a</s>  b" };
+    static const struct part want_spm[] = { { 1, 0 }, { -1, "hi" }, { 2, 0 }, { 0, 0 }, { -1, " x" } };
+    static const struct part want_phi[] = { { 1, 0 }, { -1, "  a" }, { 2, 0 }, { -1, "b" } };
+    const char *path[2] = { MODELS "/vocab/ggml-vocab-llama-spm.gguf", MODELS "/vocab/ggml-vocab-phi-3.gguf" };
+    const struct part *want[2] = { want_spm, want_phi };
+    const int n_want[2] = { 5, 4 };
+    for (int v = 0; v < 2; v++) {
+        struct vocab voc;
+        struct llm_err err;
+        char name[64];
+        snprintf(name, sizeof name, "parse_special %s", v ? "phi-3" : "llama-spm");
+        if (vocab_load(&voc, path[v], &err)) {
+            fail(name, "%s", err.msg);
+            continue;
+        }
+        int32_t got[64], exp[64], plain[64];
+        const size_t len = strlen(text[v]);
+        int n = tokenizer_encode_special(&voc.t, text[v], len, false, true, got, 64);
+        int k = join_parts(&voc.t, want[v], n_want[v], exp, 64);
+        int m = tokenizer_encode_special(&voc.t, text[v], len, false, false, plain, 64);
+        bool as_text = m > 0 && plain[0] != 1;
+        if (n > 0 && n == k && memcmp(got, exp, sizeof *got * (size_t)n) == 0 && as_text)
+            printf("PASS %s: %d ids, the special tokens split out (as text without it)\n", name, n);
+        else
+            fail(name, "%s", "the ids differ from the special tokens and the fragments encoded alone");
+        vocab_free(&voc);
+    }
+}
+
 /* --------------------------------------------------------------- JSON lines */
 
 /* Decode the JSON string starting at the quote *p into out; returns its length
@@ -447,6 +502,7 @@ int main(void)
     check_prompt_tsv();
     check_ppl_text();
     check_user_defined();
+    check_parse_special();
     check_references();
     return n_fail ? 1 : 0;
 }

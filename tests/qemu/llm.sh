@@ -162,14 +162,21 @@ if [ "$have_shared" = 1 ]; then
     check_ids k_q4_a72 a72_q4_0_ids 1 "$ref/stories260K-q4_0.arm64.jsonl" tie
 fi
 # llm bench with both thread counts back to back: a row for each and the
-# median speed-up; a count the kernel cannot run is refused.
-printf 'llm bench -p 8 -n 8 -r 3 -t 1,2\nllm bench -t 3\npoweroff\n' | boot k_bench2 --smp 2 --model "$gen"
+# median speed-up; a count the kernel cannot run is refused. Then -npl: the
+# rows of 1 and 4 sessions decoding together, and its check that each of the
+# 4 sessions' greedy ids equal its solo run.
+printf 'llm bench -p 8 -n 8 -r 3 -t 1,2\nllm bench -t 3\nllm bench -p 0 -n 8 -r 1 -t 1,2 -npl 1,4\npoweroff\n' |
+    boot k_bench2 --smp 2 --model "$gen"
 if grep -q '^| gen-q4_0.gguf | .* | 1 | tg8 | [0-9.]* ± [0-9.]* | - |' "$w/k_bench2.out" &&
    grep -q '^| gen-q4_0.gguf | .* | 2 | tg8 | [0-9.]* ± [0-9.]* | - |' "$w/k_bench2.out" &&
    grep -q '^speed-up pp8: -t 2 over -t 1: [0-9.]*x (median of 3 back-to-back pairs' "$w/k_bench2.out" &&
    grep -q '^speed-up tg8: -t 2 over -t 1: [0-9.]*x' "$w/k_bench2.out"
 then pass bench_thread_pairs; else fail bench_thread_pairs "no -t 1,2 rows or speed-up in $w/k_bench2.out"; fi
 expect k_bench2 bench_bad_threads "llm bench: -t 3: this kernel runs 1 or all 2 cpus"
+if grep -q '^| gen-q4_0.gguf | .* | 1 | tg8 x1 | [0-9.]* ± [0-9.]* | - |' "$w/k_bench2.out" &&
+   grep -q '^| gen-q4_0.gguf | .* | 2 | tg8 x4 | [0-9.]* ± [0-9.]* | - |' "$w/k_bench2.out"
+then pass bench_parallel_rows; else fail bench_parallel_rows "no tg8 x1 / tg8 x4 rows in $w/k_bench2.out"; fi
+expect k_bench2 bench_parallel_ids "tg8 x4: each session's 8 greedy ids equal its solo run"
 
 # ---- bad files, hot swap, Ctrl-C: one boot, the 0x03 sent while the last
 # command (a long generation) runs; it is queued behind that command's line.

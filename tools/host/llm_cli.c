@@ -31,7 +31,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "usage: llm -m MODEL.gguf [options]\n"
-        "       llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]]\n"
+        "       llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]] [-npl N[,N]]\n"
         "  -p, --prompt TEXT       prompt (default \"\")\n"
         "  -n, --n-predict N       tokens to generate (default -1: until EOS)\n"
         "  -c, --ctx-size N        context size (default: the model's)\n"
@@ -484,7 +484,7 @@ static int run_bench(int argc, char **argv)
         else if (strcmp(argv[i], "--repack") == 0)
             repack = true;
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || n_rest == 32)
-            return die("%s", "usage: llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]]");
+            return die("%s", "usage: llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]] [-npl N[,N]]");
         else
             rest[n_rest++] = argv[i];
     }

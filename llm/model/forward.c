@@ -139,9 +139,10 @@ static void attend_head(const struct att_job *j, uint32_t h, uint32_t off)
         const float *q = s->q + (size_t)t0 * hp->n_embd + (size_t)h * hd;
         for (uint32_t t = 0; f16 && t < g; t++)
             cpu_ops()->quantize(GGML_TYPE_F16, q + (size_t)t * hp->n_embd, q16 + (size_t)t * hd, hd);
-        ops_dot_rows(OPS_VEC_DOT, kv->type, hd, kv_cache_k(kv, j->il, 0, off), (size_t)kv->kv_dim * kv->elt,
-                     kv_cache_cells_seen(kv, j->p0 + t0 + g - 1), f16 ? (const void *)q16 : (const void *)q,
-                     f16 ? hd * sizeof(uint16_t) : hp->n_embd * sizeof(float), g, att, as);
+        ops_dot_paged(OPS_VEC_DOT, kv->type, hd, kv->blk_ptr, kv_cache_k_off(kv, j->il, off), 0, KV_BLOCK,
+                      (size_t)kv->kv_dim * kv->elt, kv_cache_cells_seen(kv, j->p0 + t0 + g - 1),
+                      f16 ? (const void *)q16 : (const void *)q, f16 ? hd * sizeof(uint16_t) : hp->n_embd * sizeof(float),
+                      g, att, as);
         for (uint32_t t = 0; t < g; t++) {
             const uint32_t pos = j->p0 + t0 + t, seen = kv_cache_cells_seen(kv, pos);
             kv_cache_mask(kv, att + t * as, seen, pos);
@@ -149,10 +150,10 @@ static void attend_head(const struct att_job *j, uint32_t h, uint32_t off)
             if (att_f16)
                 cpu_ops()->quantize(GGML_TYPE_F16, att + t * as, att16 + t * as, j->n_kv);
         }
-        ops_dot_rows(vo, kv->type, j->n_kv, kv_cache_v(kv, j->il, off), (size_t)kv->n_cells * kv->elt, hd,
-                     att_f16 ? (const void *)att16 : (const void *)att,
-                     att_f16 ? as * sizeof(uint16_t) : as * sizeof(float), g,
-                     s->xb + (size_t)t0 * hp->n_embd + (size_t)h * hd, hp->n_embd);
+        ops_dot_paged(vo, kv->type, j->n_kv, kv->blk_ptr, kv_cache_v_off(kv, j->il, off), KV_BLOCK, 0,
+                      (size_t)KV_BLOCK * kv->elt, hd, att_f16 ? (const void *)att16 : (const void *)att,
+                      att_f16 ? as * sizeof(uint16_t) : as * sizeof(float), g,
+                      s->xb + (size_t)t0 * hp->n_embd + (size_t)h * hd, hp->n_embd);
     }
 }
 
@@ -204,8 +205,9 @@ int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
         return -1;
     const uint32_t p0 = kv->n_used;
     uint32_t c0;
-    if (kv_cache_advance(kv, n, &c0))
-        return -1;
+    const int rc = kv_cache_advance(kv, n, &c0);
+    if (rc)
+        return rc;
     m->arch->embed(m, s, tokens, n, p0);
     uint32_t live = n;
     for (uint32_t il = 0; il < hp->n_layer; il++)

@@ -40,7 +40,8 @@ int    forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, 
  * cells kv_cache_advance gives them). Logits of the last token go to
  * s->logits (all n rows, in order, when all_logits and the state was made for
  * it). Returns -1 when n is 0 or > n_batch, the context has no n free cells
- * in a row, or a token id is out of range. */
+ * in a row, or a token id is out of range; KV_POOL_FULL when the cache's
+ * pool has no block for them (nothing changed). */
 int    forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
                const int32_t *tokens, uint32_t n, bool all_logits);
 

@@ -221,6 +221,16 @@ void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, si
     cpu_ops()->matmul(&a, 0, rows);
 }
 
+void ops_dot_paged(enum ops_order o, uint32_t type, uint32_t n, const uint8_t *const *seg, size_t off,
+                   uint32_t seg_n, uint32_t seg_rows, size_t w_row, uint32_t rows, const void *x, size_t x_row,
+                   uint32_t n_tok, float *y, size_t y_row)
+{
+    const struct mm_args a = { .order = o, .type = type, .n = n, .w_row = w_row, .x = x, .x_row = x_row,
+                               .n_tok = n_tok, .y = y, .y_row = y_row, .w_seg = seg, .w_seg_off = off,
+                               .seg_n = seg_n, .seg_rows = seg_rows };
+    cpu_ops()->matmul(&a, 0, rows);
+}
+
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x)
 {
     float y;

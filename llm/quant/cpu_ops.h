@@ -49,15 +49,13 @@ struct mm_args {
     /* Repacked Q4_0 only: w is in llm/quant/repack.h's 4-row layout (w_row
      * unused), and rows come in whole groups of 4. */
     bool           w_x4;
-    /* F32/F16 only (a paged KV cache), w unused when w_seg is not NULL:
-     * seg_n: the rows are in pieces of seg_n elements (a multiple of 16
-     * dividing n), row r's piece s at w_seg[s] + w_seg_off + r * w_row, and
-     * the sums run as over whole rows; or seg_rows: whole rows in blocks of
-     * seg_rows (a multiple of 4; r0 0), row r at w_seg[r / seg_rows] +
-     * w_seg_off + (r % seg_rows) * w_row. */
+    /* F32/F16 only: NULL, or the rows are in pieces of seg_n elements (a
+     * multiple of 16 dividing n; a paged KV cache's V): row r's piece s at
+     * w_seg[s] + w_seg_off + r * w_row (w unused). The sums run as over
+     * whole rows. */
     const uint8_t *const *w_seg;
     size_t         w_seg_off;
-    uint32_t       seg_n, seg_rows;
+    uint32_t       seg_n;
 };
 
 struct cpu_ops {

@@ -97,6 +97,7 @@ static void print_summary(const struct loaded *l)
 
 static void slot_close(struct loaded *l)
 {
+    llm_sessions_forget(l->m);   /* llm session's, over its pool */
     llm_close_session(l->s);
     llm_close_model(l->m);
     vfs_unmap(l->data);
@@ -248,11 +249,18 @@ static bool need_model(void)
     return cur != NULL;
 }
 
+struct llm_model *llm_cmd_model(void)
+{
+    return need_model() ? cur->m : NULL;
+}
+
 struct llm_session *llm_cmd_session(const struct llm_session_opts *o, const char *who)
 {
     struct llm_err err = {{0}};
     if (!need_model())
         return NULL;
+    if (llm_session_current())   /* llm session use N's */
+        return llm_session_current();
     if (session_prepare(cur, o, &err)) {
         kprintf("%s: %s\n", who, err.msg);
         return NULL;
@@ -303,12 +311,12 @@ static bool infer_on_token(void *ctx, int32_t id, const char *text, uint32_t len
 }
 
 /* Run one prompt on the current session and print what llama.cpp's tools print. */
-static int infer_run(const struct llm_request *req, bool want_ids)
+static int infer_run(struct llm_session *s, const struct llm_request *req, bool want_ids)
 {
     struct llm_err err = {{0}};
     struct id_log run = { 0 };
     struct llm_session_info si;
-    llm_get_session_info(cur->s, &si);
+    llm_get_session_info(s, &si);
     uint32_t n_ctx = si.opts.n_ctx;
     /* A context shift lets generation run past n_ctx: room for n_predict ids
      * (up to 64 Ki; without -n, a context's worth; the list stops there). */
@@ -322,7 +330,7 @@ static int infer_run(const struct llm_request *req, bool want_ids)
     struct llm_callbacks cb = { .ctx = &run, .on_token = infer_on_token };
     struct llm_stats st;
     console_write(req->prompt, req->prompt_len);
-    int rc = llm_generate(cur->s, req, &cb, &st, &err);
+    int rc = llm_generate(s, req, &cb, &st, &err);
     char held[4];
     llm_write(held, llm_utf8_stream_flush(&run.us, held));
     kprintf("\n");
@@ -333,6 +341,8 @@ static int infer_run(const struct llm_request *req, bool want_ids)
     }
     if (st.stop == LLM_STOP_INTERRUPTED)
         kprintf("[llm] interrupted (Ctrl-C)\n");
+    else if (st.stop == LLM_STOP_CTX_FULL && strncmp(err.msg, "KV pool full", 12) == 0)
+        kprintf("[llm] %s\n", err.msg);
     else if (st.stop == LLM_STOP_CTX_FULL)
         kprintf("[llm] context full (%u tokens): stopped; -c makes it larger\n", st.kv_capacity);
     else if (st.stop == LLM_STOP_NONFINITE)
@@ -374,13 +384,10 @@ static int cmd_infer(int argc, char **argv)
             break;
         }
     }
-    if (!need_model())
-        return 1;
     const struct llm_session_opts so = { .n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_type = o.kv_type };
-    if (session_prepare(cur, &so, &err)) {
-        kprintf("llm infer: %s\n", err.msg);
+    struct llm_session *s = llm_cmd_session(&so, "llm infer");
+    if (!s)
         return 1;
-    }
     size_t len;
     char *prompt = join_words(argc, argv, first_word, &len);
     if (!prompt) {
@@ -390,7 +397,7 @@ static int cmd_infer(int argc, char **argv)
     struct llm_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict,
                                .ignore_eos = o.ignore_eos, .sp = o.sp,
                                .no_ctx_shift = o.no_ctx_shift, .n_keep = o.n_keep };
-    int rc = infer_run(&req, want_ids);
+    int rc = infer_run(s, &req, want_ids);
     kfree(prompt);
     return rc;
 }
@@ -595,6 +602,10 @@ static const char usage_text[] =
     "  llm chat [--system TEXT] [--template NAME] [-n N] [flags of infer]\n"
     "                         a conversation: each line a user turn, the KV cache kept\n"
     "                         between turns (chatml unless the file or NAME says); /reset, /exit\n"
+    "  llm session new [-c CTX] [--pool-kib N] | list | use N | drop N\n"
+    "                         conversations side by side over one KV pool (blocks of 32\n"
+    "                         positions, a common prompt prefix shared); infer and chat\n"
+    "                         run on the current one\n"
     "  llm tokenize TEXT...   ids and pieces\n"
     "  llm tokenize-cases VOCAB.gguf FILE.inp\n"
     "                         llama.cpp's tokenizer test cases (vocab-only files work)\n"
@@ -620,6 +631,8 @@ static int cmd_llm(int argc, char **argv)
         return cmd_infer(argc, argv);
     if (strcmp(sub, "chat") == 0)
         return llm_cmd_chat(argc, argv);
+    if (strcmp(sub, "session") == 0)
+        return llm_cmd_sessions(argc, argv);
     if (strcmp(sub, "tokenize-cases") == 0)
         return cmd_tokenize_cases(argc, argv);
     if (strcmp(sub, "tokenize") == 0)
@@ -632,4 +645,5 @@ static int cmd_llm(int argc, char **argv)
     return strcmp(sub, "help") != 0;
 }
 
-SHELL_COMMAND("llm", "language model: load, info, unload, infer, tokenize, perplexity, bench", cmd_llm);
+SHELL_COMMAND("llm", "language model: load, info, unload, infer, chat, session, tokenize, perplexity, bench",
+              cmd_llm);

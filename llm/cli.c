@@ -119,6 +119,8 @@ int llm_format_stats(const struct llm_stats *st, char *buf, size_t cap)
                      st->kv_used, st->kv_capacity, (st->arena_peak + 1023) / 1024);
     if (st->n_shifts && n >= 0 && (size_t)n < cap)
         n += snprintf(buf + n, cap - (size_t)n, " | ctx shifts %u", st->n_shifts);
+    if (st->n_shared && n >= 0 && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, " | shared prefix %u", st->n_shared);
     return n;
 }
 

@@ -27,7 +27,11 @@ size_t generate_mem_needed(const struct model *m, struct session_config *c)
         c->n_batch = c->n_ctx < 512 ? c->n_ctx : 512;
     if (c->kv_type != GGML_TYPE_F32)
         c->kv_type = GGML_TYPE_F16;
-    return kv_cache_arena_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type) +
+    if (c->pool)
+        c->kv_type = c->pool->kv.type;
+    const size_t kv = c->pool ? kv_cache_view_arena_bytes(c->n_ctx)
+                              : kv_cache_arena_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type);
+    return kv +
            forward_mem_needed(m, c->n_ctx, c->n_batch, c->all_logits) +
            (size_t)c->n_ctx * sizeof(int32_t) + sampler_mem(m->hp.n_vocab, c->n_ctx) +
            KV_ROPE_SCRATCH(m->hp.n_rot) * sizeof(float) + SESSION_SLACK;
@@ -48,22 +52,65 @@ int session_init(struct session *s, const struct model *m, const struct tokenize
     s->m = m;
     s->tok = tok;
     arena_init(&s->arena, s->mem, s->mem_bytes);
-    if (kv_cache_init(&s->kv, m->hp.n_layer, s->cfg.n_ctx, model_kv_dim(&m->hp), s->cfg.kv_type,
-                      &s->arena) ||
+    if ((s->cfg.pool ? kv_cache_init_view(&s->kv, &s->cfg.pool->kv, s->cfg.n_ctx, &s->arena)
+                     : kv_cache_init(&s->kv, m->hp.n_layer, s->cfg.n_ctx, model_kv_dim(&m->hp), s->cfg.kv_type,
+                                     &s->arena)) ||
         forward_init(&s->fwd, m, s->cfg.n_ctx, s->cfg.n_batch, s->cfg.all_logits, &s->arena) ||
         !(s->ids = arena_alloc(&s->arena, (size_t)s->cfg.n_ctx * sizeof(int32_t), 16))) {
         session_free(s);
         return llm_errf(err, "session arena of %zu bytes is too small (bug)", s->mem_bytes);
     }
     s->loop_mark = arena_mark(&s->arena);
+    if (s->cfg.pool) {
+        s->pool_next = s->cfg.pool->sessions;
+        s->cfg.pool->sessions = s;
+    }
     return 0;
 }
 
 void session_free(struct session *s)
 {
+    if (s->cfg.pool && s->kv.blk) {   /* initialized: its blocks back, out of the pool's list */
+        kv_cache_clear(&s->kv);
+        struct session **pp = &s->cfg.pool->sessions;
+        while (*pp && *pp != s)
+            pp = &(*pp)->pool_next;
+        if (*pp)
+            *pp = s->pool_next;
+    }
     if (s->mem)
         llm_free(s->mem, s->mem_bytes);
     s->mem = NULL;
+}
+
+int session_pool_init(struct session_pool *p, const struct model *m, enum ggml_type type, size_t bytes,
+                      struct llm_err *err)
+{
+    const uint32_t kvd = model_kv_dim(&m->hp);
+    const size_t block = kv_pool_block_bytes(m->hp.n_layer, kvd, type);
+    memset(p, 0, sizeof *p);
+    if (block == 0)
+        return llm_errf(err, "KV pool: type %d is not F16 or F32", (int)type);
+    const uint64_t n = bytes / block < UINT32_MAX / 2 ? bytes / block : UINT32_MAX / 2;
+    if (n == 0)
+        return llm_errf(err, "KV pool of %zu bytes holds no block of %zu bytes", bytes, block);
+    p->mem_bytes = kv_pool_arena_bytes(m->hp.n_layer, kvd, type, (uint32_t)n) + 64;
+    if (!(p->mem = llm_alloc(p->mem_bytes, 64)))
+        return llm_errf(err, "out of memory: the KV pool needs %zu bytes", p->mem_bytes);
+    struct arena a;
+    arena_init(&a, p->mem, p->mem_bytes);
+    if (kv_pool_init(&p->kv, m->hp.n_layer, kvd, type, (uint32_t)n, &a)) {
+        session_pool_free(p);
+        return llm_errf(err, "KV pool arena of %zu bytes is too small (bug)", p->mem_bytes);
+    }
+    return 0;
+}
+
+void session_pool_free(struct session_pool *p)
+{
+    if (p->mem)
+        llm_free(p->mem, p->mem_bytes);
+    p->mem = NULL;
 }
 
 const char *llm_stop_name(enum llm_stop stop)
@@ -105,9 +152,45 @@ static void pass_prompt_logits(struct session *s, const struct llm_callbacks *cb
     memmove(s->fwd.logits, s->fwd.logits + (size_t)(n - 1) * n_vocab, n_vocab * sizeof(float));
 }
 
+/* "KV pool full: 12 blocks of 12 in use" */
+static int pool_full(const struct session *s, struct llm_err *err)
+{
+    const struct kv_pool *p = s->kv.pool;
+    return llm_errf(err, "KV pool full: %u blocks of %u in use", p->n_blocks - p->n_free, p->n_blocks);
+}
+
+/* A prompt from an empty cache that starts as another session's did: take
+ * that session's full blocks of the common prefix (those it computed as a
+ * prompt from an empty cache: n_exact). At least 4 tokens are left to
+ * compute, so that they run in the order of a whole prompt's batch (sgemm).
+ * Returns the positions taken. */
+static uint32_t share_prefix(struct session *s, uint32_t n)
+{
+    const struct session *best = NULL;
+    uint32_t best_blk = 0;
+    if (!s->cfg.pool || s->kv.n_used || n < 4)
+        return 0;
+    for (const struct session *o = s->cfg.pool->sessions; o; o = o->pool_next) {
+        if (o == s || o->kv.shifted)
+            continue;
+        uint32_t l = 0, most = o->n_exact < n - 4 ? o->n_exact : n - 4;
+        while (l < most && o->ids[l] == s->ids[l])
+            l++;
+        if (l / KV_BLOCK > best_blk) {
+            best = o;
+            best_blk = l / KV_BLOCK;
+        }
+    }
+    if (!best || kv_cache_share_prefix(&s->kv, &best->kv, best_blk))
+        return 0;
+    s->n_exact = best_blk * KV_BLOCK;
+    return s->n_exact;
+}
+
 /* Tokenize and run the prompt through in batches of n_batch. A turn that
  * does not fit after the conversation first shifts it once (llama-cli does
- * the same for its input batch). */
+ * the same for its input batch). A pool that runs out of blocks leaves the
+ * cache as it was before the prompt. */
 static int prefill(struct session *s, const struct llm_request *r, const struct llm_callbacks *cb,
                    struct llm_stats *st, float *rope_scratch, struct llm_err *err)
 {
@@ -120,7 +203,7 @@ static int prefill(struct session *s, const struct llm_request *r, const struct 
         return llm_errf(err, "prompt does not fit in the context of %u tokens", s->cfg.n_ctx);
     if (n == 0)
         return llm_errf(err, "empty prompt");
-    const uint32_t p0 = s->kv.n_used;
+    const uint32_t p0 = s->kv.n_used, head0 = s->kv.head;
     if (p0 + (uint32_t)n >= s->cfg.n_ctx)
         return llm_errf(err, "prompt of %d tokens leaves no room in the context of %u", n,
                         s->cfg.n_ctx);
@@ -131,11 +214,23 @@ static int prefill(struct session *s, const struct llm_request *r, const struct 
     if (cb && cb->on_prompt)
         cb->on_prompt(cb->ctx, s->ids + p0, (uint32_t)n);
     uint64_t t0 = llm_now_ns();
+    const uint32_t shared = all ? 0 : share_prefix(s, (uint32_t)n);   /* all: every row's logits wanted */
+    st->n_shared = shared;
+    bool exact = p0 == 0;
     /* After a shift the free cells may be in pieces no batch fits in (where
      * llama.cpp's decode fails): smaller batches then, down to one token. */
-    for (uint32_t done = 0, most = s->cfg.n_batch; done < (uint32_t)n;) {
+    for (uint32_t done = shared, most = s->cfg.n_batch; done < (uint32_t)n;) {
         uint32_t step = (uint32_t)n - done < most ? (uint32_t)n - done : most;
-        if (forward(s->m, &s->fwd, &s->kv, s->ids + p0 + done, step, all)) {
+        const int rc = forward(s->m, &s->fwd, &s->kv, s->ids + p0 + done, step, all);
+        if (rc == KV_POOL_FULL) {
+            pool_full(s, err);
+            if (shared)
+                kv_cache_clear(&s->kv);
+            else
+                kv_cache_truncate(&s->kv, p0, head0);
+            return -1;
+        }
+        if (rc) {
             if (step == 1 || s->kv.n_used != p0 + done)
                 return llm_errf(err, "forward pass rejected the prompt batch at token %u", done);
             most = step / 2;
@@ -143,6 +238,9 @@ static int prefill(struct session *s, const struct llm_request *r, const struct 
         }
         if (all)
             pass_prompt_logits(s, cb, done, step);
+        exact = exact && step >= 4;
+        if (exact)
+            s->n_exact = p0 + done + step;
         done += step;
     }
     s->pending = -1;
@@ -171,9 +269,13 @@ static int context_shift(struct session *s, uint32_t n_keep, float *rope_scratch
                         s->kv.n_ctx, s->m->arch->name);
     const struct kv_rope rope = { .n_rot = hp->n_rot, .head_dim = hp->head_dim, .base = hp->rope_base,
                                   .scratch = rope_scratch };
-    if (kv_cache_shift(&s->kv, n_keep, n_discard, &rope))
+    const int rc = kv_cache_shift(&s->kv, n_keep, n_discard, &rope);
+    if (rc == KV_POOL_FULL)
+        return pool_full(s, err);
+    if (rc)
         return llm_errf(err, "context full (%u tokens) and --keep %u leaves nothing to discard: stopped",
                         s->kv.n_ctx, n_keep);
+    s->n_exact = 0;
     memmove(s->ids + n_keep, s->ids + n_keep + n_discard, (n_past - n_keep - n_discard) * sizeof(int32_t));
     return 0;
 }
@@ -217,6 +319,7 @@ static int run_begin(struct gen_run *g, struct session *s, const struct llm_requ
     if (!r->append || s->kv.n_used == 0) {
         kv_cache_clear(&s->kv);
         s->pending = -1;
+        s->n_exact = 0;
     }
     struct llm_sampling sp = r->sp;
     if (sp.repeat_last_n > (int32_t)s->cfg.n_ctx)
@@ -307,7 +410,8 @@ static void run_end(struct gen_run *g)
     st->gen_ns = llm_now_ns() - g->t0;
     st->kv_used = s->kv.n_used;
     st->kv_capacity = s->kv.n_ctx;
-    st->kv_bytes = kv_cache_bytes(s->kv.n_layer, s->kv.n_ctx, s->kv.kv_dim, s->kv.type);
+    uint32_t n_shared_blk;
+    st->kv_bytes = kv_cache_blocks(&s->kv, &n_shared_blk) * s->kv.pool->block_bytes;
     st->arena_peak = s->arena.peak;
     st->arena_size = s->arena.size;
 }
@@ -320,7 +424,13 @@ int generate(struct session *s, const struct llm_request *r, const struct llm_ca
     if (run_begin(&g, s, r, cb, st, err))
         return -1;
     while (run_step(&g, s->fwd.logits, &id, err)) {
-        if (forward(s->m, &s->fwd, &s->kv, &id, 1, false))
+        const int rc = forward(s->m, &s->fwd, &s->kv, &id, 1, false);
+        if (rc == KV_POOL_FULL) {   /* nothing changed: the token stays pending */
+            st->stop = LLM_STOP_CTX_FULL;
+            pool_full(s, err);
+            break;
+        }
+        if (rc)
             return llm_errf(err, "forward pass failed at position %u", s->kv.n_used);
         s->pending = -1;
     }
@@ -361,7 +471,16 @@ static int decode_together(struct session *const *s, uint32_t n, const struct ll
         }
         if (k == 0)
             return 0;
-        if (forward_sessions(s[0]->m, fs, kv, ids, k))
+        const int rc = forward_sessions(s[0]->m, fs, kv, ids, k);
+        if (rc == KV_POOL_FULL) {   /* no session moved: their tokens stay pending */
+            for (uint32_t j = 0; j < k; j++) {
+                st[who[j]].stop = LLM_STOP_CTX_FULL;
+                run_end(&g[who[j]]);
+            }
+            pool_full(s[0], err);
+            return 0;
+        }
+        if (rc)
             return llm_errf(err, "forward pass of %u sessions together failed", k);
         for (uint32_t j = 0; j < k; j++) {
             s[who[j]]->pending = -1;

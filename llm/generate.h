@@ -16,7 +16,24 @@
 #include "llm/text/tokenizer.h"
 #include "llm/llm.h"
 
+struct session;
+
+/* A KV pool the sessions of a model share (llm/model/kv_pool.h): they take
+ * blocks as they grow, and a new prompt that starts as another session's
+ * did takes that session's full blocks of it instead of computing them. */
+struct session_pool {
+    struct kv_pool  kv;
+    struct session *sessions;   /* the sessions over it (prefix sharing looks among them) */
+    void           *mem;
+    size_t          mem_bytes;
+};
+/* A pool of the blocks that fit in `bytes` (at least one); -1 with err. */
+int  session_pool_init(struct session_pool *p, const struct model *m, enum ggml_type type, size_t bytes,
+                       struct llm_err *err);
+void session_pool_free(struct session_pool *p);   /* after its sessions */
+
 struct session_config {
+    struct session_pool *pool;  /* NULL: a private pool of the whole context */
     uint32_t       n_ctx;       /* 0: the model's training context */
     uint32_t       n_batch;     /* most prompt tokens per forward call; 0: min(n_ctx, 512) */
     enum ggml_type kv_type;     /* GGML_TYPE_F16 (llama.cpp's default) or GGML_TYPE_F32 */
@@ -36,6 +53,9 @@ struct session {
     int32_t                 pending;    /* the last sampled token, not decoded yet (-1: none) */
     uint32_t                n_keep;     /* positions a context shift keeps (set by a first turn) */
     size_t                  loop_mark;  /* arena mark where per-run scratch starts */
+    struct session         *pool_next;  /* the next session over cfg.pool */
+    uint32_t                n_exact;    /* positions 0.. computed as one prompt from an empty
+                                           cache would (batches of >= 4): another session may share them */
 };
 
 /* Fills in the defaults of c (for m) and returns the bytes session_init will
@@ -60,7 +80,7 @@ int  generate(struct session *s, const struct llm_request *r, const struct llm_c
  * (forward_sessions: one pass over the weights). Each session's tokens,
  * logits and stats are those generate() gives it alone. The pass's own
  * activations and logits are llm_alloc'd for the call. */
-#define GENERATE_MAX_SEQ 16
+#define GENERATE_MAX_SEQ FWD_MAX_SEQ
 int  generate_parallel(struct session *const *s, uint32_t n, const struct llm_request *r,
                        const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
 

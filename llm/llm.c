@@ -30,6 +30,11 @@ struct llm_session {
     const struct llm_model *lm;   /* its file's chat template */
 };
 
+struct llm_kv_pool {
+    struct session_pool     p;
+    const struct llm_model *lm;
+};
+
 struct llm_chat {
     struct chat_session c;
 };
@@ -178,19 +183,28 @@ int llm_tokenize_cases(const struct llm_model *lm, const char *inp, size_t len,
 
 /* ------------------------------------------------------------- sessions */
 
+static enum ggml_type kv_ggml_type(enum llm_kv_type t)
+{
+    return t == LLM_KV_F32 ? GGML_TYPE_F32 : GGML_TYPE_F16;
+}
+
 static struct session_config session_config_of(const struct llm_session_opts *o)
 {
-    return (struct session_config){ .n_ctx = o->n_ctx, .n_batch = o->n_batch, .all_logits = o->all_logits,
-                                    .kv_type = o->kv_type == LLM_KV_F32 ? GGML_TYPE_F32 : GGML_TYPE_F16 };
+    return (struct session_config){ .pool = o->pool ? &o->pool->p : NULL, .n_ctx = o->n_ctx,
+                                    .n_batch = o->n_batch, .all_logits = o->all_logits,
+                                    .kv_type = kv_ggml_type(o->kv_type) };
 }
 
 static void session_info_of(const struct model *m, const struct session_config *c, size_t mem_bytes,
                             struct llm_session_info *info)
 {
+    memset(info, 0, sizeof *info);
     info->opts = (struct llm_session_opts){ .n_ctx = c->n_ctx, .n_batch = c->n_batch, .all_logits = c->all_logits,
                                             .kv_type = c->kv_type == GGML_TYPE_F32 ? LLM_KV_F32 : LLM_KV_F16 };
     info->mem_bytes = mem_bytes;
-    info->kv_bytes = kv_cache_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type);
+    info->block_bytes = kv_pool_block_bytes(m->hp.n_layer, model_kv_dim(&m->hp), c->kv_type);
+    if (!c->pool)
+        info->kv_bytes = kv_cache_bytes(m->hp.n_layer, c->n_ctx, model_kv_dim(&m->hp), c->kv_type);
 }
 
 size_t llm_plan_session(const struct llm_model *lm, const struct llm_session_opts *o,
@@ -235,6 +249,64 @@ void llm_close_session(struct llm_session *ls)
 void llm_get_session_info(const struct llm_session *ls, struct llm_session_info *info)
 {
     session_info_of(ls->s.m, &ls->s.cfg, ls->s.mem_bytes, info);
+    info->n_pos = ls->s.kv.n_used;
+    info->n_blocks = kv_cache_blocks(&ls->s.kv, &info->n_shared);
+}
+
+/* ------------------------------------------------------------- KV pools */
+
+size_t llm_kv_block_bytes(const struct llm_model *lm, enum llm_kv_type t)
+{
+    return lm->vocab_only ? 0 : kv_pool_block_bytes(lm->m.hp.n_layer, model_kv_dim(&lm->m.hp), kv_ggml_type(t));
+}
+
+int llm_open_kv_pool(struct llm_kv_pool **out, struct llm_model *lm, enum llm_kv_type t, size_t bytes,
+                     struct llm_err *err)
+{
+    *out = NULL;
+    if (lm->vocab_only)
+        return llm_errf(err, "a vocabulary-only model has no KV cache");
+    struct llm_kv_pool *lp = llm_alloc(sizeof *lp, 64);
+    if (!lp)
+        return llm_errf(err, "out of memory for the KV pool's handle");
+    if (session_pool_init(&lp->p, &lm->m, kv_ggml_type(t), bytes, err)) {
+        llm_free(lp, sizeof *lp);
+        return -1;
+    }
+    lp->lm = lm;
+    *out = lp;
+    return 0;
+}
+
+void llm_close_kv_pool(struct llm_kv_pool *lp)
+{
+    if (!lp)
+        return;
+    session_pool_free(&lp->p);
+    llm_free(lp, sizeof *lp);
+}
+
+/* Positions stored counts each shared block once: every holder of a shared
+ * block holds it full (only full blocks are shared, and a write copies). */
+void llm_get_kv_pool_info(const struct llm_kv_pool *lp, struct llm_kv_pool_info *out)
+{
+    const struct kv_pool *p = &lp->p.kv;
+    memset(out, 0, sizeof *out);
+    out->n_blocks = p->n_blocks;
+    out->n_used = p->n_blocks - p->n_free;
+    out->block_positions = KV_BLOCK;
+    out->block_bytes = p->block_bytes;
+    for (uint32_t b = 0; b < p->n_blocks; b++)
+        if (p->ref[b] > 1) {
+            out->n_shared++;
+            out->positions += (uint64_t)KV_BLOCK;
+        }
+    for (const struct session *s = lp->p.sessions; s; s = s->pool_next) {
+        uint32_t shared;
+        kv_cache_blocks(&s->kv, &shared);
+        out->positions += s->kv.n_used - (uint64_t)shared * KV_BLOCK;
+        out->n_sessions++;
+    }
 }
 
 /* ------------------------------------------------------------- runs */

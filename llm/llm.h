@@ -129,7 +129,31 @@ uint32_t llm_utf8_stream_flush(struct llm_utf8_stream *s, char *out);
 enum llm_kv_type { LLM_KV_F16, LLM_KV_F32 };   /* F16: llama.cpp's default */
 #define LLM_MAX_CTX (1u << 20)                  /* the largest n_ctx a session takes */
 
+/* A pool of KV cache blocks (KV_BLOCK = 32 positions each, every layer's K
+ * and V) that sessions of one model share: each takes blocks as it grows
+ * instead of a whole context up front, and a prompt that starts as another
+ * session's prompt did shares that session's full blocks of it
+ * (copy-on-write) and computes only the rest. */
+struct llm_kv_pool;
+struct llm_kv_pool_info {
+    uint32_t n_blocks, n_used;      /* blocks in all, and held by sessions */
+    uint32_t block_positions;       /* positions per block (32) */
+    size_t   block_bytes;           /* bytes per block */
+    uint32_t n_shared;              /* blocks held by more than one session */
+    uint32_t n_sessions;
+    uint64_t positions;             /* positions the held blocks store (a shared one once) */
+};
+/* Blocks that fit in `bytes` (at least one), of type kv_type; -1 with err. */
+int  llm_open_kv_pool(struct llm_kv_pool **out, struct llm_model *m, enum llm_kv_type kv_type, size_t bytes,
+                      struct llm_err *err);
+void llm_close_kv_pool(struct llm_kv_pool *p);   /* after its sessions; NULL is fine */
+void llm_get_kv_pool_info(const struct llm_kv_pool *p, struct llm_kv_pool_info *out);
+/* Bytes one block of m's takes with kv_type. */
+size_t llm_kv_block_bytes(const struct llm_model *m, enum llm_kv_type kv_type);
+
 struct llm_session_opts {
+    struct llm_kv_pool *pool;     /* NULL: a private pool that holds the whole context;
+                                     else the pool's (its type wins over kv_type) */
     uint32_t         n_ctx;       /* 0: the model's training context */
     uint32_t         n_batch;     /* most prompt tokens per forward pass; 0: min(n_ctx, 512) */
     enum llm_kv_type kv_type;
@@ -139,7 +163,11 @@ struct llm_session_opts {
 struct llm_session_info {
     struct llm_session_opts opts;       /* with the defaults filled in */
     size_t                  mem_bytes;  /* the session's one allocation */
-    size_t                  kv_bytes;   /* of which the KV cache */
+    size_t                  kv_bytes;   /* of which the KV cache (0 over a shared pool) */
+    uint32_t                n_pos;      /* positions in its cache */
+    uint32_t                n_blocks;   /* blocks its cache holds */
+    uint32_t                n_shared;   /* of which another session holds too */
+    size_t                  block_bytes;
 };
 
 /* What llm_open_session(m, o) would make and allocate, without allocating:
@@ -215,15 +243,21 @@ struct llm_stats {
     uint64_t      prompt_ns, gen_ns;
     uint32_t      kv_used, kv_capacity;
     uint32_t      n_shifts;     /* context shifts made */
+    uint32_t      n_shared;     /* prompt positions taken from another session's blocks */
     size_t        kv_bytes, arena_peak, arena_size;
 };
 
-/* Run one prompt from an empty context (with r->append, after the cached
+/* Run one prompt from an empty context (over a shared pool, taking the
+ * full blocks of a prefix another session computed for the same tokens:
+ * st->n_shared) (with r->append, after the cached
  * conversation: only the prompt's tokens are processed). A full context is
  * shifted as llama-cli does (the first n_keep positions kept, half of the
  * rest dropped, the others' keys re-rotated) unless r->no_ctx_shift. Returns
  * 0 (st->stop says why it ended; a non-finite or full-context stop also
- * leaves its message in err) or -1 with err. */
+ * leaves its message in err) or -1 with err. A pool out of blocks stops with
+ * "KV pool full: N blocks of M in use": during the prompt, the cache is left
+ * as before it (empty for a new prompt); while generating, as it was before
+ * the token that found no room (st->stop ctx_full). */
 int  llm_generate(struct llm_session *s, const struct llm_request *r, const struct llm_callbacks *cb,
                   struct llm_stats *st, struct llm_err *err);
 
@@ -338,7 +372,8 @@ int  llm_parse_gen_flag(int argc, char **argv, int *i, struct llm_gen_opts *o, s
 
 /* "prompt 5 tok 12.3 ms (406.5 tok/s) | gen 64 tok 210.0 ms (304.8 tok/s) |
  * kv 69/512 | arena peak 312 KiB", then " | ctx shifts N" if any (one line,
- * no newline). */
+ * no newline), and " | shared prefix N" for positions taken from another
+ * session. */
 int  llm_format_stats(const struct llm_stats *st, char *buf, size_t cap);
 /* "ppl 4.8894 over 693 predictions, ctx 128, 1.2 s" (no newline). */
 int  llm_format_perplexity(const struct llm_perplexity *p, char *buf, size_t cap);

@@ -146,9 +146,10 @@ static void attend_head(const struct att_job *j, const struct att_seq *q, uint32
         const float *qr = s->q + (size_t)row * hp->n_embd + (size_t)h * hd;
         for (uint32_t t = 0; f16 && t < g; t++)
             cpu_ops()->quantize(GGML_TYPE_F16, qr + (size_t)t * hp->n_embd, q16 + (size_t)t * hd, hd);
-        ops_dot_rows(OPS_VEC_DOT, kv->type, hd, kv_cache_k(kv, j->il, 0, off), (size_t)kv->kv_dim * kv->elt,
-                     kv_cache_cells_seen(kv, q->p0 + t0 + g - 1), f16 ? (const void *)q16 : (const void *)qr,
-                     f16 ? hd * sizeof(uint16_t) : hp->n_embd * sizeof(float), g, att, as);
+        ops_dot_paged(OPS_VEC_DOT, kv->type, hd, kv->blk_ptr, kv_cache_k_off(kv, j->il, off), 0, KV_BLOCK,
+                      (size_t)kv->kv_dim * kv->elt, kv_cache_cells_seen(kv, q->p0 + t0 + g - 1),
+                      f16 ? (const void *)q16 : (const void *)qr, f16 ? hd * sizeof(uint16_t) : hp->n_embd * sizeof(float),
+                      g, att, as);
         for (uint32_t t = 0; t < g; t++) {
             const uint32_t pos = q->p0 + t0 + t, seen = kv_cache_cells_seen(kv, pos);
             kv_cache_mask(kv, att + t * as, seen, pos);
@@ -156,10 +157,10 @@ static void attend_head(const struct att_job *j, const struct att_seq *q, uint32
             if (att_f16)
                 cpu_ops()->quantize(GGML_TYPE_F16, att + t * as, att16 + t * as, q->n_kv);
         }
-        ops_dot_rows(vo, kv->type, q->n_kv, kv_cache_v(kv, j->il, off), (size_t)kv->n_cells * kv->elt, hd,
-                     att_f16 ? (const void *)att16 : (const void *)att,
-                     att_f16 ? as * sizeof(uint16_t) : as * sizeof(float), g,
-                     s->xb + (size_t)row * hp->n_embd + (size_t)h * hd, hp->n_embd);
+        ops_dot_paged(vo, kv->type, q->n_kv, kv->blk_ptr, kv_cache_v_off(kv, j->il, off), KV_BLOCK, 0,
+                      (size_t)KV_BLOCK * kv->elt, hd, att_f16 ? (const void *)att16 : (const void *)att,
+                      att_f16 ? as * sizeof(uint16_t) : as * sizeof(float), g,
+                      s->xb + (size_t)row * hp->n_embd + (size_t)h * hd, hp->n_embd);
     }
 }
 
@@ -236,8 +237,9 @@ static int place_rows(struct fwd_state *s, struct kv_cache *kv, uint32_t t0, uin
 {
     const uint32_t p0 = kv->n_used;
     uint32_t c0;
-    if (kv_cache_advance(kv, n, &c0))
-        return -1;
+    const int rc = kv_cache_advance(kv, n, &c0);
+    if (rc)
+        return rc;
     for (uint32_t t = 0; t < n; t++)
         s->row[t0 + t] = (struct fwd_row){ .kv = kv, .pos = p0 + t, .cell = c0 + t };
     return 0;
@@ -246,9 +248,11 @@ static int place_rows(struct fwd_state *s, struct kv_cache *kv, uint32_t t0, uin
 int forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
             const int32_t *tokens, uint32_t n, bool all_logits)
 {
-    if (n == 0 || n > s->n_batch || (all_logits && n > s->n_logit_rows) || !batch_fits(&m->hp, s, kv, tokens, n) ||
-        place_rows(s, kv, 0, n))
+    if (n == 0 || n > s->n_batch || (all_logits && n > s->n_logit_rows) || !batch_fits(&m->hp, s, kv, tokens, n))
         return -1;
+    const int rc = place_rows(s, kv, 0, n);
+    if (rc)
+        return rc;
     forward_rows(m, s, tokens, ops_rows_seq(n), all_logits);
     return 0;
 }
@@ -259,17 +263,28 @@ int forward_sessions(const struct model *m, struct fwd_state *s, struct kv_cache
     if (n == 0 || n > s->n_batch || n > s->n_logit_rows)
         return -1;
     /* Every check before the first cell is taken: one free cell is always
-     * placeable, so no session is advanced unless all of them are. */
+     * placeable, so only the pool can refuse a session its cell. Then the
+     * sessions already advanced are taken back: none moves unless all do. */
+    uint32_t used[FWD_MAX_SEQ], head[FWD_MAX_SEQ];
+    if (n > FWD_MAX_SEQ)
+        return -1;
     for (uint32_t i = 0; i < n; i++) {
         if (!batch_fits(&m->hp, s, kv[i], &tokens[i], 1))
             return -1;
         for (uint32_t k = 0; k < i; k++)
             if (kv[k] == kv[i])
                 return -1;
+        used[i] = kv[i]->n_used;
+        head[i] = kv[i]->head;
     }
-    for (uint32_t i = 0; i < n; i++)
-        if (place_rows(s, kv[i], i, 1))
-            return -1;   /* a cell was free (checked above): kv_cache_advance cannot fail */
+    for (uint32_t i = 0; i < n; i++) {
+        const int rc = place_rows(s, kv[i], i, 1);
+        if (rc) {
+            while (i--)
+                kv_cache_truncate(kv[i], used[i], head[i]);
+            return rc;
+        }
+    }
     forward_rows(m, s, tokens, (struct ops_rows){ .n = n, .seq = 1 }, false);
     return 0;
 }

@@ -56,7 +56,8 @@ int    forward_init(struct fwd_state *s, const struct model *m, uint32_t n_ctx, 
  * cells kv_cache_advance gives them). Logits of the last token go to
  * s->logits (all n rows, in order, when all_logits and the state was made for
  * it). Returns -1 when n is 0 or > n_batch, the context has no n free cells
- * in a row, or a token id is out of range. */
+ * in a row, or a token id is out of range; KV_POOL_FULL when the cache's
+ * pool has no block for them (nothing changed). */
 int    forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
                const int32_t *tokens, uint32_t n, bool all_logits);
 /* One token of each of n sessions, tokens[i] after kv[i]'s positions (the
@@ -65,7 +66,9 @@ int    forward(const struct model *m, struct fwd_state *s, struct kv_cache *kv,
  * what forward(kv[i], &tokens[i], 1) gives. Needs n <= n_logit_rows (a state
  * made with all_logits for n_batch >= n). Returns -1 (nothing stored) when
  * n is 0 or too large, a cache repeats, is too large or full, or a token id
- * or position is out of range. */
+ * or position is out of range; KV_POOL_FULL when the pool has no block for
+ * one of them (then no session has moved). At most FWD_MAX_SEQ sessions. */
+#define FWD_MAX_SEQ 16
 int    forward_sessions(const struct model *m, struct fwd_state *s, struct kv_cache *const *kv,
                         const int32_t *tokens, uint32_t n);
 

@@ -81,7 +81,7 @@ static float key_elt(const struct kv_cache *c, uint32_t il, uint32_t cell, uint3
 static void check_shift(struct selftest_ctx *t, enum ggml_type type, uint32_t n_used, uint32_t n_keep, float tol)
 {
     static uint8_t mem[96 * 1024];
-    static uint8_t k_before[T_LAYERS * 64 * T_KVD * 4], v_before[T_LAYERS * 64 * T_KVD * 4];   /* n_cells 64 */
+    static uint8_t before[2 * T_LAYERS * 64 * T_KVD * 4];   /* the pool's data: n_cells 64 */
     struct arena a;
     struct kv_cache c;
     float scratch[KV_ROPE_SCRATCH(T_ROT)];
@@ -93,20 +93,25 @@ static void check_shift(struct selftest_ctx *t, enum ggml_type type, uint32_t n_
             for (uint32_t d = 0; d < T_KVD; d++)
                 raw_k[il][p][d] = rnd(), raw_v[il][p][d] = rnd();
     ST_CHECK(fill_cache(&c, type, &a, n_used) == 0 && c.n_cells == 64, "filling %u positions failed", n_used);
-    const size_t layer = (size_t)c.n_cells * T_KVD * c.elt;
-    memcpy(k_before, c.k, T_LAYERS * layer);
-    memcpy(v_before, c.v, T_LAYERS * layer);
+    const size_t bytes = (size_t)c.own.n_blocks * c.own.block_bytes;
+    memcpy(before, c.own.data, bytes);
     ST_CHECK(kv_cache_shift(&c, n_keep, n_discard, &rope) == 0, "shift (%u, %u) refused", n_keep, n_discard);
     ST_CHECK(c.n_used == n_used - n_discard && c.cell_end == n_used && c.shifted, "n_used %u, cell_end %u",
              c.n_used, c.cell_end);
-    ST_CHECK(memcmp(v_before, c.v, T_LAYERS * layer) == 0, "V changed: the shift moves no value");
+    for (uint32_t il = 0; il < T_LAYERS; il++)
+        for (uint32_t i = 0; i < c.n_cells; i++)
+            for (uint32_t d = 0; d < T_KVD && c.blk_ptr[i / KV_BLOCK]; d++) {
+                const uint8_t *v = kv_cache_v(&c, il, i, d);
+                ST_CHECK(memcmp(before + (v - c.own.data), v, c.elt) == 0, "V changed: the shift moves no value");
+            }
     for (uint32_t pos = 0; pos < c.n_used; pos++) {
         const uint32_t orig = pos < n_keep ? pos : pos + n_discard;
         ST_CHECK(cell_of(&c, pos) == (int32_t)orig, "position %u is in cell %d, not %u", pos, cell_of(&c, pos), orig);
         for (uint32_t il = 0; il < T_LAYERS; il++) {
-            const size_t row = ((size_t)il * c.n_cells + orig) * T_KVD * c.elt;
+            const uint8_t *kr = kv_cache_k(&c, il, orig, 0);
+            const size_t row = (size_t)(kr - c.own.data);
             if (pos < n_keep) {   /* roped by 0: the same bits */
-                ST_CHECK(memcmp(k_before + row, (const uint8_t *)c.k + row, T_KVD * c.elt) == 0,
+                ST_CHECK(memcmp(before + row, kr, T_KVD * c.elt) == 0,
                          "kept position %u changed in layer %u", pos, il);
                 continue;
             }
@@ -115,7 +120,7 @@ static void check_shift(struct selftest_ctx *t, enum ggml_type type, uint32_t n_
             for (uint32_t d = 0; d < T_KVD; d++) {
                 const float got = key_elt(&c, il, orig, d);
                 if (d % T_HD >= T_ROT) {   /* past n_rot: untouched */
-                    ST_CHECK(memcmp(k_before + row + d * c.elt, (const uint8_t *)c.k + row + d * c.elt, c.elt) == 0,
+                    ST_CHECK(memcmp(before + row + d * c.elt, kr + d * c.elt, c.elt) == 0,
                              "dim %u past n_rot changed at position %u", d, pos);
                     continue;
                 }
@@ -205,10 +210,10 @@ SELFTEST(kv_cache_defrag_after_shift)
              "cells 0, 1, 1024, 1025 hold %d %d %d %d", c.cell_pos[0], c.cell_pos[1], c.cell_pos[1024],
              c.cell_pos[1025]);
     for (uint32_t i = 2; i < 1024; i++) {
-        const float *kr = kv_cache_k(&c, 0, i, 0), *v0 = kv_cache_v(&c, 0, 0), *v1 = kv_cache_v(&c, 0, 1);
+        const float *kr = kv_cache_k(&c, 0, i, 0), *v0 = kv_cache_v(&c, 0, i, 0), *v1 = kv_cache_v(&c, 0, i, 1);
         const float from = (float)(i + 1023);
-        ST_CHECK(c.cell_pos[i] == (int32_t)i && kr[0] == from && kr[1] == -from && v0[i] == -from &&
-                 v1[i] == 0.5f * from, "cell %u: position %d, K %g, V %g", i, c.cell_pos[i], (double)kr[0],
-                 (double)v0[i]);
+        ST_CHECK(c.cell_pos[i] == (int32_t)i && kr[0] == from && kr[1] == -from && *v0 == -from &&
+                 *v1 == 0.5f * from, "cell %u: position %d, K %g, V %g", i, c.cell_pos[i], (double)kr[0],
+                 (double)*v0);
     }
 }

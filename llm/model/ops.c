@@ -221,6 +221,26 @@ void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, si
     cpu_ops()->matmul(&a, 0, rows);
 }
 
+void ops_dot_paged(enum ops_order o, uint32_t type, uint32_t n, const uint8_t *const *seg, size_t off,
+                   uint32_t seg_n, uint32_t seg_rows, size_t w_row, uint32_t rows, const void *x, size_t x_row,
+                   uint32_t n_tok, float *y, size_t y_row)
+{
+    const struct cpu_ops *k = cpu_ops();
+    struct mm_args a = { .order = o, .type = type, .n = n, .w_row = w_row, .x = x, .x_row = x_row,
+                         .n_tok = n_tok, .y = y, .y_row = y_row, .w_seg = seg, .w_seg_off = off,
+                         .seg_n = seg_n };
+    if (!seg_rows) {
+        k->matmul(&a, 0, rows);
+        return;
+    }
+    a.w_seg = NULL;   /* rows are independent: a block of whole rows at a time */
+    for (uint32_t r0 = 0; r0 < rows; r0 += seg_rows, seg++) {
+        a.w = *seg + off;
+        a.y = y + r0;
+        k->matmul(&a, 0, rows - r0 < seg_rows ? rows - r0 : seg_rows);
+    }
+}
+
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x)
 {
     float y;

@@ -44,6 +44,12 @@ enum ggml_type ops_x_type(enum ops_order o, uint32_t type);
  * table: x_row and y_row count bytes and floats. */
 void ops_dot_rows(enum ops_order o, uint32_t type, uint32_t n, const void *w, size_t w_row,
                   uint32_t rows, const void *x, size_t x_row, uint32_t n_tok, float *y, size_t y_row);
+/* ops_dot_rows of F32/F16 rows in a paged KV cache (struct mm_args' w_seg):
+ * seg_n > 0, rows in pieces of seg_n elements (V), the same sums as whole
+ * rows; or seg_rows > 0, whole rows in blocks of seg_rows (K). */
+void ops_dot_paged(enum ops_order o, uint32_t type, uint32_t n, const uint8_t *const *seg, size_t off,
+                   uint32_t seg_n, uint32_t seg_rows, size_t w_row, uint32_t rows, const void *x, size_t x_row,
+                   uint32_t n_tok, float *y, size_t y_row);
 /* One dot product in that order (x already in the order's activation type). */
 float ops_dot(enum ops_order o, uint32_t type, uint32_t n, const void *w, const void *x);
 

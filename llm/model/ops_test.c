@@ -299,16 +299,19 @@ SELFTEST(kv_cache_store_and_limits)
     }
     ST_CHECK(kv_cache_full(&c) && kv_cache_n_kv(&c) == 64, "full %d, n_kv %u", kv_cache_full(&c),
              kv_cache_n_kv(&c));
-    const uint16_t *kr = kv_cache_k(&c, 1, 39, 4), *vr = kv_cache_v(&c, 1, 7);
-    ST_CHECK(kr[0] == fp32_to_fp16(k[4]) && vr[39] == fp32_to_fp16(v[7]) && vr[40] == 0,
+    const uint16_t *kr = kv_cache_k(&c, 1, 39, 4), *vr = kv_cache_v(&c, 1, 39, 7);
+    ST_CHECK(kr[0] == fp32_to_fp16(k[4]) && vr[0] == fp32_to_fp16(v[7]) && vr[1] == 0,
              "stored values differ from their f16 rounding");
+    uint32_t shared;
+    ST_CHECK(kv_cache_blocks(&c, &shared) == 2 && shared == 0 && c.own.n_free == 0, "blocks held");
     kv_cache_clear(&c);
-    ST_CHECK(c.n_used == 0 && vr[39] == 0 && !kv_cache_full(&c), "clear left data");
+    ST_CHECK(c.n_used == 0 && c.own.n_free == 2 && kv_cache_blocks(&c, &shared) == 0 && !kv_cache_full(&c),
+             "clear kept blocks");
     ST_CHECK(kv_cache_init(&c, 2, 40, 12, GGML_TYPE_F32, &a) == 0, "f32 cache refused");
     uint32_t cell;
     ST_CHECK(kv_cache_advance(&c, 4, &cell) == 0 && cell == 0, "advance refused 4 cells");
     kv_cache_store(&c, 0, 3, 0, 12, k, v);
-    const float *kf = kv_cache_k(&c, 0, 3, 0), *vf = kv_cache_v(&c, 0, 11);
-    ST_CHECK(!memcmp(kf, k, sizeof k) && vf[3] == v[11] && c.n_used == 4, "f32 store not exact");
+    const float *kf = kv_cache_k(&c, 0, 3, 0), *vf = kv_cache_v(&c, 0, 3, 11);
+    ST_CHECK(!memcmp(kf, k, sizeof k) && vf[0] == v[11] && c.n_used == 4, "f32 store not exact");
     ST_CHECK(kv_cache_init(&c, 64, 512, 64, GGML_TYPE_F32, &a) == -1, "oversized cache fit a small arena");
 }

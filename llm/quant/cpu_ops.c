@@ -14,6 +14,15 @@ static float dot_scalar(enum ops_order o, enum ggml_type t, int64_t n, const voi
 
 void cpu_ops_matmul_scalar(const struct mm_args *a, uint32_t r0, uint32_t r1)
 {
+    if (a->w_seg) {
+        for (uint32_t r = r0; r < r1; r++) {
+            const struct row_segs w = { a->w_seg, a->w_seg_off + r * a->w_row, a->seg_n };
+            for (uint32_t t = 0; t < a->n_tok; t++)
+                a->y[t * a->y_row + r] = vec_dot_float_segs(a->type, a->order == OPS_SGEMM, a->n, &w,
+                                                            a->x + t * a->x_row);
+        }
+        return;
+    }
     for (uint32_t r = r0; r < r1; r++)
         for (uint32_t t = 0; t < a->n_tok; t++)
             a->y[t * a->y_row + r] = dot_scalar(a->order, a->type, a->n,

@@ -49,6 +49,13 @@ struct mm_args {
     /* Repacked Q4_0 only: w is in llm/quant/repack.h's 4-row layout (w_row
      * unused), and rows come in whole groups of 4. */
     bool           w_x4;
+    /* F32/F16 only: NULL, or the rows are in pieces of seg_n elements (a
+     * multiple of 16 dividing n; a paged KV cache's V): row r's piece s at
+     * w_seg[s] + w_seg_off + r * w_row (w unused). The sums run as over
+     * whole rows. */
+    const uint8_t *const *w_seg;
+    size_t         w_seg_off;
+    uint32_t       seg_n;
 };
 
 struct cpu_ops {

@@ -190,53 +190,89 @@ static float reduce16(float acc[16])
     return hsum4_f32(acc);
 }
 
-static float dot_f32(int64_t n, const float *w, const float *x)
+/* The segment of a row that holds elements s0.. (at most seg_n of them) and
+ * how many: a contiguous row is one segment (w->seg_n = n). */
+static int64_t seg_at(const struct row_segs *w, int64_t n, int64_t s0, const uint8_t **p)
+{
+    *p = w->seg[s0 / w->seg_n] + w->off;
+    return n - s0 < w->seg_n ? n - s0 : w->seg_n;
+}
+
+static float dot_f32(int64_t n, const struct row_segs *w, const float *x)
 {
     float acc[16] = { 0 };
-    int64_t np = n & ~(int64_t)15, i;
-    for (i = 0; i < np; i += 16)
-        fma16(acc, w + i, x + i);
+    const float *ws = NULL;
+    int64_t s0 = 0, len = 0, i = 0;
+    for (; s0 < n; s0 += len) {   /* seg_n is a multiple of 16: only the last is ragged */
+        const uint8_t *p;
+        len = seg_at(w, n, s0, &p);
+        ws = (const float *)p;
+        for (i = 0; i + 16 <= len; i += 16)
+            fma16(acc, ws + i, x + s0 + i);
+    }
+    s0 -= len;
     float sum = reduce16(acc);
     /* Leftovers `sumf += x[i]*y[i]`: GCC 12 -O3 (the reference build) turns
      * 4 or more of them into groups of 4 rounded products added in order, and
      * the last n % 4 into FMADDs. */
-    for (int64_t end = i + (n - i) / 4 * 4; i < end; i++)
-        sum = sum + w[i] * x[i];
-    for (; i < n; i++)
-        sum = fma_f32(w[i], x[i], sum);
+    for (int64_t end = i + (len - i) / 4 * 4; i < end; i++)
+        sum = sum + ws[i] * x[s0 + i];
+    for (; i < len; i++)
+        sum = fma_f32(ws[i], x[s0 + i], sum);
     return sum;
 }
 
 /* F16 without FP16 arithmetic: the same 16 lanes on values widened to f32,
  * reduced into a double (ggml_float), leftovers as rounded f32 products. */
-static float dot_f16(int64_t n, const uint16_t *w, const uint16_t *x)
+static float dot_f16(int64_t n, const struct row_segs *w, const uint16_t *x)
 {
     float acc[16] = { 0 }, wf[16], xf[16];
-    int64_t np = n & ~(int64_t)15, i;
-    for (i = 0; i < np; i += 16) {
-        for (int k = 0; k < 16; k++) {
-            wf[k] = fp16_to_fp32(w[i + k]);
-            xf[k] = fp16_to_fp32(x[i + k]);
+    const uint16_t *ws = NULL;
+    int64_t s0 = 0, len = 0, i = 0;
+    for (; s0 < n; s0 += len) {
+        const uint8_t *p;
+        len = seg_at(w, n, s0, &p);
+        ws = (const uint16_t *)p;
+        for (i = 0; i + 16 <= len; i += 16) {
+            for (int k = 0; k < 16; k++) {
+                wf[k] = fp16_to_fp32(ws[i + k]);
+                xf[k] = fp16_to_fp32(x[s0 + i + k]);
+            }
+            fma16(acc, wf, xf);
         }
-        fma16(acc, wf, xf);
     }
+    s0 -= len;
     double sum = reduce16(acc);
-    for (; i < n; i++)
-        sum += (double)(fp16_to_fp32(w[i]) * fp16_to_fp32(x[i]));
+    for (; i < len; i++)
+        sum += (double)(fp16_to_fp32(ws[i]) * fp16_to_fp32(x[s0 + i]));
     return (float)sum;
 }
 
 /* tinyBLAS<4, float32x4_t> (F32 x F32, and F16 x F32 with the weights widened):
  * lane i % 4 with FMLA, then vaddvq_f32. */
-static float dot_sgemm_f32(int64_t n, const void *w, bool w_f16, const float *x)
+static float dot_sgemm_f32(int64_t n, const struct row_segs *w, bool w_f16, const float *x)
 {
     float acc[4] = { 0 };
-    for (int64_t i = 0; i < n; i++) {
-        float wi = w_f16 ? fp16_to_fp32(((const uint16_t *)w)[i]) : ((const float *)w)[i];
-        acc[i % 4] = fma_f32(wi, x[i], acc[i % 4]);
+    for (int64_t s0 = 0, len; s0 < n; s0 += len) {
+        const uint8_t *p;
+        len = seg_at(w, n, s0, &p);
+        for (int64_t i = 0; i < len; i++) {
+            float wi = w_f16 ? fp16_to_fp32(((const uint16_t *)p)[i]) : ((const float *)p)[i];
+            acc[(s0 + i) % 4] = fma_f32(wi, x[s0 + i], acc[(s0 + i) % 4]);
+        }
     }
     return hsum4_f32(acc);
 }
+
+float vec_dot_float_segs(enum ggml_type t, bool sgemm, int64_t n, const struct row_segs *w, const void *x)
+{
+    if (sgemm)
+        return dot_sgemm_f32(n, w, t == GGML_TYPE_F16, x);
+    return t == GGML_TYPE_F16 ? dot_f16(n, w, x) : dot_f32(n, w, x);
+}
+
+/* One contiguous row as segments. */
+#define WHOLE_ROW(w, n) (&(struct row_segs){ .seg = (const uint8_t *const[]){ (const uint8_t *)(w) }, .seg_n = (n) })
 
 /* BF16 on NEON is ggml's scalar loop: f32 products summed in a double. */
 static float dot_bf16(int64_t n, const uint16_t *w, const uint16_t *x)
@@ -322,8 +358,8 @@ void dequantize_row(enum ggml_type t, const void *src, float *dst, int64_t n)
 float vec_dot(enum ggml_type t, int64_t n, const void *w, const void *x)
 {
     switch (t) {
-    case GGML_TYPE_F32:  return dot_f32(n, w, x);
-    case GGML_TYPE_F16:  return dot_f16(n, w, x);
+    case GGML_TYPE_F32:  return dot_f32(n, WHOLE_ROW(w, n), x);
+    case GGML_TYPE_F16:  return dot_f16(n, WHOLE_ROW(w, n), x);
     case GGML_TYPE_BF16: return dot_bf16(n, w, x);
     case GGML_TYPE_Q4_0: return dot_q4_0_q8_0(n, w, x);
     case GGML_TYPE_Q4_1: return dot_q4_1_q8_1(n, w, x);
@@ -347,8 +383,8 @@ float vec_dot_q4_0_repacked(int64_t n, const void *w, const void *x)
 float vec_dot_sgemm(enum ggml_type t, int64_t n, const void *w, const void *x)
 {
     switch (t) {
-    case GGML_TYPE_F32:  return dot_sgemm_f32(n, w, false, x);
-    case GGML_TYPE_F16:  return dot_sgemm_f32(n, w, true, x);
+    case GGML_TYPE_F32:  return dot_sgemm_f32(n, WHOLE_ROW(w, n), false, x);
+    case GGML_TYPE_F16:  return dot_sgemm_f32(n, WHOLE_ROW(w, n), true, x);
     case GGML_TYPE_Q4_0: return dot_q4_0_q8_0_sgemm(n, w, x);
     case GGML_TYPE_Q8_0: return dot_q8_0_q8_0_sgemm(n, w, x);
     default:             return 0.0f;

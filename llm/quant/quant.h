@@ -65,4 +65,15 @@ float vec_dot_q4_0_repacked(int64_t n, const void *w, const void *x);
  * for other types. */
 float vec_dot_sgemm(enum ggml_type t, int64_t n, const void *w, const void *x);
 
+/* An F32/F16 row stored in pieces (a paged KV cache's V rows): elements
+ * s*seg_n .. (s+1)*seg_n - 1 at seg[s] + off. seg_n is a multiple of 16, so
+ * the pieces cut no step of the sums: their order is a contiguous row's. */
+struct row_segs {
+    const uint8_t *const *seg;
+    size_t                off;
+    int64_t               seg_n;
+};
+/* vec_dot (sgemm false) or vec_dot_sgemm of such a row, t F32 or F16. */
+float vec_dot_float_segs(enum ggml_type t, bool sgemm, int64_t n, const struct row_segs *w, const void *x);
+
 #endif

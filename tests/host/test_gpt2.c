@@ -46,7 +46,7 @@ static int runner_open(struct runner *r, const char *path, enum ggml_type kv_typ
     if (model_load(&r->m, &r->g.f, err))
         return -1;
     const uint32_t n_ctx = r->m.hp.n_ctx_train;
-    size_t bytes = kv_cache_bytes(r->m.hp.n_layer, n_ctx, model_kv_dim(&r->m.hp), kv_type) + 256 +
+    size_t bytes = kv_cache_arena_bytes(r->m.hp.n_layer, n_ctx, model_kv_dim(&r->m.hp), kv_type) +
                    forward_mem_needed(&r->m, n_ctx, n_ctx, true);
     r->mem = malloc(bytes);
     arena_init(&r->a, r->mem, bytes);

@@ -269,10 +269,13 @@ $(B)/insncount.so: $(INSNCOUNT_SRC)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$<)$(HOSTCC) -shared -fPIC -O2 -o $@ $<
 
-.PHONY: host-arm64 bench
+.PHONY: host-arm64 bench bench-1b
 host-arm64: $(A64_BINS)
 bench: host-arm64 kernel $(B)/host/gen_gguf $(if $(wildcard $(INSNCOUNT_SRC)),$(B)/insncount.so)
 	scripts/bench.sh --out docs/bench.md
+# Only docs/bench.md's TinyLlama-1.1B section (make bench runs it too).
+bench-1b: kernel $(B)/host/gen_gguf
+	scripts/bench.sh --1b --out docs/bench.md
 
 # ---------------------------------------------------------------- soak
 # `make soak`: one boot, SOAK_CALLS `llm infer` calls with model swaps between

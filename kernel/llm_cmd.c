@@ -156,7 +156,7 @@ static int slot_open(struct loaded *l, const char *path, bool repack, const stru
     if (e)
         return llm_errf(err, "%s: %s", path, vfs_strerror(e));
     if (!st.in_memory && st.size > llm_mem_available())
-        return llm_errf(err, "%s: reading it needs %llu KiB, %zu KiB available", path,
+        return llm_errf(err, "%s: reading it into memory needs %llu KiB, %zu KiB available", path,
                         (unsigned long long)(st.size / 1024), llm_mem_available() / 1024);
     e = vfs_map(path, &l->data, &l->size, &l->copied);
     if (e)

@@ -119,11 +119,9 @@ float bf16_to_fp32(uint16_t h)
 
 /* ---------------------------------------------------------------- float helpers */
 
-float fma_f32(float a, float b, float c)
+#if !defined(__aarch64__) && !defined(__FP_FAST_FMAF)
+float fma_f32_soft(float a, float b, float c)
 {
-#if defined(__aarch64__) || defined(__FP_FAST_FMAF)
-    return __builtin_fmaf(a, b, c);
-#else
     /* a*b is exact in double; make the double sum round-to-odd so that the
      * final rounding to float is the single correct one. */
     double p = (double)a * (double)b;
@@ -137,8 +135,8 @@ float fma_f32(float a, float b, float c)
         s = v.d;
     }
     return (float)s;
-#endif
 }
+#endif
 
 int32_t cvt_toward_zero(float v)
 {

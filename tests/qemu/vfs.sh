@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.." || exit 1
 PREFIX=vfs_
 . tests/qemu/lib.sh
 
-qemu_need_tools vfs qemu-system-aarch64 cpio mkfs.vfat mcopy
+qemu_need_tools vfs qemu-system-aarch64 python3 mkfs.vfat mcopy
 qemu_build kernel
 qemu_workdir build/test-vfs
 mkdir -p "$w/in/docs" "$w/dsk/Long Directory Name Here"
@@ -20,6 +20,15 @@ printf 'short\n' >"$w/dsk/short.txt"
 head -c 3000000 /dev/zero | tr '\0' 'z' >"$w/dsk/big.txt"
 scripts/mkinitrd.sh -o "$w/initrd.cpio" "$w/in/hello.txt" "$w/in/data.bin" "$w/in/docs" >/dev/null ||
     { echo "FAIL vfs_mkinitrd: scripts/mkinitrd.sh failed"; exit 1; }
+# mkinitrd starts each file's data at a multiple of 32 bytes (mapped GGUF tensors)
+unaligned=$(python3 -c 'import sys
+a, off = open(sys.argv[1], "rb").read(), 0
+while a[off + 110:off + 120] != b"TRAILER!!!":
+    size, nsize = int(a[off + 54:off + 62], 16), int(a[off + 94:off + 102], 16)
+    data = (off + 110 + nsize + 3) // 4 * 4
+    if size and data % 32: print(a[off + 110:off + 110 + nsize - 1].decode(), data)
+    off = (data + size + 3) // 4 * 4' "$w/initrd.cpio" 2>&1)
+if [ -z "$unaligned" ]; then pass initrd_aligned; else fail initrd_aligned "data not 32-byte aligned: $unaligned"; fi
 scripts/mkdisk.sh -o "$w/disk.img" "$w/dsk/Long Directory Name Here" "$w/dsk/short.txt" "$w/dsk/big.txt" \
     >/dev/null || { echo "FAIL vfs_mkdisk: scripts/mkdisk.sh failed"; exit 1; }
 # an MBR disk: one FAT32 partition (type 0x0c) at sector 2048, 47 MiB

@@ -15,7 +15,7 @@
 #include "llm/quant/repack.h"
 
 #define MAX_N    (41 * QK)
-#define MAX_ROWS 9
+#define MAX_ROWS 72
 #define MAX_TOK  21
 
 static uint64_t rng = 0x9e3779b9u;
@@ -215,7 +215,7 @@ SELFTEST(neon_matmul_quantized)
                                             GGML_TYPE_Q5_1, GGML_TYPE_Q8_0 };
     static const uint32_t ns[] = { QK, 2 * QK, 3 * QK, 11 * QK, 41 * QK };
     static const uint32_t toks[] = { 1, 3, 6, 21 };   /* every tile width: 12 + 8 + 1, 4 + 2, 2 + 1 */
-    static const uint32_t row_counts[] = { 1, 3, 4, 5, 7, 8, 9 };   /* odd; 4 and 8 for the 4-row copy */
+    static const uint32_t row_counts[] = { 1, 3, 4, 5, 7, 8, 9, 72 };   /* odd; 4, 8, 72 for the 4-row copy (72: calls of 36, decode's 32 rows at once and 4) */
     const struct cpu_ops *k[3];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)
         for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++)

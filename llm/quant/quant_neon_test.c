@@ -237,13 +237,13 @@ SELFTEST(neon_matmul_quantized)
 
 /* K-quant weights on Q8_K activations: 1, 3 and 5 super-blocks, every
  * third weight super-block and some activation ones all zero, token counts
- * that fill tiles of 4 and leave 1 to 3 over. */
+ * 1..9 (tiles of 4, SMMLA ones on the i8mm table, and 1 to 3 over) and 19. */
 SELFTEST(neon_matmul_k)
 {
     static const enum ggml_type types[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
                                             GGML_TYPE_Q2_K, GGML_TYPE_Q3_K };
     static const uint32_t ns[] = { QK_K, 3 * QK_K, 5 * QK_K };
-    static const uint32_t toks[] = { 1, 3, 4, 6, 9, 19 };   /* 19: Q2_K/Q3_K tiles of 16 + 3 */
+    static const uint32_t toks[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 19 };   /* 19: Q2_K/Q3_K tiles of 16 + 3 */
     static const uint32_t row_counts[] = { 1, 3, 4, 5, 9 };
     const struct cpu_ops *k[3];
     for (int j = 0, nk = neon_tables(k); j < nk; j++)

@@ -162,6 +162,53 @@ static void check_pool_full(void)
     llm_close_kv_pool(p);
 }
 
+/* Two sessions decoding together with one free block between them: the
+ * first to reach position 32 gets it; when the other needs one too, the step
+ * fails and the first's cell of that step is taken back: both stop with
+ * their last id pending, their ids so far those of solo runs. */
+static void check_pool_full_parallel(void)
+{
+    static struct ids got[2], alone[2];
+    static const char *const prompt[2] = { "the cat", "the dog" };
+    struct llm_kv_pool *p;
+    struct llm_stats st[2];
+    struct llm_request r[2];
+    struct llm_callbacks cb[2];
+    struct llm_err err = { { 0 } };
+    const size_t blk = llm_kv_block_bytes(model, LLM_KV_F16);
+    llm_open_kv_pool(&p, model, LLM_KV_F16, 3 * blk, &err);
+    struct llm_session *s[2] = { open_in(p, 256), open_in(p, 256) };
+    if (!p || !s[0] || !s[1]) {
+        tu_check(false, "parallel pool full", "did not open: %s", err.msg);
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        r[i] = (struct llm_request){ .prompt = prompt[i], .prompt_len = strlen(prompt[i]), .n_predict = 100,
+                                     .ignore_eos = true, .no_ctx_shift = true, .n_keep = -1 };
+        llm_default_sampling(&r[i].sp);
+        r[i].sp.temp = 0.0f;
+        got[i].n = 0;
+        cb[i] = (struct llm_callbacks){ .ctx = &got[i], .on_token = on_token };
+    }
+    const int rc = llm_generate_parallel(s, 2, r, cb, st, &err);
+    struct llm_session_info info[2];
+    bool ok = rc == 0 && strstr(err.msg, "KV pool full: 3 blocks of 3 in use");
+    for (int i = 0; i < 2; i++) {
+        llm_get_session_info(s[i], &info[i]);
+        solo(prompt[i], (int32_t)got[i].n, 256, true, &alone[i]);
+        /* each one's last id is pending, not stored: none moved at the failing step */
+        ok = ok && st[i].stop == LLM_STOP_CTX_FULL && info[i].n_pos == st[i].n_prompt + got[i].n - 1 &&
+             same(&got[i], &alone[i]);
+    }
+    ok = ok && (info[0].n_pos == 32 || info[1].n_pos == 32);   /* the one that needed a 4th block */
+    tu_check(ok, "pool full for sessions decoding together",
+             "rc %d '%s'; positions %u and %u (one 32), prompts %u and %u, %u and %u ids", rc, err.msg, info[0].n_pos,
+             info[1].n_pos, st[0].n_prompt, st[1].n_prompt, got[0].n, got[1].n);
+    llm_close_session(s[0]);
+    llm_close_session(s[1]);
+    llm_close_kv_pool(p);
+}
+
 /* Sessions of mixed lengths side by side: held block positions vs held positions. */
 static void check_waste(void)
 {
@@ -213,6 +260,7 @@ int main(int argc, char **argv)
     }
     check_sharing();
     check_pool_full();
+    check_pool_full_parallel();
     check_waste();
     llm_close_model(model);
     free(buf);

@@ -445,11 +445,11 @@ static int decode_together(struct session *const *s, uint32_t n, const struct ll
                            const struct llm_callbacks *cb, struct llm_stats *st, struct fwd_state *fs,
                            struct llm_err *err)
 {
-    struct gen_run g[GENERATE_MAX_SEQ];
-    float *logits[GENERATE_MAX_SEQ];
-    struct kv_cache *kv[GENERATE_MAX_SEQ];
-    int32_t ids[GENERATE_MAX_SEQ];
-    uint32_t who[GENERATE_MAX_SEQ];
+    struct gen_run g[FWD_MAX_SEQ];
+    float *logits[FWD_MAX_SEQ];
+    struct kv_cache *kv[FWD_MAX_SEQ];
+    int32_t ids[FWD_MAX_SEQ];
+    uint32_t who[FWD_MAX_SEQ];
     const uint32_t n_vocab = s[0]->m->hp.n_vocab;
     for (uint32_t i = 0; i < n; i++) {
         if (run_begin(&g[i], s[i], &r[i], cb ? &cb[i] : NULL, &st[i], err))
@@ -497,8 +497,8 @@ static size_t batch_mem_needed(const struct model *m, uint32_t n_seq, uint32_t n
 int generate_parallel(struct session *const *s, uint32_t n, const struct llm_request *r,
                       const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err)
 {
-    if (n == 0 || n > GENERATE_MAX_SEQ)
-        return llm_errf(err, "%u sessions: 1 to %u decode together", n, GENERATE_MAX_SEQ);
+    if (n == 0 || n > FWD_MAX_SEQ)
+        return llm_errf(err, "%u sessions: 1 to %u decode together", n, FWD_MAX_SEQ);
     uint32_t n_ctx = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (s[i]->m != s[0]->m)

@@ -79,8 +79,8 @@ int  generate(struct session *s, const struct llm_request *r, const struct llm_c
  * each forward pass decodes the next token of every session still going
  * (forward_sessions: one pass over the weights). Each session's tokens,
  * logits and stats are those generate() gives it alone. The pass's own
- * activations and logits are llm_alloc'd for the call. */
-#define GENERATE_MAX_SEQ FWD_MAX_SEQ
+ * activations and logits are llm_alloc'd for the call. At most FWD_MAX_SEQ
+ * sessions. */
 int  generate_parallel(struct session *const *s, uint32_t n, const struct llm_request *r,
                        const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err);
 

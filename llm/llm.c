@@ -317,7 +317,7 @@ int llm_generate(struct llm_session *ls, const struct llm_request *r, const stru
     return generate(&ls->s, r, cb, st, err);
 }
 
-_Static_assert(LLM_MAX_PARALLEL == GENERATE_MAX_SEQ, "llm.h's session limit is generate.h's");
+_Static_assert(LLM_MAX_PARALLEL == FWD_MAX_SEQ, "llm.h's session limit is forward.h's");
 
 int llm_generate_parallel(struct llm_session *const *ls, uint32_t n, const struct llm_request *r,
                           const struct llm_callbacks *cb, struct llm_stats *st, struct llm_err *err)

@@ -1,7 +1,7 @@
 /* kernel/llm_cmd.c: the `llm` shell command: load a GGUF model from the VFS
  * (mapped in place when the file is in memory), show it, run prompts with
- * streamed output, tokenize, perplexity and a small benchmark; and the boot
- * argument llm.model=PATH. One model is loaded at a time: a new load is
+ * streamed output, and the boot argument llm.model=PATH; the other
+ * subcommands are in kernel/llm_*_cmd.c. One model is loaded at a time: a new load is
  * built beside the current one and replaces it only once it is complete, so
  * a failed load leaves the previous model working. The file's bytes are RAM
  * the kernel owns, so Q4_0 weights are repacked in place by default (the
@@ -39,30 +39,12 @@ static void print_ms(uint64_t ns)
     kprintf("%llu.%03llu ms", (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000));
 }
 
-static void print_ids(const char *label, const int32_t *ids, uint32_t n)
+void llm_cmd_print_ids(const char *label, const int32_t *ids, uint32_t n)
 {
     kprintf("%s", label);
     for (uint32_t i = 0; i < n; i++)
         kprintf(i ? " %d" : "%d", (int)ids[i]);
     kprintf("\n");
-}
-
-/* A token's bytes quoted, with control and non-ASCII bytes as \xNN. */
-static void print_piece(const char *s, int n)
-{
-    char buf[4 * 256 + 1];
-    size_t o = 0;
-    for (int i = 0; i < n && o + 5 < sizeof buf; i++) {
-        uint8_t c = (uint8_t)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-            buf[o++] = (char)c;
-        } else {
-            static const char hex[] = "0123456789abcdef";
-            buf[o++] = '\\', buf[o++] = 'x', buf[o++] = hex[c >> 4], buf[o++] = hex[c & 15];
-        }
-    }
-    buf[o] = 0;
-    kprintf("'%s'", buf);
 }
 
 static void print_summary(const struct loaded *l)
@@ -254,13 +236,16 @@ struct llm_model *llm_cmd_model(void)
     return need_model() ? cur->m : NULL;
 }
 
-struct llm_session *llm_cmd_session(const struct llm_session_opts *o, const char *who)
+const char *llm_cmd_model_path(void)
+{
+    return cur ? cur->path : NULL;
+}
+
+struct llm_session *llm_cmd_model_session(const struct llm_session_opts *o, const char *who)
 {
     struct llm_err err = {{0}};
     if (!need_model())
         return NULL;
-    if (llm_session_current())   /* llm session use N's */
-        return llm_session_current();
     if (session_prepare(cur, o, &err)) {
         kprintf("%s: %s\n", who, err.msg);
         return NULL;
@@ -268,10 +253,24 @@ struct llm_session *llm_cmd_session(const struct llm_session_opts *o, const char
     return cur->s;
 }
 
+void llm_cmd_close_model_session(void)
+{
+    if (cur)
+        session_close(cur);
+}
+
+struct llm_session *llm_cmd_session(const struct llm_session_opts *o, const char *who)
+{
+    if (!need_model())
+        return NULL;
+    if (llm_session_current())   /* llm session use N's */
+        return llm_session_current();
+    return llm_cmd_model_session(o, who);
+}
+
 /* ------------------------------------------------------------- text */
 
-/* argv[from..argc) joined with single spaces into a kmalloc'd string. */
-static char *join_words(int argc, char **argv, int from, size_t *len)
+char *llm_cmd_join_words(int argc, char **argv, int from, size_t *len)
 {
     size_t n = 1;
     for (int i = from; i < argc; i++)
@@ -351,7 +350,7 @@ static int infer_run(struct llm_session *s, const struct llm_request *req, bool 
     llm_format_stats(&st, line, sizeof line);
     kprintf("[llm] %s\n", line);
     if (run.ids)
-        print_ids("ids: ", run.ids, run.n);
+        llm_cmd_print_ids("ids: ", run.ids, run.n);
     kfree(run.ids);
     return st.stop == LLM_STOP_NONFINITE;
 }
@@ -389,7 +388,7 @@ static int cmd_infer(int argc, char **argv)
     if (!s)
         return 1;
     size_t len;
-    char *prompt = join_words(argc, argv, first_word, &len);
+    char *prompt = llm_cmd_join_words(argc, argv, first_word, &len);
     if (!prompt) {
         kprintf("llm infer: out of memory\n");
         return 1;
@@ -402,154 +401,7 @@ static int cmd_infer(int argc, char **argv)
     return rc;
 }
 
-/* llm bench [-p N] [-n N] [-r N] [-t N[,N]] [-npl N[,N]]: llama-bench's pp and tg tests
- * on the loaded model (llm/bench.c prints the table: the kernel has no FP).
- * The kernel runs a job on one cpu or on all of them, so a count is 1 or all. */
-static int cmd_bench(int argc, char **argv)
-{
-    struct llm_bench_opts o;
-    struct llm_err err = {{0}};
-    char flag[8];
-    int bad = llm_parse_bench_args(argc, argv, 2, &o, &err);
-    for (int k = 0; !bad && k < o.n_threads; k++)
-        if (o.threads[k] != 1 && o.threads[k] != smp_cpu_count())
-            bad = llm_errf(&err, "-t %d: this kernel runs 1 or all %d cpus", o.threads[k], smp_cpu_count());
-    if (bad) {
-        kprintf("llm bench: %s\nusage: llm bench [-p N] [-n N] [-r N] [-t 1|%d[,1|%d]] [-npl N[,N]]\n", err.msg,
-                smp_cpu_count(), smp_cpu_count());
-        return 1;
-    }
-    o.icount = cmdline_get("icount", flag, sizeof flag);
-    if (!need_model())
-        return 1;
-    const struct llm_session_opts so = { .kv_type = LLM_KV_F16 };
-    if (session_prepare(cur, &so, &err)) {
-        kprintf("llm bench: %s\n", err.msg);
-        return 1;
-    }
-    const char *name = strrchr(cur->path, '/');
-    o.model = name ? name + 1 : cur->path;
-    kprintf("llm bench: %s, %d cpu%s, cpu features %#x%s\n", cur->path, smp_cpu_count(),
-            smp_cpu_count() > 1 ? "s" : "", (unsigned)llm_cpu_features(),
-            o.icount ? ", icount (1 ns = 1 instruction)" : "");
-    int rc = llm_run_bench(cur->s, &o, &err);
-    llm_set_threads(0);
-    if (rc)
-        kprintf("llm bench: %s\n", err.msg);
-    return rc != 0;
-}
-
 /* ------------------------------------------------------------- the rest */
-
-static int cmd_tokenize(int argc, char **argv)
-{
-    if (!need_model())
-        return 1;
-    size_t len;
-    char *text = join_words(argc, argv, 2, &len);
-    int cap = (int)len + 2;
-    int32_t *ids = kmalloc((size_t)cap * sizeof(int32_t));
-    struct llm_model_info mi;
-    llm_get_model_info(cur->m, &mi);
-    int n = text && ids ? llm_tokenize(cur->m, text, len, mi.add_bos, ids, cap) : -1;
-    if (n < 0) {
-        kprintf("llm tokenize: %s\n", text && ids ? "tokenizing failed" : "out of memory");
-    } else {
-        kprintf("%d tokens\n", n);
-        print_ids("ids: ", ids, (uint32_t)n);
-        char piece[512];
-        for (int i = 0; i < n; i++) {
-            int pn = llm_detokenize(cur->m, i ? ids[i - 1] : -1, ids[i], piece, (int)sizeof piece);
-            kprintf("%6d ", (int)ids[i]);
-            print_piece(piece, pn);
-            kprintf("\n");
-        }
-    }
-    kfree(ids);
-    kfree(text);
-    return n < 0;
-}
-
-static void write_case_line(void *ctx, const char *s, size_t n)
-{
-    bool *line_start = ctx;
-    if (*line_start)
-        kprintf("case:");
-    console_write(s, n);
-    *line_start = n > 0 && s[n - 1] == '\n';
-}
-
-/* llm tokenize-cases VOCAB.gguf FILE.inp: llama.cpp's tokenizer test cases,
- * each printed as "case:" and its .out line. Only the vocabulary is read, so
- * vocab-only files work (llm load wants tensors); the loaded model stays. */
-static int cmd_tokenize_cases(int argc, char **argv)
-{
-    if (argc != 4) {
-        kprintf("usage: llm tokenize-cases VOCAB.gguf FILE.inp\n");
-        return 1;
-    }
-    const void *vocab, *inp;
-    size_t vsize, isize, copied;
-    int e = vfs_map(argv[2], &vocab, &vsize, &copied);
-    if (e) {
-        kprintf("llm tokenize-cases: %s: %s\n", argv[2], vfs_strerror(e));
-        return 1;
-    }
-    if ((e = vfs_map(argv[3], &inp, &isize, &copied))) {
-        kprintf("llm tokenize-cases: %s: %s\n", argv[3], vfs_strerror(e));
-        vfs_unmap(vocab);
-        return 1;
-    }
-    struct llm_model *m;
-    struct llm_model_opts mo = { .vocab_only = true };
-    struct llm_err err = {{0}};
-    int n = -1;
-    bool line_start = true;
-    if (llm_open_model(&m, vocab, vsize, &mo, &err) == 0) {
-        n = llm_tokenize_cases(m, inp, isize, write_case_line, &line_start);
-        llm_close_model(m);
-    }
-    if (n < 0)
-        kprintf("llm tokenize-cases: %s\n", err.msg[0] ? err.msg : "failed");
-    else
-        kprintf("llm tokenize-cases: %s: %d cases\n", argv[3], n);
-    vfs_unmap(inp);
-    vfs_unmap(vocab);
-    return n < 0;
-}
-
-static int cmd_perplexity(int argc, char **argv)
-{
-    int64_t n_ctx = 0;
-    if (argc != 3 && !(argc == 5 && strcmp(argv[3], "-c") == 0 && parse_int(argv[4], 4, LLM_MAX_CTX, &n_ctx))) {
-        kprintf("usage: llm perplexity PATH [-c N]   (N >= 4; default: the model's context)\n");
-        return 1;
-    }
-    if (!need_model())
-        return 1;
-    const void *text;
-    size_t size, copied;
-    int e = vfs_map(argv[2], &text, &size, &copied);
-    if (e) {
-        kprintf("llm perplexity: %s: %s\n", argv[2], vfs_strerror(e));
-        return 1;
-    }
-    struct llm_err err = {{0}};
-    const struct llm_session_opts so = { .n_ctx = (uint32_t)n_ctx, .kv_type = LLM_KV_F16, .all_logits = true };
-    struct llm_perplexity ppl;
-    char line[160];
-    int rc = session_prepare(cur, &so, &err) || llm_compute_perplexity(cur->s, text, size, &ppl, &err);
-    if (rc) {
-        kprintf("llm perplexity: %s\n", err.msg);
-    } else {
-        llm_format_perplexity(&ppl, line, sizeof line);
-        kprintf("[llm] %s\n", line);
-    }
-    /* all_logits makes a large session: give it back now, infer makes its own. */
-    session_close(cur);
-    vfs_unmap(text);
-    return rc;
-}
 
 static int cmd_unload(void)
 {
@@ -634,13 +486,13 @@ static int cmd_llm(int argc, char **argv)
     if (strcmp(sub, "session") == 0)
         return llm_cmd_sessions(argc, argv);
     if (strcmp(sub, "tokenize-cases") == 0)
-        return cmd_tokenize_cases(argc, argv);
+        return llm_cmd_tokenize_cases(argc, argv);
     if (strcmp(sub, "tokenize") == 0)
-        return cmd_tokenize(argc, argv);
+        return llm_cmd_tokenize(argc, argv);
     if (strcmp(sub, "perplexity") == 0)
-        return cmd_perplexity(argc, argv);
+        return llm_cmd_perplexity(argc, argv);
     if (strcmp(sub, "bench") == 0)
-        return cmd_bench(argc, argv);
+        return llm_cmd_bench(argc, argv);
     console_write(usage_text, sizeof usage_text - 1);   /* longer than kprintf's buffer */
     return strcmp(sub, "help") != 0;
 }

@@ -82,6 +82,19 @@ run() {
 SCALE=$(sed -n '/^## TinyLlama-1.1B shape/,$p' "${OUT:-docs/bench.md}" 2>/dev/null)
 . scripts/scale_lib.sh
 prompt_tokens() { sed -n 's/.*prompt \([0-9]*\) tok.*/\1/p' "$tmp/err"; }
+# measure MODEL LONG LO HI: a row's four counted runs (1 thread). Sets dec =
+# (I(-n HI) - I(-n LO)) / (HI - LO) after $SHORT, pp = (I(LONG, -n 1) -
+# I($SHORT, -n 1)) / ptok, and ptok, the prompts' token difference.
+measure() {
+    ilo=$(run "$1" "$SHORT" "$3" 1 1) || exit 1
+    ihi=$(run "$1" "$SHORT" "$4" 1 1) || exit 1
+    is=$(run "$1" "$SHORT" 1 1 1) || exit 1
+    ns=$(prompt_tokens)
+    il=$(run "$1" "$2" 1 1 1) || exit 1
+    ptok=$(($(prompt_tokens) - ns))
+    dec=$(( (ihi - ilo) / ($4 - $3) ))
+    pp=$(( (il - is) / ptok ))
+}
 # tok/s of "prompt" or "gen" from the stats line
 rate() { sed -n "s/.*$1 [0-9]* tok \(in \)\{0,1\}[0-9.]* ms (\([0-9.]*\) tok\/s).*/\2/p" "$tmp/err"; }
 
@@ -255,14 +268,8 @@ kweights() {
         f=$tmp/gen-$ty$mix.gguf
         build/host/gen_gguf --type "$ty" $mix --dim $dim -o "$f" >/dev/null ||
             { echo "bench: gen_gguf --type $ty $mix --dim $dim failed" >&2; exit 1; }
-        i8=$(run "$f" "$SHORT" 8 1 1) || exit 1
-        i24=$(run "$f" "$SHORT" 24 1 1) || exit 1
-        is=$(run "$f" "$SHORT" 1 1 1) || exit 1
-        ns=$(prompt_tokens)
-        il=$(run "$f" "$long" 1 1 1) || exit 1
-        nl=$(prompt_tokens)
-        awk -v n="$ty${mix:+ mix}" -v d="$(( (i24 - i8) / 16 ))" -v p="$(( (il - is) / (nl - ns) ))" -v w="$wts" \
-            -v t="$((nl - ns))" 'BEGIN { printf "| %s | %.3f | %.3f (%d tok) |\n", n, d / w, p / w, t }' >>"$tmp/kw"
+        measure "$f" "$long" 8 24
+        awk -v n="$ty${mix:+ mix}" -v d="$dec" -v p="$pp" -v w="$wts" -v t="$ptok" 'BEGIN { printf "| %s | %.3f | %.3f (%d tok) |\n", n, d / w, p / w, t }' >>"$tmp/kw"
     done
 }
 
@@ -329,20 +336,13 @@ EOF
         continue
     fi
     long=$(tr -s ' \n' '  ' <"$M/reference/ppl-text.txt" | cut -d' ' -f1-"$words")
-    i16=$(run "$model" "$SHORT" 16 1 1) || exit 1
-    i80=$(run "$model" "$SHORT" 80 1 1) || exit 1
-    is=$(run "$model" "$SHORT" 1 1 1) || exit 1
-    ns=$(prompt_tokens)
-    il=$(run "$model" "$long" 1 1 1) || exit 1
-    nl=$(prompt_tokens)
-    dec=$(( (i80 - i16) / 64 ))
-    pp=$(( (il - is) / (nl - ns) ))
+    measure "$model" "$long" 16 80
     run "$model" "$long" 64 1 0 >/dev/null || exit 1
     w1="$(rate prompt) / $(rate gen)"
     run "$model" "$long" 64 2 0 >/dev/null || exit 1
     w2="$(rate prompt) / $(rate gen)"
     awk -v n="$(basename "$name")${FLAGS:+ $FLAGS}" -v d="$dec" -v rd="$ref_dec" -v p="$pp" -v rp="$ref_pp" \
-        -v w1="$w1" -v w2="$w2" -v t="$((nl - ns))" 'BEGIN {   # rd, rp "-": no llama.cpp count
+        -v w1="$w1" -v w2="$w2" -v t="$ptok" 'BEGIN {   # rd, rp "-": no llama.cpp count
         printf "| %s | %.3fM | %s | %s | %.3fM (%d tok) | %s | %s | %s | %s |\n", n, d / 1e6,
             rd == "-" ? "-" : sprintf("%.2fM", rd), rd == "-" ? "-" : sprintf("%.2fx", d / 1e6 / rd),
             p / 1e6, t, rp == "-" ? "-" : sprintf("%.2fM", rp), rp == "-" ? "-" : sprintf("%.2fx", p / 1e6 / rp),

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "lib/selftest.h"
 #include "lib/math.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 #include "llm/arena.h"
 #include "llm/model/kv_cache.h"
@@ -21,14 +22,11 @@
 #define T_KVD    (T_HEADS * T_HD)
 #define T_BASE   10000.0f
 
-static uint32_t rng = 777;
+static uint64_t rng = 777;
 
 static float rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return -2.0f + 4.0f * (float)(rng >> 8) * (1.0f / 16777216.0f);
+    return rand_float(&rng, -2.0f, 2.0f);
 }
 
 /* Per layer and original position: the unroped key and the value. */

@@ -4,18 +4,9 @@
 #include <stdint.h>
 #include "lib/selftest.h"
 #include "lib/math.h"
+#include "lib/rand.h"
 #include "llm/model/ops.h"
 #include "llm/quant/quant.h"
-
-static uint32_t rng_state = 777;
-
-static float rng_float(float lo, float hi)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return lo + (hi - lo) * (float)(rng_state >> 8) * (1.0f / 16777216.0f);
-}
 
 static double gelu_double(double x)
 {
@@ -26,10 +17,11 @@ static double gelu_double(double x)
 SELFTEST(ops_layernorm_matches_double)
 {
     float x[77], w[77], b[77], y[77];
+    uint64_t rng_state = 777;
     for (int i = 0; i < 77; i++) {
-        x[i] = rng_float(-3.0f, 5.0f) + 20.0f;   /* a large mean: centring must come first */
-        w[i] = rng_float(0.5f, 1.5f);
-        b[i] = rng_float(-0.3f, 0.3f);
+        x[i] = rand_float(&rng_state, -3.0f, 5.0f) + 20.0f;   /* a large mean: centring must come first */
+        w[i] = rand_float(&rng_state, 0.5f, 1.5f);
+        b[i] = rand_float(&rng_state, -0.3f, 0.3f);
     }
     const float eps = 1e-5f;
     double mean = 0, var = 0;

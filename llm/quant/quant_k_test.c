@@ -7,28 +7,21 @@
 #include <stdint.h>
 #include "lib/selftest.h"
 #include "lib/math.h"
+#include "lib/rand.h"
 #include "lib/string.h"
 #include "llm/quant/quant_impl.h"
 
 #define NSB 3                 /* super-blocks per test row: an odd count */
 #define N   (NSB * QK_K)
 
-static uint32_t rng_state;
-
-static float rnd(float lo, float hi)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return lo + (hi - lo) * (float)(rng_state >> 8) * (1.0f / 16777216.0f);
-}
+static uint64_t rng_state;
 
 /* Mostly in [-0.3, 1.7] with a few outliers; super-block `zero` all zeros. */
 static void fill(float *x, int n, int zero)
 {
     for (int i = 0; i < n; i++) {
-        float r = rnd(0.0f, 1.0f);
-        x[i] = r < 0.02f ? rnd(-6.0f, 9.0f) : rnd(-0.3f, 1.7f);
+        float r = rand_float(&rng_state, 0.0f, 1.0f);
+        x[i] = r < 0.02f ? rand_float(&rng_state, -6.0f, 9.0f) : rand_float(&rng_state, -0.3f, 1.7f);
         if (i / QK_K == zero)
             x[i] = 0.0f;
     }
@@ -40,7 +33,9 @@ SELFTEST(quant_k_round_trip)
 {
     static float x[N], y[N];
     static uint8_t q[NSB * 210];
-    static const float max_rel_rms[] = { 0.09f, 0.045f, 0.03f };   /* 4, 5, 6 bits */
+    /* 4, 5, 6 bits; the outliers make the error vary with the data: over
+     * seeds 1..2999 the largest were 0.090, 0.048 and 0.028. */
+    static const float max_rel_rms[] = { 0.1f, 0.05f, 0.03f };
     rng_state = 1234;
     for (int ti = 0; ti < 3; ti++) {
         enum ggml_type ty = k_types[ti];

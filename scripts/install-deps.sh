@@ -11,7 +11,6 @@ check qemu-aarch64 qemu-user
 [ -e /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || need="$need qemu-efi-aarch64"
 check mcopy mtools
 check mkfs.vfat dosfstools
-check cpio cpio
 check python3 python3
 check make make
 check gcc gcc

@@ -103,7 +103,7 @@ if grep -q 'stop ctx_full' "$w/gen_stop.err" && [ "$(wc -w <"$w/gen_stop")" -lt 
     pass "gen no-context-shift stops"; else fail "gen no-context-shift stops" "$(tail -n 1 "$w/gen_stop.err")"; fi
 
 # ---- the kernel: one boot, both models in the initrd.
-for tool in qemu-system-aarch64 cpio; do
+for tool in qemu-system-aarch64; do
     command -v "$tool" >/dev/null 2>&1 || { skip kernel "$tool not installed"; exit $((fails > 0)); }
 done
 make -s kernel >/dev/null 2>&1 || { fail kernel "make kernel failed"; exit 1; }

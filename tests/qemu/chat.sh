@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 PREFIX="chat "
 . tests/qemu/lib.sh
 
-qemu_need_tools chat qemu-system-aarch64 cpio python3
+qemu_need_tools chat qemu-system-aarch64 python3
 qemu_build kernel build/host/gen_gguf build/host/llm
 qemu_workdir build/test-chat
 gen=$w/gen-f32.gguf

@@ -11,7 +11,7 @@ PREFIX=gpt2_
 . tests/qemu/lib.sh
 prompt="Once upon a time"
 
-qemu_need_tools gpt2 qemu-system-aarch64 cpio python3
+qemu_need_tools gpt2 qemu-system-aarch64 python3
 qemu_build kernel build/host/gen_gguf build/host/llm
 qemu_workdir build/test-gpt2
 build/host/gen_gguf --arch gpt2 --type q4_0 --seed 5 -o "$w/gpt2-q4_0.gguf" >/dev/null &&

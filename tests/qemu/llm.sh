@@ -16,7 +16,7 @@ models=${LLM_TEST_MODELS:-../shared/models}   # override to test the path withou
 ref=$models/reference
 prompt="Once upon a time"
 
-qemu_need_tools llm qemu-system-aarch64 cpio python3
+qemu_need_tools llm qemu-system-aarch64 python3
 qemu_build kernel build/host/gen_gguf build/host/llm
 qemu_workdir build/test-llm
 gen=$w/gen-q4_0.gguf

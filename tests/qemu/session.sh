@@ -14,7 +14,7 @@ fails=0
 pass() { echo "PASS session $1"; }
 fail() { echo "FAIL session $1: $2"; fails=$((fails + 1)); }
 
-for tool in qemu-system-aarch64 cpio python3; do
+for tool in qemu-system-aarch64 python3; do
     command -v "$tool" >/dev/null 2>&1 || { echo "SKIP session: $tool not installed"; exit 0; }
 done
 make -s kernel build/host/gen_gguf >/dev/null 2>&1 ||

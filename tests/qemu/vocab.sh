@@ -10,7 +10,7 @@ PREFIX=vocab_kernel_
 VOCAB=${LLM_TEST_MODELS:-../shared/models}/vocab
 names="llama-spm gpt-2 deepseek-coder bert-bge"
 
-qemu_need_tools vocab_kernel qemu-system-aarch64 cpio
+qemu_need_tools vocab_kernel qemu-system-aarch64
 [ -d "$VOCAB" ] || { echo "SKIP vocab_kernel: $VOCAB not present"; exit 0; }
 qemu_build kernel
 qemu_workdir build/test-vocab

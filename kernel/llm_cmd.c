@@ -395,7 +395,7 @@ static int cmd_infer(int argc, char **argv)
     }
     struct llm_request req = { .prompt = prompt, .prompt_len = len, .n_predict = o.n_predict,
                                .ignore_eos = o.ignore_eos, .sp = o.sp,
-                               .no_ctx_shift = o.no_ctx_shift, .n_keep = o.n_keep };
+                               .no_ctx_shift = o.no_ctx_shift, .n_keep = o.n_keep, .parse_special = true };
     int rc = infer_run(s, &req, want_ids);
     kfree(prompt);
     return rc;
@@ -449,6 +449,7 @@ static const char usage_text[] =
     "            [--repeat-penalty R] [--seed S] [--kv-type f16|f32] [--ignore-eos] [--ids]\n"
     "            [--keep N] [--no-context-shift]\n"
     "            PROMPT...    generate (default -n 128; --temp 0 is greedy); Ctrl-C stops;\n"
+    "                         a special token's text (<s>, </s>) is that token;\n"
     "                         a full context is shifted as llama-cli does (--keep N prompt\n"
     "                         tokens kept besides BOS) unless --no-context-shift\n"
     "  llm chat [--system TEXT] [--template NAME] [-n N] [flags of infer]\n"

@@ -38,7 +38,7 @@ int llm_cmd_tokenize(int argc, char **argv)
     int32_t *ids = kmalloc((size_t)cap * sizeof(int32_t));
     struct llm_model_info mi;
     llm_get_model_info(m, &mi);
-    int n = text && ids ? llm_tokenize(m, text, len, mi.add_bos, ids, cap) : -1;
+    int n = text && ids ? llm_tokenize(m, text, len, mi.add_bos, true, ids, cap) : -1;
     if (n < 0) {
         kprintf("llm tokenize: %s\n", text && ids ? "tokenizing failed" : "out of memory");
     } else {

@@ -165,9 +165,9 @@ int llm_find_tensor(const struct llm_model *lm, const char *name, struct llm_ten
 /* ------------------------------------------------------------- text */
 
 int llm_tokenize(const struct llm_model *lm, const char *text, size_t len, bool add_special,
-                 int32_t *ids, int max_ids)
+                 bool parse_special, int32_t *ids, int max_ids)
 {
-    return tokenizer_encode(&lm->tok, text, len, add_special, ids, max_ids);
+    return tokenizer_encode_special(&lm->tok, text, len, add_special, parse_special, ids, max_ids);
 }
 
 int llm_detokenize(const struct llm_model *lm, int32_t prev, int32_t id, char *buf, int cap)

@@ -90,13 +90,15 @@ int  llm_find_tensor(const struct llm_model *m, const char *name, struct llm_ten
 
 /* ------------------------------------------------------------- text */
 
-/* Tokenize text[0..len) as llama_tokenize (no special tokens parsed);
- * add_special adds the special tokens the vocabulary asks for: BOS first when
- * llm_model_info.add_bos, EOS last when the vocabulary says so, WordPiece's
- * [SEP] last. Returns the number of ids, or -1 when max_ids is too small,
- * len > 64 MiB or out of memory. */
+/* Tokenize text[0..len) as llama_tokenize. add_special adds the special
+ * tokens the vocabulary asks for: BOS first when llm_model_info.add_bos, EOS
+ * last when the vocabulary says so, WordPiece's [SEP] last. parse_special:
+ * the text of a special token (<s>, </s>, <|im_start|>) is that token, as
+ * llama-cli and llama-tokenize read a prompt; without it, text like any
+ * other. Returns the number of ids, or -1 when max_ids is too small, len >
+ * 64 MiB or out of memory. */
 int  llm_tokenize(const struct llm_model *m, const char *text, size_t len, bool add_special,
-                  int32_t *ids, int max_ids);
+                  bool parse_special, int32_t *ids, int max_ids);
 /* The bytes of token id when it follows prev (prev < 0: the first token) as
  * llama_detokenize writes them; returns bytes written into buf (no NUL),
  * truncated to cap. A BPE token may hold part of a character: print a stream
@@ -203,8 +205,9 @@ struct llm_request {
     int32_t             n_keep;       /* llama-cli's --keep: prompt tokens a shift keeps
                                          besides the BOS; < 0 the whole prompt */
     bool                parse_special; /* a special token's text (<|im_start|>, <s>) in the
-                                         prompt is that token, as llama-cli tokenizes a
-                                         rendered chat (chat turns set it) */
+                                         prompt is that token, as llama-cli tokenizes its
+                                         prompt and a rendered chat (llm infer, build/host/llm
+                                         and chat turns set it) */
     struct llm_sampling sp;
 };
 

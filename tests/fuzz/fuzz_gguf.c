@@ -70,7 +70,7 @@ static void check_tokenizer(const uint8_t *data, size_t size)
     }
     llm_get_model_info(m, &mi);
     int32_t ids[3 * sizeof text + 8];
-    int n = llm_tokenize(m, text, sizeof text - 1, true, ids, (int)(sizeof ids / sizeof *ids));
+    int n = llm_tokenize(m, text, sizeof text - 1, true, false, ids, (int)(sizeof ids / sizeof *ids));
     CHECK(n >= 0);
     char piece[64];
     for (int i = 0; i < n; i++) {

@@ -3,8 +3,8 @@
  * vocabularies come from the GGUF files named in FUZZ_VOCABS (colon-separated;
  * tests/fuzz/fuzz.sh passes a generated model and ../shared's llama-spm,
  * phi-3, gpt-2, deepseek-llm and bert-bge vocabs when present), opened
- * vocab_only through llm/llm.h. Input: one byte picking the vocab and
- * add_special, then the text. Checked: ids in range,
+ * vocab_only through llm/llm.h. Input: one byte picking the vocab,
+ * add_special and parse_special, then the text. Checked: ids in range,
  * decode within its buffer, and detokenize(tokenize(x)) == x for text of
  * valid UTF-8 on a vocab without user-defined tokens that can spell every
  * byte: SPM (no NUL, no U+2581, which reads back as a space) with all 256
@@ -116,10 +116,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 || size - 1 > MAX_TEXT)
         return 0;
     const struct vocab *v = &vocabs[data[0] % n_vocabs];
-    bool add_special = (data[0] >> 4) & 1;
+    bool add_special = (data[0] >> 4) & 1, parse_special = (data[0] >> 5) & 1;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    int n = llm_tokenize(v->m, text, len, add_special, ids, (int)(sizeof ids / sizeof ids[0]));
+    int n = llm_tokenize(v->m, text, len, add_special, parse_special, ids, (int)(sizeof ids / sizeof ids[0]));
     CHECK(n >= 0);
     size_t o = 0;
     for (int i = 0; i < n; i++) {
@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int k = llm_detokenize(v->m, -1, ids[i], small, (int)sizeof small);
         CHECK(k >= 0 && k <= (int)sizeof small);
     }
-    if (!add_special && round_trips(&v->info, text, len))
+    if (!add_special && !parse_special && round_trips(&v->info, text, len))
         CHECK(o == len && memcmp(out, text, len) == 0);
     return 0;
 }

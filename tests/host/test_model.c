@@ -3,8 +3,8 @@
  * it needs nothing from ../shared. Checks: every type loads and generates the
  * same ids twice; F16/BF16/quantized logits stay near the F32 model's,
  * ordered by precision (the K-quants and a Q4_K_M-like mix at dim 256 too); the F16 and F32 KV caches agree; a batched prompt
- * equals the same prompt fed token by token; on_token can cancel; a
- * vocabulary-only open tokenizes alike and refuses sessions; a full context,
+ * equals the same prompt fed token by token; on_token can cancel; "</s>" in
+ * a text is EOS with parse_special, text without; a vocabulary-only open tokenizes alike and refuses sessions; a full context,
  * NaN weights, an unknown architecture and gen_gguf's broken files all fail
  * with a clear message, refused by the right layer. */
 #include <stdio.h>
@@ -306,7 +306,7 @@ static void test_vocab_only(const char *path)
     int32_t a[64], b[64];
     int na = -1, nb = -2;
     if (load(&L, path, NULL) == 0)
-        na = llm_tokenize(L.m, PROMPT, strlen(PROMPT), true, a, 64);
+        na = llm_tokenize(L.m, PROMPT, strlen(PROMPT), true, false, a, 64);
     unload(&L);
     memset(&L, 0, sizeof L);
     const struct llm_model_opts vo = { .vocab_only = true };
@@ -315,13 +315,45 @@ static void test_vocab_only(const char *path)
     struct llm_session *s = NULL;
     struct llm_err err = {{0}};
     if (step == 0) {
-        nb = llm_tokenize(L.m, PROMPT, strlen(PROMPT), true, b, 64);
+        nb = llm_tokenize(L.m, PROMPT, strlen(PROMPT), true, false, b, 64);
         tu_check(llm_open_session(&s, L.m, &(struct llm_session_opts){ 0 }, &err) == -1 && !s &&
                  strstr(err.msg, "vocabulary"), "model/vocab_only_no_session", "%s", err.msg);
     }
     tu_check(step == 0 && na > 2 && na == nb && !memcmp(a, b, (size_t)na * sizeof *a), "model/vocab_only_tokenizes",
              "step %d, %d vs %d ids: %s", step, na, nb, L.err.msg);
     unload(&L);
+}
+
+/* parse_special: "</s>" and "<s>" in the text are the vocabulary's EOS and
+ * BOS, the text after each encoded as a text's start is (SPM: with its leading
+ * space), as llama_tokenize does; without it they are text, no EOS or BOS. */
+static void test_parse_special(struct loaded *L)
+{
+    static const char text[] = "the cat</s>sat<s>on";
+    struct llm_model_info mi;
+    int32_t got[64], plain[64], want[64];
+    llm_get_model_info(L->m, &mi);
+    int n = llm_tokenize(L->m, text, sizeof text - 1, true, true, got, 64);
+    int k = llm_tokenize(L->m, "the cat", 7, true, false, want, 60);
+    if (k > 0) {
+        want[k++] = mi.eos_id;
+        int m = llm_tokenize(L->m, "sat", 3, false, false, want + k, 60 - k);
+        k = m > 0 ? k + m : -1;
+    }
+    if (k > 0) {
+        want[k++] = mi.bos_id;
+        int m = llm_tokenize(L->m, "on", 2, false, false, want + k, 60 - k);
+        k = m > 0 ? k + m : -1;
+    }
+    tu_check(mi.eos_id >= 0 && mi.bos_id >= 0 && n > 0 && n == k && !memcmp(got, want, (size_t)n * sizeof *got),
+             "model/tokenize_parse_special", "%d ids, %d expected (eos %d, bos %d)", n, k, (int)mi.eos_id,
+             (int)mi.bos_id);
+    int np = llm_tokenize(L->m, text, sizeof text - 1, true, false, plain, 64);
+    int specials = 0;
+    for (int i = 1; i < np; i++)
+        specials += plain[i] == mi.eos_id || plain[i] == mi.bos_id;
+    tu_check(np > n && specials == 0, "model/tokenize_special_as_text", "%d ids (%d with parse_special), %d of "
+             "them EOS or BOS", np, n, specials);
 }
 
 static void test_kv_and_limits(struct loaded *L)
@@ -335,7 +367,7 @@ static void test_kv_and_limits(struct loaded *L)
     tu_check(ra == 0 && rb == 0 && d < 0.005 && d > 0, "model/kv_f16_vs_f32", "relative step-0 diff %.3g", d);
 
     int32_t ids[64];
-    int n_prompt = llm_tokenize(L->m, PROMPT, strlen(PROMPT), true, ids, 64);
+    int n_prompt = llm_tokenize(L->m, PROMPT, strlen(PROMPT), true, false, ids, 64);
     uint32_t n_ctx = (uint32_t)n_prompt + 5;
     int rc = run_gen_shift(L, LLM_KV_F16, n_ctx, 100, PROMPT, true, 0, &a, &st, &err);
     tu_check(rc == 0 && st.stop == LLM_STOP_CTX_FULL && a.n == 6 && st.kv_used == n_ctx,
@@ -451,6 +483,7 @@ int main(int argc, char **argv)
         test_batch_equals_sequential(&L);
         test_kv_and_limits(&L);
         test_cancel(&L);
+        test_parse_special(&L);
     } else {
         tu_check(false, "model/f32_for_checks", "%s", L.err.msg);
     }

@@ -3,7 +3,8 @@
 # on both boot paths (-kernel with the model in the initrd, UEFI with it on
 # the ESP as /boot/NAME). Greedy ids of "Once upon a time" must equal
 # llama.cpp's (../shared/models/reference: F32 exactly, Q4_0 up to a near tie);
-# a truncated or garbage file is refused and the shell goes on; Ctrl-C (0x03)
+# "</s>" in a prompt is one token for llm tokenize and llm infer, as on the
+# host; a truncated or garbage file is refused and the shell goes on; Ctrl-C (0x03)
 # stops a long generation; --smp 2 gives the same ids; the pad256 Q4_K_M file
 # (K-quants) gives llama.cpp's ids exactly on both boots, and so do Q3_K_M
 # (--smp 2) and Q2_K (-cpu cortex-a72). Without ../shared the
@@ -184,6 +185,24 @@ printf 'Once upon a time, there was a little dog. The dog liked to run in the pa
     'a small cat. One day they found a big red ball under a tree and played until the sun went down.' >"$w/text.txt"
 host_ppl=$(build/host/llm -m "$gen" --perplexity "$w/text.txt" -c 32 2>/dev/null | sed -n 's/^ppl = //p')
 host_tok=$(build/host/llm -m "$gen" -p "$prompt" --tokenize 2>/dev/null)
+# A special token's text in a prompt is that token (llama-cli's and
+# llama-tokenize's parse_special): "A</s> B" gives A's ids, the one id of
+# "</s>" (its own prompt: BOS and it) and " B"'s without BOS, in --tokenize
+# and in a generation's prompt_ids (tests/host/test_model.c: that id is EOS).
+sp_prompt="Once upon</s> a time"
+host_sp=$(build/host/llm -m "$gen" -p "$sp_prompt" --tokenize 2>/dev/null)
+host_sp_gen=$(build/host/llm -m "$gen" -p "$sp_prompt" -n 1 --temp 0 --json 2>/dev/null |
+    sed -n 's/.*"prompt_ids": \[\([0-9, ]*\)\].*/\1/p' | tr -d ,)
+sp_alone=$(build/host/llm -m "$gen" -p "</s>" --tokenize 2>/dev/null)
+sp_id=$(echo "$sp_alone" | cut -d' ' -f2)
+sp_want="$(build/host/llm -m "$gen" -p "Once upon" --tokenize 2>/dev/null) $sp_id $(build/host/llm -m "$gen" \
+    -p " a time" --tokenize 2>/dev/null | cut -d' ' -f2-)"
+if [ "$(echo "$sp_alone" | wc -w)" = 2 ] && [ "$sp_id" != "${sp_alone%% *}" ] && [ "$host_sp" = "$sp_want" ] &&
+   [ "$host_sp_gen" = "$sp_want" ]; then
+    pass host_parse_special
+else
+    fail host_parse_special "'$sp_prompt': --tokenize '$host_sp', prompt_ids '$host_sp_gen', expected '$sp_want' ('</s>': $sp_alone)"
+fi
 scripts/mkinitrd.sh -o "$w/bad.cpio" "$gen" "$w/truncated.gguf" "$w/garbage.gguf" "$w/text.txt" >/dev/null ||
     { echo "FAIL llm_mkinitrd: failed"; exit 1; }
 {
@@ -191,6 +210,7 @@ scripts/mkinitrd.sh -o "$w/bad.cpio" "$gen" "$w/truncated.gguf" "$w/garbage.gguf
     printf 'llm load /initrd/truncated.gguf\nllm load /initrd/garbage.gguf\nllm info\n'
     printf 'llm infer -n 8 --temp 0 "%s"\n' "$prompt"
     printf 'llm tokenize %s\nllm perplexity /initrd/text.txt -c 32\n' "$prompt"
+    printf 'llm tokenize %s\nllm infer -n 3 --temp 0 --ignore-eos %s\n' "$sp_prompt" "$sp_prompt"
     printf 'llm bench -p 32 -n 16 -r 2\nllm bench -r 0x\n'
     printf 'llm infer -c 1048576 --kv-type f32 too big\nllm load /initrd/gen-q4_0.gguf\n'
     printf 'llm unload\nmem\nllm load /initrd/gen-q4_0.gguf\n' 
@@ -208,6 +228,13 @@ expect k_bad ctrl_c_stops      "[llm] interrupted (Ctrl-C)"
 ours=$(sed -n 's/^ids: //p' "$w/k_bad.out" | head -n 1)
 if [ -n "$host_tok" ] && [ "$ours" = "$host_tok" ]; then pass tokenize_vs_host; else
     fail tokenize_vs_host "ours '$ours', host '$host_tok'"; fi
+ours=$(sed -n 's/^ids: //p' "$w/k_bad.out" | sed -n 2p)
+n_sp=$(sed -n 's/^\[llm\] prompt \([0-9]*\) tok.*| gen 3 tok.*/\1/p' "$w/k_bad.out")
+if [ -n "$host_sp" ] && [ "$ours" = "$host_sp" ] && [ "$n_sp" = "$(echo "$host_sp" | wc -w)" ]; then
+    pass kernel_parse_special
+else
+    fail kernel_parse_special "'$sp_prompt': llm tokenize '$ours', llm infer's prompt '$n_sp' tok; host '$host_sp'"
+fi
 ours=$(sed -n 's/^\[llm\] ppl \([0-9.]*\) over.*/\1/p' "$w/k_bad.out")
 if [ -n "$ours" ] && [ -n "$host_ppl" ] &&
    python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(a - b) > 1e-3 * b)" "$ours" "$host_ppl"

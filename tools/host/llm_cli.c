@@ -32,7 +32,8 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: llm -m MODEL.gguf [options]\n"
         "       llm bench -m MODEL.gguf [--scalar] [--repack] [-p 64] [-n 64] [-r 3] [-t N[,N]] [-npl N[,N]]\n"
-        "  -p, --prompt TEXT       prompt (default \"\")\n"
+        "  -p, --prompt TEXT       prompt (default \"\"); a special token's text (<s>, </s>) is\n"
+        "                          that token, as in llama-cli\n"
         "  -n, --n-predict N       tokens to generate (default -1: until EOS)\n"
         "  -c, --ctx-size N        context size (default: the model's)\n"
         "  -b, --batch-size N      prompt tokens per forward pass (default min(ctx, 512))\n"
@@ -341,7 +342,7 @@ static int run_tokenize(const struct llm_model *m, const char *prompt)
     int32_t *ids = grow(NULL, cap * sizeof *ids);
     struct llm_model_info mi;
     llm_get_model_info(m, &mi);
-    int n = llm_tokenize(m, prompt, len, mi.add_bos, ids, (int)cap);
+    int n = llm_tokenize(m, prompt, len, mi.add_bos, true, ids, (int)cap);
     if (n < 0) {
         free(ids);
         return die("%s", "tokenizing failed");
@@ -373,7 +374,8 @@ static int run_generate(struct llm_session *s, const struct options *o, const st
 {
     struct llm_request r = { .prompt = o->prompt, .prompt_len = strlen(o->prompt),
                              .n_predict = o->g.n_predict, .ignore_eos = o->g.ignore_eos, .sp = o->g.sp,
-                             .no_ctx_shift = o->g.no_ctx_shift, .n_keep = o->g.n_keep };
+                             .no_ctx_shift = o->g.no_ctx_shift, .n_keep = o->g.n_keep,
+                             .parse_special = true };
     struct json_run j = { .m = m };
     struct llm_callbacks cb = { .ctx = &j, .on_prompt = json_on_prompt, .on_logits = json_on_logits,
                                 .on_token = json_on_token,

@@ -5,6 +5,7 @@
 #include "kernel/llm_cmd.h"
 #include "kernel/console.h"
 #include "kernel/line_edit.h"
+#include "kernel/shell.h"
 #include "lib/string.h"
 #include "llm/llm.h"
 
@@ -15,17 +16,9 @@ static struct line_edit chat_editor;   /* ~10 KB with its history: off the stack
 
 static const char *chat_read_line(void)
 {
-    for (;;) {
-        int ch = console_getc();
-        if (ch < 0)
-            continue;
-        enum line_edit_event ev = line_edit_feed(&chat_editor, (uint8_t)ch);
-        console_write(chat_editor.out, chat_editor.out_len);
-        if (ev == LINE_EDIT_DONE)
-            return chat_editor.buf;
-        if (ev != LINE_EDIT_NONE)
-            return "";   /* Ctrl-C, too long, bad UTF-8: nothing to say */
-    }
+    if (shell_read_line(&chat_editor) == LINE_EDIT_DONE)
+        return chat_editor.buf;
+    return "";   /* Ctrl-C, too long, bad UTF-8: nothing to say */
 }
 
 static void chat_loop(struct llm_chat *c, const struct llm_request *req)

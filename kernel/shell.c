@@ -51,18 +51,25 @@ int shell_exec_line(const char *line)
     return cmd->fn(argc, argv);
 }
 
+enum line_edit_event shell_read_line(struct line_edit *le)
+{
+    for (;;) {
+        int c = console_getc();
+        if (c < 0)
+            continue;
+        enum line_edit_event ev = line_edit_feed(le, (uint8_t)c);
+        console_write(le->out, le->out_len);
+        if (ev != LINE_EDIT_NONE)
+            return ev;
+    }
+}
+
 void shell_run(void)
 {
     line_edit_init(&editor);
     console_write(SHELL_PROMPT, sizeof SHELL_PROMPT - 1);
     for (;;) {
-        int c = console_getc();
-        if (c < 0)
-            continue;
-        enum line_edit_event ev = line_edit_feed(&editor, (uint8_t)c);
-        console_write(editor.out, editor.out_len);
-        if (ev == LINE_EDIT_NONE)
-            continue;
+        enum line_edit_event ev = shell_read_line(&editor);
         if (ev == LINE_EDIT_DONE)
             shell_exec_line(editor.buf);
         else if (ev == LINE_EDIT_TOO_LONG)

@@ -4,6 +4,8 @@
 #ifndef KERNEL_SHELL_H
 #define KERNEL_SHELL_H
 
+#include "kernel/line_edit.h"
+
 struct shell_cmd {
     const char *name;
     const char *help;                         /* one line */
@@ -17,5 +19,10 @@ struct shell_cmd {
 
 void shell_run(void);                         /* read-eval loop, never returns */
 int  shell_exec_line(const char *line);       /* run one command line; its status */
+
+/* Feed console input to le, echoing what it says to write, until a line
+ * ends (LINE_EDIT_DONE: le->buf holds it) or is dropped (the event says why);
+ * for the shell and for commands that read lines (llm chat). */
+enum line_edit_event shell_read_line(struct line_edit *le);   /* never LINE_EDIT_NONE */
 
 #endif

@@ -185,6 +185,11 @@ static void check_matmul(struct selftest_ctx *t, const struct cpu_ops *k, enum g
         memset(yb, 0xff, sizeof yb);
         k->matmul(&m, 0, rows / 2 & ~3u);
         k->matmul(&m, rows / 2 & ~3u, rows);
+        if (memcmp(ya, yb, rows * n_tok * 4) == 0) {   /* and without the sums: windows of blocks */
+            m.xs = NULL;
+            memset(yb, 0xff, sizeof yb);
+            k->matmul(&m, 0, rows);
+        }
     }
     uint32_t i = 0;
     while (i < rows * n_tok && memcmp(&ya[i], &yb[i], 4) == 0)
@@ -253,6 +258,50 @@ SELFTEST(neon_matmul_k)
                     for (size_t tk = 0; tk < sizeof toks / sizeof toks[0]; tk++)
                         if (!ok_matmul(t, k[j], types[ti], OPS_VEC_DOT, ns[ni], row_counts[ri], toks[tk]))
                             return;
+}
+
+/* Q6_K at the ends of its ranges, one activation (decode) and two: levels
+ * 0 and 63, scales -128 and 127, activation quants all -128 (bsums -2048)
+ * or 127, in rows of 2 super-blocks; 9 rows (4 + 4 + 1). */
+SELFTEST(neon_matmul_q6_K_extremes)
+{
+    enum { NR = 9, NT = 2 };
+    static struct block_q6_K w[NR][2];
+    static struct block_q8_K x[NT][2];
+    static float ya[NT * NR], yb[NT * NR];
+    for (int r = 0; r < NR; r++)
+        for (int s = 0; s < 2; s++) {
+            struct block_q6_K *b = &w[r][s];
+            const uint8_t lv = (r + s) % 3 == 0 ? 0x00 : (r + s) % 3 == 1 ? 0xff : (uint8_t)(r * 37 + s);
+            memset(b->ql, lv, sizeof b->ql);
+            memset(b->qh, r % 2 ? 0xff : lv, sizeof b->qh);
+            for (int j = 0; j < 16; j++)
+                b->scales[j] = (int8_t)((r + j) % 3 == 0 ? -128 : (r + j) % 3 == 1 ? 127 : j - 8);
+            b->d = fp32_to_fp16(r % 2 ? 0.03125f : -0.0625f);
+        }
+    for (int t = 0; t < NT; t++)
+        for (int s = 0; s < 2; s++) {
+            x[t][s].d = t ? 0.5f : 1.25f;
+            for (int e = 0; e < QK_K; e++)
+                x[t][s].qs[e] = (int8_t)((t + s) % 2 ? 127 : -128);
+            for (int j = 0; j < QK_K / 16; j++)
+                x[t][s].bsums[j] = (int16_t)(16 * x[t][s].qs[0]);
+        }
+    struct mm_args m = { .order = OPS_VEC_DOT, .type = GGML_TYPE_Q6_K, .n = 2 * QK_K, .w = (const uint8_t *)w,
+                         .w_row = sizeof w[0], .x = (const uint8_t *)x, .x_row = sizeof x[0], .y = ya,
+                         .y_row = NR };
+    const struct cpu_ops *k[3];
+    for (uint32_t nt = 1; nt <= NT; nt++) {
+        m.n_tok = nt;
+        m.y = ya;
+        cpu_ops_scalar.matmul(&m, 0, NR);
+        for (int j = 0, nk = neon_tables(k); j < nk; j++) {
+            m.y = yb;
+            memset(yb, 0xff, sizeof yb);
+            k[j]->matmul(&m, 0, NR);
+            ST_CHECK(memcmp(ya, yb, nt * NR * 4) == 0, "%s: %u activations differ", k[j]->name, (unsigned)nt);
+        }
+    }
 }
 
 SELFTEST(neon_matmul_float)

@@ -14,9 +14,9 @@
 #include "llm/quant/quant_impl.h"
 #include "llm/quant/repack.h"
 
-#define MAX_N    (41 * QK)
+#define MAX_N    (97 * QK)
 #define MAX_ROWS 72
-#define MAX_TOK  21
+#define MAX_TOK  40
 
 static uint64_t rng = 0x9e3779b9u;
 
@@ -238,6 +238,24 @@ SELFTEST(neon_matmul_quantized)
                             !ok_matmul(t, k[j], ty, OPS_REPACKED, ns[ni], rows, tok))
                             return;
                     }
+}
+
+/* The repacked Q4_0 prompt tiles of the i8mm table at widths 16, 12, 8, 4
+ * and 2 (22 = 16 + 4 + 2, 28 = 16 + 12, 40 = 16 + 16 + 8), on rows of 1,
+ * 41 and 97 blocks: their pairs of activations come in windows of 24, 32,
+ * 48 and 96 blocks, so 41 and 97 cross them (97 for every width). */
+SELFTEST(neon_matmul_repacked_wide)
+{
+    static const uint32_t ns[] = { QK, 41 * QK, 97 * QK };
+    static const uint32_t toks[] = { 22, 28, 40 };
+    static const uint32_t row_counts[] = { 4, 7, 72 };
+    const struct cpu_ops *k[3];
+    for (int j = 0, nk = neon_tables(k); j < nk; j++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+            for (size_t ri = 0; ri < sizeof row_counts / sizeof row_counts[0]; ri++)
+                for (size_t tk = 0; tk < sizeof toks / sizeof toks[0]; tk++)
+                    if (!ok_matmul(t, k[j], GGML_TYPE_Q4_0, OPS_REPACKED, ns[ni], row_counts[ri], toks[tk]))
+                        return;
 }
 
 /* K-quant weights on Q8_K activations: 1, 3 and 5 super-blocks, every

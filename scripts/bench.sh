@@ -314,6 +314,23 @@ SPEC
     SCALE=$(cat "$tmp/scale")
 }
 
+# NEW's "## " sections in OLD's place: OLD with each section (heading to the
+# next heading) that NEW also has replaced by NEW's, in OLD's order; NEW's
+# others at the end, and NEW's preamble (before its first heading), if it
+# has one, in place of OLD's. Sections are matched by their heading up to " (" (the
+# rest names a command or a date), so sections written by hand (the -npl
+# one) stay.
+splice_sections() {   # NEW OLD
+    awk 'function key(h) { sub(/ \(.*/, "", h); return h }
+         NR == FNR { if (/^## /) { k = key($0); order[++n] = k }
+                     if (n) sec[k] = sec[k] $0 "\n"; else pre = pre $0 "\n"
+                     next }
+         FNR == 1 && pre != "" { printf "%s", pre; skip = 1 }   # NEW has a preamble: it replaces OLD'"'"'s
+         /^## / { k = key($0); skip = (k in sec); if (skip && !(k in done)) { printf "%s", sec[k]; done[k] = 1 } }
+         !skip { print }
+         END { for (i = 1; i <= n; i++) if (!(order[i] in done)) printf "%s", sec[order[i]] }' "$1" "$2"
+}
+
 : >"$tmp/rows"
 : >"$tmp/kspeed"
 : >"$tmp/kw"
@@ -322,7 +339,7 @@ if [ -n "$ONLY1B" ]; then   # the 1.1B section alone, into FILE in place of its 
     scale1b
     cat "$tmp/scale"
     if [ -n "$OUT" ]; then
-        { sed '/^## TinyLlama-1.1B shape/,$d' "$OUT" 2>/dev/null; cat "$tmp/scale"; } >"$tmp/out" && cp "$tmp/out" "$OUT"
+        { [ -f "$OUT" ] && splice_sections "$tmp/scale" "$OUT" || cat "$tmp/scale"; } >"$tmp/out" && cp "$tmp/out" "$OUT"
     fi
     exit 0
 fi
@@ -356,4 +373,7 @@ if [ -z "$QUICK" ]; then
 fi
 [ -z "$QUICK" ] || [ -n "$KQUANT" ] && kweights
 report
-[ -z "$OUT" ] || report >"$OUT"
+if [ -n "$OUT" ]; then
+    report >"$tmp/new"
+    { [ -f "$OUT" ] && splice_sections "$tmp/new" "$OUT" || cat "$tmp/new"; } >"$tmp/out" && cp "$tmp/out" "$OUT"
+fi

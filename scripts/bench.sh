@@ -26,7 +26,8 @@
 #   table only; --1b: the TinyLlama-1.1B section only (with --out, FILE keeps
 #   its other sections: make bench-1b); --no-1b: all but that section (FILE's
 #   one kept); --out: also write the report to FILE (make bench:
-#   docs/bench.md) once every run has succeeded.
+#   docs/bench.md) once every run has succeeded, in place of FILE's sections
+#   of the same headings (those written by hand stay).
 cd "$(dirname "$0")/.." || exit 1
 SHARED=../shared
 M=$SHARED/models
@@ -79,7 +80,7 @@ run() {
     sed -n 's/^insns: //p' "$tmp/err"
 }
 # The 1.1B-shape section (last in the report), kept from FILE (or docs/bench.md) when not measured.
-SCALE=$(sed -n '/^## TinyLlama-1.1B shape/,$p' "${OUT:-docs/bench.md}" 2>/dev/null)
+SCALE=$(sed -n '/^## TinyLlama-1.1B shape/,$p' "${OUT:-docs/bench.md}" 2>/dev/null | awk 'NR > 1 && /^## / { exit } { print }')
 . scripts/scale_lib.sh
 prompt_tokens() { sed -n 's/.*prompt \([0-9]*\) tok.*/\1/p' "$tmp/err"; }
 # measure MODEL LONG LO HI: a row's four counted runs (1 thread). Sets dec =
@@ -326,9 +327,18 @@ splice_sections() {   # NEW OLD
                      if (n) sec[k] = sec[k] $0 "\n"; else pre = pre $0 "\n"
                      next }
          FNR == 1 && pre != "" { printf "%s", pre; skip = 1 }   # NEW has a preamble: it replaces OLD'"'"'s
-         /^## / { k = key($0); skip = (k in sec); if (skip && !(k in done)) { printf "%s", sec[k]; done[k] = 1 } }
+         /^## / { k = key($0); skip = (k in sec); if (skip && !(k in done)) { printf "%s", sec[k]; if (sec[k] !~ /\n\n$/) print ""; done[k] = 1 } }
          !skip { print }
          END { for (i = 1; i <= n; i++) if (!(order[i] in done)) printf "%s", sec[order[i]] }' "$1" "$2"
+}
+
+write_out() {   # NEW: into $OUT, spliced into its old sections
+    if [ -f "$OUT" ]; then
+        splice_sections "$1" "$OUT" >"$tmp/out" || { echo "bench: could not update $OUT" >&2; exit 1; }
+    else
+        cp "$1" "$tmp/out"
+    fi
+    cp "$tmp/out" "$OUT"
 }
 
 : >"$tmp/rows"
@@ -339,7 +349,7 @@ if [ -n "$ONLY1B" ]; then   # the 1.1B section alone, into FILE in place of its 
     scale1b
     cat "$tmp/scale"
     if [ -n "$OUT" ]; then
-        { [ -f "$OUT" ] && splice_sections "$tmp/scale" "$OUT" || cat "$tmp/scale"; } >"$tmp/out" && cp "$tmp/out" "$OUT"
+        write_out "$tmp/scale"
     fi
     exit 0
 fi
@@ -375,5 +385,5 @@ fi
 report
 if [ -n "$OUT" ]; then
     report >"$tmp/new"
-    { [ -f "$OUT" ] && splice_sections "$tmp/new" "$OUT" || cat "$tmp/new"; } >"$tmp/out" && cp "$tmp/out" "$OUT"
+    write_out "$tmp/new"
 fi

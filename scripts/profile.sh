@@ -25,7 +25,7 @@ fold() {   # $1 = binary, rest = its args
          $1 == "tb" { x = $2 + 0; lo = 1; hi = n
              while (lo < hi) { m = int((lo + hi + 1) / 2); if (a[m] <= x) lo = m; else hi = m - 1 }
              f[(a[lo] <= x) ? s[lo] : "?"] += $3 }
-         END { for (k in f) print k, f[k] }' "$tmp/syms" "$tmp/raw"
+         END { for (k in f) printf "%s %.0f\n", k, f[k] }   # %.0f: mawk prints 2^31 and up as 2.1e+09' "$tmp/syms" "$tmp/raw"
 }
 
 if [ "${1:-}" = "-d" ]; then
@@ -35,7 +35,7 @@ if [ "${1:-}" = "-d" ]; then
     eval "fold \"\$1\" $a1" >"$tmp/p1"
     eval "fold \"\$1\" $a2" >"$tmp/p2"
     awk 'NR == FNR { b[$1] = $2; next } { f[$1] = $2 - b[$1]; delete b[$1] }
-         END { for (k in b) f[k] = -b[k]; for (k in f) print k, f[k] }' "$tmp/p1" "$tmp/p2" >"$tmp/prof"
+         END { for (k in b) f[k] = -b[k]; for (k in f) printf "%s %.0f\n", k, f[k] }' "$tmp/p1" "$tmp/p2" >"$tmp/prof"
 else
     [ "${1:-}" = "--" ] && shift
     fold "$@" >"$tmp/prof"
